@@ -1,0 +1,22 @@
+"""Environments and the shared vocabulary (actions, spaces, observation layout).
+
+Importing this package needs no display: the live desktop env imports its capture and input
+libraries only when it is constructed.
+"""
+
+from envs.actions import KEY_COMBOS, KEY_NAMES, Action, ActionType, canonical_key
+from envs.spaces import DEFAULT_OBS_SIZE, Actor, Observation, action_space, as_action, observation_space
+
+__all__ = [
+    "DEFAULT_OBS_SIZE",
+    "KEY_COMBOS",
+    "KEY_NAMES",
+    "Action",
+    "ActionType",
+    "Actor",
+    "Observation",
+    "action_space",
+    "as_action",
+    "canonical_key",
+    "observation_space",
+]
