@@ -78,11 +78,7 @@ _FUNCTION_KEYS = tuple(f"f{i}" for i in range(1, 13))
 _PUNCTUATION_KEYS = tuple("-=[]\\;',./`")
 # Every non-modifier key the executors support, in a fixed order (it indexes KEY_COMBOS).
 KEY_NAMES: tuple[str, ...] = (
-    tuple(string.ascii_lowercase)
-    + tuple(string.digits)
-    + _NAMED_KEYS
-    + _FUNCTION_KEYS
-    + _PUNCTUATION_KEYS
+    tuple(string.ascii_lowercase) + tuple(string.digits) + _NAMED_KEYS + _FUNCTION_KEYS + _PUNCTUATION_KEYS
 )
 _KEY_NAME_SET = frozenset(KEY_NAMES)
 
@@ -341,7 +337,9 @@ class Action:
             raise ValueError(f"action: expected a JSON object, got {type(data).__name__}")
         unknown = set(data) - {"type", *_OPTIONAL}
         if unknown:
-            raise ValueError(f"action: unknown fields {sorted(unknown)}; allowed are type, {', '.join(_OPTIONAL)}")
+            raise ValueError(
+                f"action: unknown fields {sorted(unknown)}; allowed are type, {', '.join(_OPTIONAL)}"
+            )
         name = data.get("type")
         if not isinstance(name, str) or name not in ActionType.__members__:
             raise ValueError(f"type: expected one of {', '.join(ActionType.__members__)}, got {name!r}")
@@ -382,5 +380,9 @@ class Action:
         return cls(kind, **fields)
 
     def __str__(self) -> str:
-        parts = [f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}" for k, v in self.to_dict().items() if k != "type"]
+        parts = [
+            f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v!r}"
+            for k, v in self.to_dict().items()
+            if k != "type"
+        ]
         return f"{self.type.name}({', '.join(parts)})"

@@ -1,0 +1,1 @@
+"""Collectors: write trajectories to disk from the scripted expert, a recorded human or a policy."""

@@ -1,0 +1,1 @@
+"""The action-prediction transformer, its data pipeline, training and checkpoints (JAX/Flax)."""
