@@ -1,0 +1,127 @@
+"""The one episode loop: the scripted expert, a recorded human and a trained policy all run through it.
+
+An actor is anything with ``reset()`` and ``act(observation, info) -> Action`` (``envs.Actor``).
+The loop resets the env, asks the actor for actions until the episode ends, and hands each step to
+an optional ``TrajectoryWriter`` as soon as it is taken, so a crash loses at most one step.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable
+from typing import Any
+
+import gymnasium as gym
+import numpy as np
+
+from collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
+from envs.actions import Action
+from envs.spaces import Actor, Observation
+
+__all__ = ["EpisodeResult", "annotations_from_info", "run_episode"]
+
+WriterFactory = Callable[[EpisodeMeta], TrajectoryWriter]
+
+
+@dataclasses.dataclass
+class EpisodeResult:
+    """A finished episode: its trajectory and how it ended."""
+
+    trajectory: Trajectory
+    end: str  # "success", "failure" (terminated without success), "done" (DONE said, no success), "truncated"
+    final_info: dict[str, Any]
+
+    @property
+    def success(self) -> bool:
+        """Whether the env reported success."""
+        return self.end == "success"
+
+
+def annotations_from_info(info: dict[str, Any]) -> dict[str, Any]:
+    """The per-step renderer knowledge kept in a trajectory (element boxes and labels), if any."""
+    elements = info.get("elements")
+    return {"elements": elements} if elements is not None else {}
+
+
+def _obs_size(env: gym.Env) -> tuple[int, int]:
+    space = env.observation_space["screenshot"]  # type: ignore[index]
+    return int(space.shape[0]), int(space.shape[1])
+
+
+def run_episode(
+    env: gym.Env,
+    actor: Actor,
+    *,
+    source: str,
+    seed: int | None = None,
+    options: dict[str, Any] | None = None,
+    writer_factory: WriterFactory | None = None,
+    keep_screenshots: bool = True,
+    on_step: Callable[[Observation, Action], None] | None = None,
+) -> EpisodeResult:
+    """Run one episode of ``actor`` in ``env`` and return it; optionally write it as it happens.
+
+    Args:
+        env: any deskpilot env (synthetic, desktop, MiniWoB); it owns its step limit.
+        actor: who decides; reset before the episode.
+        source: "expert", "human" or "policy", recorded in the trajectory's metadata.
+        seed: reset seed (recorded in the metadata).
+        options: reset options (the desktop env takes ``{"task": ...}``).
+        writer_factory: builds the writer once the task is known; the episode is finished on disk
+            when the env ends it, and left ``.partial`` if anything raises.
+        keep_screenshots: keep images in the returned trajectory (turn off for bulk collection).
+        on_step: called with each observation and the action chosen for it (live display, logging).
+    """
+    observation, info = env.reset(seed=seed, options=options)
+    actor.reset()
+    spec = env.spec
+    meta = EpisodeMeta(
+        task=observation["task"],
+        source=source,
+        obs_size=_obs_size(env),
+        env_id=spec.id if spec is not None else None,
+        seed=seed,
+        screen=info.get("screen"),
+    )
+    writer = writer_factory(meta) if writer_factory is not None else None
+    steps: list[Step] = []
+    start = time.monotonic()
+    reward = 0.0
+    terminated = truncated = False
+    try:
+        while not (terminated or truncated):
+            action = actor.act(observation, info)
+            if on_step is not None:
+                on_step(observation, action)
+            screenshot = observation["screenshot"]
+            annotations = annotations_from_info(info)
+            elapsed = time.monotonic() - start
+            if writer is not None:
+                writer.add_step(screenshot, action, annotations, elapsed)
+            steps.append(
+                Step(
+                    screenshot if keep_screenshots else np.zeros((0, 0, 3), np.uint8),
+                    action,
+                    annotations,
+                    elapsed,
+                )
+            )
+            observation, step_reward, terminated, truncated, info = env.step(action)
+            reward += float(step_reward)
+    except BaseException:
+        if writer is not None:
+            writer.close()
+        raise
+    success = bool(info.get("success", reward > 0))
+    if success:
+        end = "success"
+    elif truncated and not terminated:
+        end = "truncated"
+    elif steps and steps[-1].action.type.name == "DONE":
+        end = "done"
+    else:
+        end = "failure"
+    if writer is not None:
+        writer.finish(success, reward)
+    return EpisodeResult(Trajectory(meta, steps, success, reward), end, dict(info))
