@@ -1,0 +1,170 @@
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from collectors.trajectory import (
+    EpisodeMeta,
+    TrajectoryError,
+    TrajectoryWriter,
+    read_dataset,
+    read_trajectory,
+)
+from envs import Action
+from tests.envs.test_actions import actions
+
+SIZE = (6, 5)
+
+
+def _meta(task="click the button", **kw):
+    return EpisodeMeta(task=task, source="expert", obs_size=SIZE, env_id="deskpilot/x-v0", seed=3, **kw)
+
+
+def _write(root, name, steps, success=True):
+    w = TrajectoryWriter(root, name, _meta())
+    for image, action in steps:
+        w.add_step(image, action, {"elements": [{"box": [0, 0, 1, 1], "label": "ok", "role": "button"}]})
+    return w.finish(success, 1.0 if success else 0.0)
+
+
+images = st.builds(
+    lambda seed: np.random.default_rng(seed).integers(0, 256, (*SIZE, 3), dtype=np.uint8),
+    st.integers(0, 2**32 - 1),
+)
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.lists(st.tuples(images, actions), min_size=0, max_size=5), st.booleans(), st.text(max_size=40))
+def test_round_trip(tmp_path_factory, steps, success, task):
+    root = tmp_path_factory.mktemp("ds")
+    w = TrajectoryWriter(root, "ep", _meta(task=task))
+    for image, action in steps:
+        w.add_step(image, action)
+    traj = read_trajectory(w.finish(success, float(success)))
+    assert traj.task == task and traj.success == success
+    assert traj.actions == [a for _, a in steps]
+    for got, (want, _) in zip(traj.screenshots, steps, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def _corruptions(path):
+    """Ways a file in an episode can break: each must give a TrajectoryError."""
+    meta = path / "meta.json"
+    steps = path / "steps.jsonl"
+    image = path / "step_000000.png"
+    m = json.loads(meta.read_text()) if meta.exists() else {"outcome": {}}
+    return {
+        "meta truncated": lambda: meta.write_text(meta.read_text()[:20]),
+        "meta missing": lambda: meta.unlink(),
+        "meta not an object": lambda: meta.write_text("[]"),
+        "wrong version": lambda: meta.write_text(json.dumps({**m, "format_version": 2})),
+        "bad source": lambda: meta.write_text(json.dumps({**m, "source": "robot"})),
+        "bad obs size": lambda: meta.write_text(json.dumps({**m, "obs_size": [0, 5]})),
+        "step count mismatch": lambda: meta.write_text(
+            json.dumps({**m, "outcome": {**m["outcome"], "num_steps": 9}})
+        ),
+        "steps truncated": lambda: steps.write_bytes(steps.read_bytes()[:-7]),
+        "steps garbage": lambda: steps.write_bytes(b"\xff\xfe{{{\n"),
+        "steps missing": lambda: steps.unlink(),
+        "bad action": lambda: steps.write_text(steps.read_text().replace('"CLICK"', '"FLY"')),
+        "bad index": lambda: steps.write_text(steps.read_text().replace('"index":0', '"index":5')),
+        "image missing": lambda: image.unlink(),
+        "image corrupt": lambda: image.write_bytes(image.read_bytes()[:30]),
+        "image not png": lambda: image.write_bytes(b"GIF89a" + b"\0" * 40),
+    }
+
+
+@pytest.mark.parametrize("kind", list(_corruptions(__import__("pathlib").Path("x"))))
+def test_corruption_gives_trajectory_error_naming_the_file(tmp_path, kind):
+    path = _write(tmp_path, "ep", [(np.zeros((*SIZE, 3), np.uint8), Action.click(0.5, 0.5))] * 2)
+    _corruptions(path)[kind]()
+    with pytest.raises(TrajectoryError) as err:
+        read_trajectory(path)
+    assert str(path) in str(err.value)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@given(st.sampled_from(["meta.json", "steps.jsonl", "step_000000.png"]), st.data())
+def test_random_byte_damage_never_escapes_as_another_exception(tmp_path_factory, name, data):
+    root = tmp_path_factory.mktemp("ds")
+    path = _write(root, "ep", [(np.full((*SIZE, 3), 7, np.uint8), Action.type_text("héllo <>"))])
+    blob = bytearray((path / name).read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        i = data.draw(st.integers(0, len(blob) - 1))
+        blob[i] = data.draw(st.integers(0, 255))
+    cut = data.draw(st.integers(0, len(blob)))
+    (path / name).write_bytes(bytes(blob[:cut]))
+    with contextlib.suppress(TrajectoryError):
+        read_trajectory(path)
+
+
+def test_writer_validates_each_step(tmp_path):
+    with TrajectoryWriter(tmp_path, "ep", _meta()) as w:
+        with pytest.raises(ValueError, match="screenshot"):
+            w.add_step(np.zeros((9, 9, 3), np.uint8), Action.wait())
+        with pytest.raises(ValueError, match="action"):
+            w.add_step(np.zeros((*SIZE, 3), np.uint8), {"type": "CLICK"})  # type: ignore[arg-type]
+
+
+def test_partial_episode_is_readable_and_skipped_by_the_dataset_reader(tmp_path):
+    _write(tmp_path, "good", [(np.zeros((*SIZE, 3), np.uint8), Action.done())])
+    w = TrajectoryWriter(tmp_path, "unfinished", _meta())
+    w.add_step(np.zeros((*SIZE, 3), np.uint8), Action.click(0.1, 0.1))
+    w.close()
+    bad = _write(tmp_path, "bad", [(np.zeros((*SIZE, 3), np.uint8), Action.done())])
+    (bad / "step_000000.png").unlink()
+    with pytest.raises(TrajectoryError, match="unfinished"):
+        read_trajectory(w.dir)
+    partial = read_trajectory(w.dir, allow_partial=True)
+    assert partial.success is None and partial.actions == [Action.click(0.1, 0.1)]
+    report = read_dataset(tmp_path)
+    assert [t.meta.task for t in report.trajectories] == ["click the button"]
+    assert len(report.errors) == 1 and "bad" in str(report.errors[0].path)
+    assert report.partial == [w.dir]
+    with pytest.raises(TrajectoryError):
+        read_dataset(tmp_path, strict=True)
+
+
+def test_finished_episode_cannot_be_overwritten(tmp_path):
+    _write(tmp_path, "ep", [])
+    with pytest.raises(FileExistsError):
+        TrajectoryWriter(tmp_path, "ep", _meta())
+
+
+def test_writer_killed_mid_episode_keeps_every_finished_step(tmp_path):
+    """A real process writes steps forever; SIGKILL it at an arbitrary moment."""
+    code = textwrap.dedent(
+        f"""
+        import sys, numpy as np
+        from collectors.trajectory import EpisodeMeta, TrajectoryWriter
+        from envs import Action
+        w = TrajectoryWriter({str(tmp_path)!r}, "ep", EpisodeMeta(task="t", source="human", obs_size={SIZE}))
+        i = 0
+        while True:
+            w.add_step(np.full({(*SIZE, 3)}, i % 256, np.uint8), Action.type_text("x" * (1 + i % 60)))
+            i += 1
+            if i == 20:
+                print("ready", flush=True)
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, cwd=os.getcwd()
+    ) as proc:
+        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    traj = read_trajectory(tmp_path / "ep.partial", allow_partial=True)
+    assert len(traj.steps) >= 20
+    for i, step in enumerate(traj.steps):
+        assert step.action.text == "x" * (1 + i % 60)
+        assert int(step.screenshot[0, 0, 0]) == i % 256
+    shutil.rmtree(tmp_path / "ep.partial")
