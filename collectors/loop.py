@@ -49,6 +49,11 @@ def _obs_size(env: gym.Env) -> tuple[int, int]:
     return int(space.shape[0]), int(space.shape[1])
 
 
+def _screen(info: dict[str, Any]) -> dict[str, int] | None:
+    region = info.get("region")  # live envs: (left, top, width, height) in root pixels
+    return dict(zip(("left", "top", "width", "height"), map(int, region), strict=True)) if region else None
+
+
 def run_episode(
     env: gym.Env,
     actor: Actor,
@@ -82,7 +87,7 @@ def run_episode(
         obs_size=_obs_size(env),
         env_id=spec.id if spec is not None else None,
         seed=seed,
-        screen=info.get("screen"),
+        screen=_screen(info),
     )
     writer = writer_factory(meta) if writer_factory is not None else None
     steps: list[Step] = []

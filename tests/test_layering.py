@@ -10,7 +10,11 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LAYERS = ["envs", "collectors", "policies", "agent", "scripts"]
 # Heavy or device-bound libraries and the one module allowed to import each.
-ONLY_IN = {"pyautogui": "envs/desktop/executor.py", "mss": "envs/desktop/capture.py", "pynput": "collectors/recorder.py"}
+ONLY_IN = {
+    "pyautogui": "envs/desktop/executor.py",
+    "mss": "envs/desktop/capture.py",
+    "pynput": "collectors/recorder.py",
+}
 
 
 def _imports(path: pathlib.Path):
