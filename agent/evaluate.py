@@ -1,0 +1,134 @@
+"""Evaluation: run an actor through the shared episode loop on held-out seeds and tabulate success.
+
+Evaluation seeds start at ``collectors.collect.EVAL_SEED_OFFSET``; collection refuses seeds there,
+so an evaluation never replays an episode the policy was trained on.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import gymnasium as gym
+
+from collectors.collect import EVAL_SEED_OFFSET
+from collectors.loop import EpisodeResult, run_episode
+from envs.spaces import Actor
+
+__all__ = ["EvalReport", "TaskResult", "evaluate", "wilson_interval"]
+
+
+def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a success rate (well-behaved at 0% and 100%)."""
+    if n == 0:
+        return 0.0, 1.0
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclasses.dataclass
+class TaskResult:
+    """Outcome of all evaluation episodes of one env id."""
+
+    env_id: str
+    episodes: int = 0
+    successes: int = 0
+    steps: int = 0
+    ends: Counter[str] = dataclasses.field(default_factory=Counter)  # success/failure/done/truncated
+
+    @property
+    def success_rate(self) -> float:
+        """Fraction of episodes that succeeded."""
+        return self.successes / self.episodes if self.episodes else 0.0
+
+    @property
+    def mean_steps(self) -> float:
+        """Mean episode length in steps."""
+        return self.steps / self.episodes if self.episodes else 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready summary with the confidence interval."""
+        low, high = wilson_interval(self.successes, self.episodes)
+        return {
+            "env_id": self.env_id,
+            "episodes": self.episodes,
+            "success_rate": self.success_rate,
+            "ci95": [low, high],
+            "mean_steps": self.mean_steps,
+            "ends": dict(self.ends),
+        }
+
+
+@dataclasses.dataclass
+class EvalReport:
+    """Per-task results plus the failed episodes kept for pictures."""
+
+    tasks: dict[str, TaskResult]
+    failures: list[EpisodeResult]
+    successes: list[EpisodeResult]
+
+    @property
+    def mean_success(self) -> float:
+        """Unweighted mean over tasks."""
+        return sum(t.success_rate for t in self.tasks.values()) / max(1, len(self.tasks))
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready report."""
+        return {"mean_success": self.mean_success, "tasks": [t.to_json() for t in self.tasks.values()]}
+
+    def save(self, path: Path) -> None:
+        """Write the report as JSON."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+
+def evaluate(
+    actor: Actor,
+    env_ids: Iterable[str],
+    *,
+    episodes: int,
+    seed: int = 0,
+    env_kwargs: dict[str, Any] | None = None,
+    keep_failures: int = 3,
+    keep_successes: int = 1,
+    progress: Callable[[str, EpisodeResult], None] | None = None,
+) -> EvalReport:
+    """Run ``episodes`` held-out episodes of ``actor`` per env id.
+
+    Episode ``i`` of every env uses reset seed ``EVAL_SEED_OFFSET + seed + i``.
+    """
+    if episodes < 1:
+        raise ValueError(f"episodes: expected >= 1, got {episodes}")
+    tasks: dict[str, TaskResult] = {}
+    failures: list[EpisodeResult] = []
+    successes: list[EpisodeResult] = []
+    for env_id in env_ids:
+        result = tasks[env_id] = TaskResult(env_id)
+        env = gym.make(env_id, **(env_kwargs or {}))
+        kept_fail = kept_ok = 0
+        try:
+            for i in range(episodes):
+                ep = run_episode(env, actor, source="policy", seed=EVAL_SEED_OFFSET + seed + i)
+                result.episodes += 1
+                result.successes += ep.success
+                result.steps += len(ep.trajectory.steps)
+                result.ends[ep.end] += 1
+                if not ep.success and kept_fail < keep_failures:
+                    failures.append(ep)
+                    kept_fail += 1
+                if ep.success and kept_ok < keep_successes:
+                    successes.append(ep)
+                    kept_ok += 1
+                if progress is not None:
+                    progress(env_id, ep)
+        finally:
+            env.close()
+    return EvalReport(tasks, failures, successes)
