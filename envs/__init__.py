@@ -5,6 +5,7 @@ libraries only when it is constructed.
 """
 
 from envs.actions import KEY_COMBOS, KEY_NAMES, Action, ActionType, canonical_key
+from envs.desktop import register as _register_desktop
 from envs.spaces import DEFAULT_OBS_SIZE, Actor, Observation, action_space, as_action, observation_space
 
 __all__ = [
@@ -20,3 +21,9 @@ __all__ = [
     "canonical_key",
     "observation_space",
 ]
+
+_register_desktop()  # deskpilot/desktop-v0
+
+from envs.synthetic import register_all as _register_synthetic  # noqa: E402
+
+_register_synthetic()

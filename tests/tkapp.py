@@ -99,7 +99,7 @@ def main() -> None:
         if e.num == 3:
             menu.tk_popup(e.x_root, e.y_root)
 
-    last_top = [0]  # the Listbox class binding scrolls before bind_all handlers run
+    last_top = [0]  # the view after the last report; read when idle, after the Listbox class binding scrolled
 
     def report_list() -> None:
         top = listbox.nearest(0)
@@ -132,18 +132,20 @@ def main() -> None:
             widget=name_of(e.widget),
         )
 
-    root.bind_all("<ButtonPress>", on_press)
-    root.bind_all("<ButtonRelease>", on_release)
-    root.bind_all("<MouseWheel>", on_wheel)
-    root.bind_all("<KeyPress>", on_key)
-    # Double-clicks get their own bind tag so the plain press above is reported as well.
+    # Reporting bindings live on their own bind tags, first on every widget: on the "all" tag
+    # Tk's more specific menu-traversal bindings (<Alt-Key>, <F10>) would shadow them.
+    # Double-clicks get a tag of their own so the plain press is reported as well.
+    root.bind_class("Report", "<ButtonPress>", on_press)
+    root.bind_class("Report", "<ButtonRelease>", on_release)
+    root.bind_class("Report", "<MouseWheel>", on_wheel)
+    root.bind_class("Report", "<KeyPress>", on_key)
     root.bind_class(
         "Double",
         "<Double-Button-1>",
         lambda e: emit("double", x=e.x_root, y=e.y_root, widget=name_of(e.widget)),
     )
     for w in widgets.values():
-        w.bindtags(("Double", *w.bindtags()))
+        w.bindtags(("Report", "Double", *w.bindtags()))
     canvas.bind("<ButtonPress-1>", lambda e: emit("drag_press", x=e.x_root, y=e.y_root))
     canvas.bind("<B1-Motion>", lambda e: emit("drag_motion", x=e.x_root, y=e.y_root))
     canvas.bind("<ButtonRelease-1>", lambda e: emit("drag_release", x=e.x_root, y=e.y_root))
