@@ -23,7 +23,3 @@ __all__ = [
 ]
 
 _register_desktop()  # deskpilot/desktop-v0
-
-from envs.synthetic import register_all as _register_synthetic  # noqa: E402
-
-_register_synthetic()
