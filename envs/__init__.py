@@ -23,3 +23,7 @@ __all__ = [
 ]
 
 _register_desktop()  # deskpilot/desktop-v0
+
+from envs.synthetic import register_all as _register_synthetic  # noqa: E402
+
+_register_synthetic()  # deskpilot/mock-*-v0 and the mock suites

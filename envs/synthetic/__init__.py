@@ -1,0 +1,8 @@
+"""The synthetic GUI suite: Pillow-drawn desktop windows with tasks, a scripted expert, registration.
+
+``import envs`` registers every ``deskpilot/mock-*-v0`` id; ``SUITES`` names groups of them.
+"""
+
+from envs.synthetic.registry import ENV_IDS, SUITES, register_all, resolve_env_ids
+
+__all__ = ["ENV_IDS", "SUITES", "register_all", "resolve_env_ids"]

@@ -1,0 +1,153 @@
+"""``SyntheticEnv``: one Gymnasium env class serving every task family of the synthetic suite."""
+
+from __future__ import annotations
+
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from envs.actions import Action
+from envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
+from envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
+from envs.synthetic.paint import random_theme
+from envs.synthetic.scene import Scene
+from envs.synthetic.tasks import FAMILIES, Retry, Task, labels
+
+__all__ = ["SyntheticEnv"]
+
+
+class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
+    """A small desktop-like window drawn with Pillow, with one task to do in it.
+
+    ## Description
+    Each episode draws a window with real-looking widgets (buttons, checkboxes, text fields with a
+    caret, lists, dropdowns, menus, tabs, links, sliders, dialogs, cards to drag) and a mouse
+    pointer, laid out, labelled and coloured at random, plus an instruction such as
+    ``"Type 'kiwi' into the Name field and press Enter."``. Widgets respond to actions as on a real
+    screen: clicks hit-test the drawn geometry, text goes to the focused field, keys act.
+
+    ## Action Space
+    ``envs.spaces.action_space()``; ``step`` takes an ``envs.Action`` or a sample of that space.
+    Anything else raises ``ValueError``. A well-formed action that hits nothing changes nothing.
+
+    ## Observation Space
+    ``envs.spaces.observation_space(h, w)``: ``{"screenshot": uint8 (h, w, 3), "task": str}``.
+
+    ## Rewards
+    1.0 on the step that ends the episode successfully, 0.0 otherwise.
+
+    ## Starting State
+    A fresh random layout, theme, label set and goal from ``self.np_random``; the pointer at a
+    random position. Time advances one unit per step (``WAIT`` only lets time pass).
+
+    ## Episode End
+    Terminated on success, on failure (e.g. the wrong button clicked, a form submitted with
+    wrong content) and on ``DONE`` (successful exactly when the goal already holds). Truncated after
+    the family's step limit. ``info["success"]`` is set when the episode ends.
+
+    ## Info
+    ``elements`` (visible interactive parts: normalised ``box`` with exclusive ends, ``label``,
+    ``role``, paint order), ``task_family``, ``goal`` and ``state`` (privileged: for scripted
+    experts and labelling only, never shown to a policy), ``step``.
+
+    ## Arguments
+    * ``task``: family name, e.g. ``"click-button"`` (see ``envs.synthetic.FAMILIES``).
+    * ``obs_size``: ``(height, width)`` of the screenshot, default ``(210, 160)``.
+    * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
+    * ``max_steps``: override the family's step limit.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
+
+    def __init__(
+        self,
+        task: str,
+        obs_size: tuple[int, int] = DEFAULT_OBS_SIZE,
+        render_mode: str | None = None,
+        max_steps: int | None = None,
+    ) -> None:
+        if task not in FAMILIES:
+            raise ValueError(f"task: unknown task family {task!r}; known: {', '.join(sorted(FAMILIES))}")
+        if len(obs_size) != 2 or not all(isinstance(v, int) and v >= 64 for v in obs_size):
+            raise ValueError(f"obs_size: expected (height, width) ints >= 64, got {obs_size!r}")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        self.family: type[Task] = FAMILIES[task]
+        self.height, self.width = int(obs_size[0]), int(obs_size[1])
+        self.render_mode = render_mode
+        self.max_steps = max_steps or self.family.max_steps
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps: expected >= 1, got {max_steps}")
+        self.observation_space = observation_space(self.height, self.width)
+        self.action_space = action_space()
+        self._task: Task | None = None
+        self._steps = 0
+        self._ended = False
+        self._frame = np.zeros((self.height, self.width, 3), np.uint8)
+
+    def _build(self) -> Task:
+        rng = self.np_random
+        scale = min(self.width / DEFAULT_OBS_SIZE[1], self.height / DEFAULT_OBS_SIZE[0])
+        for _ in range(50):
+            theme = random_theme(rng, scale)
+            title = labels(rng, 1)[0].capitalize() + str(
+                rng.choice([" - Editor", " - Files", "", " Settings"])
+            )
+            scene = Scene(self.width, self.height, theme, title, margin=int(rng.integers(0, 5)))
+            scene.cursor = (int(rng.integers(self.width)), int(rng.integers(self.height)))
+            try:
+                return self.family(scene, rng)
+            except Retry:
+                continue
+        raise RuntimeError(f"{self.family.name}: no layout fits {self.width}x{self.height} in 50 draws")
+
+    def _obs(self) -> dict[str, Any]:
+        assert self._task is not None
+        self._frame = self._task.scene.render()
+        return {"screenshot": self._frame, "task": self._task.instruction}
+
+    def _info(self) -> dict[str, Any]:
+        assert self._task is not None
+        scene = self._task.scene
+        return {
+            "task_family": self.family.name,
+            "elements": scene.elements(),
+            "goal": dict(self._task.goal),
+            "state": scene.state(),
+            "step": self._steps,
+        }
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start a new episode (see Starting State)."""
+        super().reset(seed=seed)
+        self._task = self._build()
+        self._steps = 0
+        self._ended = False
+        return self._obs(), self._info()
+
+    def step(
+        self, action: Action | dict[str, Any]
+    ) -> tuple[dict[str, Any], SupportsFloat, bool, bool, dict[str, Any]]:
+        """Apply one action (see Action Space and Episode End)."""
+        act = as_action(action)
+        if self._task is None or self._ended:
+            raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
+        scene = self._task.scene
+        events = scene.dispatch(act)
+        outcome = self._task.verdict(events, act)
+        scene.tick()
+        self._steps += 1
+        terminated = outcome is not None
+        truncated = not terminated and self._steps >= self.max_steps
+        obs, info = self._obs(), self._info()
+        if terminated or truncated:
+            self._ended = True
+            info["success"] = bool(outcome)
+        return obs, 1.0 if outcome else 0.0, terminated, truncated, info
+
+    def render(self) -> np.ndarray | None:  # type: ignore[override]
+        """The last screenshot when ``render_mode == "rgb_array"``."""
+        return self._frame.copy() if self.render_mode == "rgb_array" else None

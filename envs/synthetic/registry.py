@@ -1,0 +1,61 @@
+"""Gymnasium registration of the synthetic suite, from one table, and suite names for collectors."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+__all__ = ["ENV_IDS", "SUITES", "register_all", "resolve_env_ids"]
+
+# (family, step limit or None for the family's own). One row per env id, in suite order.
+_TABLE: tuple[str, ...] = (
+    "click-button",
+    "click-checkboxes",
+    "enter-text",
+    "focus-type",
+    "clear-field",
+    "double-click",
+    "context-menu",
+    "scroll-list",
+    "slider",
+    "drag-item",
+    "shortcut",
+    "dropdown",
+    "login",
+    "wait-spinner",
+    "done-if-satisfied",
+    "click-tab",
+    "click-link",
+    "dialog",
+)
+_ENTRY_POINT = "envs.synthetic.env:SyntheticEnv"
+
+
+def env_id(family: str) -> str:
+    """The env id of a task family: ``deskpilot/mock-<family>-v0``."""
+    return f"deskpilot/mock-{family}-v0"
+
+
+ENV_IDS: tuple[str, ...] = tuple(env_id(f) for f in _TABLE)
+SUITES: dict[str, tuple[str, ...]] = {
+    "deskpilot/mock-suite": ENV_IDS,
+    "deskpilot/mock-easy": (env_id("click-button"), env_id("context-menu")),
+}
+"""Named groups of env ids; collectors and evaluation accept these names wherever an id goes."""
+
+
+def register_all() -> None:
+    """Register every synthetic env id with Gymnasium (idempotent)."""
+    for family, eid in zip(_TABLE, ENV_IDS, strict=True):
+        if eid not in gym.registry:
+            gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": family}, disable_env_checker=False)
+
+
+def resolve_env_ids(name: str) -> list[str]:
+    """Env ids named by a suite name or a single registered env id; ``ValueError`` otherwise."""
+    if name in SUITES:
+        return list(SUITES[name])
+    if name in ENV_IDS or name in gym.registry:
+        return [name]
+    raise ValueError(
+        f"unknown env or suite {name!r}; suites: {', '.join(SUITES)}; synthetic envs: {', '.join(ENV_IDS)}"
+    )
