@@ -27,3 +27,7 @@ _register_desktop()  # deskpilot/desktop-v0
 from envs.synthetic import register_all as _register_synthetic  # noqa: E402
 
 _register_synthetic()  # deskpilot/mock-*-v0 and the mock suites
+
+from envs.miniwob.registry import register_all as _register_miniwob  # noqa: E402
+
+_register_miniwob()  # deskpilot/miniwob-<task>-v0 and the MiniWoB suites (selenium stays unimported)

@@ -1,0 +1,339 @@
+"""A visible Chromium (and, if asked, a private Xvfb) for MiniWoB++ pages, with a leak-proof lifecycle.
+
+The browser is only a *stage*: WebDriver loads and resets the task page and reads its state, but it
+never clicks or types (the env acts through the desktop executor, as a person would).
+
+Lifecycle guarantees: every process a session starts (Xvfb, chromedriver, Chromium and its helpers)
+carries a marker in its environment, and the session's temporary folder (Chromium's ``TMPDIR`` and
+profile) is private. ``close()`` kills them all and removes the folder; a guardian process
+(``_reaper.py``) does the same when the owning process dies without closing (SIGKILL included).
+
+Chromium flags (measured in ``shared/notes/miniwob-facts.md``): the window sits at (0, 0) with
+size 500x320 and device scale factor 1, without the automation infobar, so the 160x210 task area
+is screen pixels (0, 0)-(160, 210); password and autofill bubbles are off; ``--no-sandbox`` as root;
+background networking, throttling of background windows and first-run UI are off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from envs.miniwob import _reaper
+
+__all__ = [
+    "WINDOW_SIZE",
+    "BrowserCrashedError",
+    "BrowserError",
+    "BrowserNotFoundError",
+    "BrowserSession",
+    "find_browser",
+]
+
+WINDOW_SIZE = (500, 320)  # (width, height) of the Chromium window, in screen pixels
+SCREEN_SIZE = (640, 400)  # (width, height) of a private Xvfb screen: the window plus room to park the pointer
+INSTALL_HINT = (
+    "MiniWoB envs need Chromium and ChromeDriver: apt-get install chromium chromium-driver "
+    "(or set MINIWOB_CHROME_BINARY and MINIWOB_CHROMEDRIVER to their paths), and pip install 'deskpilot[miniwob]'"
+)
+
+# Injected before any page script runs. Counts trusted input events so the env can wait until the
+# page has received an action, and marks elements that got a click listener (for info["elements"]).
+PAGE_PRELUDE = """
+window.__dp = {mouseup: 0, keyup: 0, wheel: 0};
+const MODS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph']);
+for (const t of ['mouseup', 'keyup', 'wheel']) {
+  window.addEventListener(t, function (e) {
+    if (e.isTrusted && !(t === 'keyup' && MODS.has(e.key))) window.__dp[t]++;
+  }, true);
+}
+(function () {
+  const add = EventTarget.prototype.addEventListener;
+  const kinds = new Set(['click', 'mousedown', 'mouseup', 'dblclick']);
+  EventTarget.prototype.addEventListener = function (type, fn, opts) {
+    if (kinds.has(type) && this instanceof Element) { this.__dpClick = true; }
+    return add.call(this, type, fn, opts);
+  };
+})();
+"""
+
+
+class BrowserError(RuntimeError):
+    """The browser or its display could not be started or used."""
+
+
+class BrowserNotFoundError(BrowserError):
+    """Chromium, ChromeDriver, selenium or miniwob is missing."""
+
+
+class BrowserCrashedError(BrowserError):
+    """The browser died or stopped answering mid-episode; the next ``reset`` starts a fresh one."""
+
+
+def find_browser() -> tuple[str, str, Path]:
+    """Return ``(chromium, chromedriver, miniwob task folder)`` or raise ``BrowserNotFoundError``."""
+    chrome = (
+        os.environ.get("MINIWOB_CHROME_BINARY")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+    driver = os.environ.get("MINIWOB_CHROMEDRIVER") or shutil.which("chromedriver")
+    missing = [name for name, path in (("chromium", chrome), ("chromedriver", driver)) if not path]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("selenium")
+    html = task_folder()
+    if html is None:
+        missing.append("miniwob")
+    if missing:
+        raise BrowserNotFoundError(f"{INSTALL_HINT} (missing: {', '.join(missing)})")
+    assert chrome and driver and html
+    return chrome, driver, html
+
+
+def task_folder() -> Path | None:
+    """The folder of MiniWoB task pages shipped in the ``miniwob`` wheel, without importing it."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("miniwob")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "html" / "miniwob"
+    return folder if folder.is_dir() else None
+
+
+def _start_xvfb(env: dict[str, str], timeout: float = 10.0) -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``Xvfb -displayfd`` and return it and its display name once it accepts clients."""
+    if shutil.which("Xvfb") is None:
+        raise BrowserNotFoundError(
+            "a private display needs Xvfb: apt-get install xvfb (or pass display=':N')"
+        )
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}x24"]
+            + ["-nolisten", "tcp"],
+            pass_fds=(write_fd,),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # Ctrl+C in the terminal must not kill it under a live env
+        )
+    finally:
+        os.close(write_fd)
+    data = b""
+    deadline = time.monotonic() + timeout
+    try:
+        while not data.endswith(b"\n"):
+            ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
+            chunk = os.read(read_fd, 64) if ready else b""
+            if not chunk:
+                proc.kill()
+                proc.wait()
+                raise BrowserError(f"Xvfb did not report a display within {timeout} s")
+            data += chunk
+    finally:
+        os.close(read_fd)
+    return proc, f":{int(data.strip())}"
+
+
+def _wait_until(predicate: Any, timeout: float, what: str, poll: float = 0.01) -> Any:
+    """Return ``predicate()``'s first truthy value, or raise ``BrowserError`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise BrowserError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(poll)  # polling interval of a condition wait
+
+
+class BrowserSession:
+    """One Chromium window (plus optionally its own Xvfb), started on construction.
+
+    Attributes:
+        display: the X display the window is on (``":N"``).
+        driver: the selenium WebDriver (page loading and reading only).
+        owns_display: whether this session started the Xvfb (and kills it on close).
+    """
+
+    def __init__(self, display: str | None, start_timeout: float = 30.0) -> None:
+        """Start the browser.
+
+        Args:
+            display: an existing X display to open the window on, or ``None`` to start a private Xvfb.
+            start_timeout: seconds to wait for Xvfb, ChromeDriver and the first page.
+
+        Raises:
+            BrowserNotFoundError: Chromium, ChromeDriver, selenium or miniwob is missing.
+            BrowserError: something failed to start (everything started so far is reaped).
+        """
+        chrome, chromedriver, self.task_folder = find_browser()
+        self.token = secrets.token_hex(8)
+        self.folder = tempfile.mkdtemp(prefix="deskpilot-miniwob-")
+        self._closed = False
+        self.driver: Any = None
+        self._xvfb: subprocess.Popen[bytes] | None = None
+        env = {**os.environ, _reaper.MARKER: self.token, "TMPDIR": self.folder}
+        guard_env = {k: v for k, v in os.environ.items() if k != _reaper.MARKER}
+        self._guardian = subprocess.Popen(
+            [sys.executable, "-S", _reaper.__file__, self.token, self.folder],
+            stdin=subprocess.PIPE,
+            env=guard_env,
+            start_new_session=True,
+        )
+        try:
+            if display is None:
+                self._xvfb, display = _start_xvfb(env, start_timeout)
+            self.display = display
+            self.owns_display = self._xvfb is not None
+            env["DISPLAY"] = display
+            self._start_driver(chrome, chromedriver, env, start_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start_driver(self, chrome: str, chromedriver: str, env: dict[str, str], timeout: float) -> None:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = chrome
+        for arg in (
+            "--app=data:text/html,<title>deskpilot</title>",
+            "--window-position=0,0",
+            f"--window-size={WINDOW_SIZE[0]},{WINDOW_SIZE[1]}",
+            "--force-device-scale-factor=1",
+            f"--user-data-dir={self.folder}/profile",
+            "--no-sandbox",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-extensions",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--disable-background-timer-throttling",
+            "--disable-backgrounding-occluded-windows",
+            "--disable-renderer-backgrounding",
+            "--disable-features=Translate,PasswordLeakDetection,AutofillServerCommunication,MediaRouter",
+            "--password-store=basic",
+            "--hide-scrollbars",
+        ):
+            options.add_argument(arg)
+        options.add_experimental_option("excludeSwitches", ["enable-automation", "enable-logging"])
+        options.add_experimental_option(
+            "prefs",
+            {
+                "credentials_enable_service": False,
+                "profile.password_manager_enabled": False,
+                "autofill.profile_enabled": False,
+                "autofill.credit_card_enabled": False,
+            },
+        )
+        service = Service(
+            executable_path=chromedriver,
+            env=env,
+            log_output=subprocess.DEVNULL,
+            popen_kw={"start_new_session": True},
+        )
+        try:
+            self.driver = webdriver.Chrome(service=service, options=options)
+        except Exception as e:
+            raise BrowserError(f"Chromium did not start on display {env['DISPLAY']}: {e}") from e
+        self.driver.implicitly_wait(0)  # a missing element must not block (MiniWoB sets 5 s)
+        self.driver.set_script_timeout(timeout)
+        self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PAGE_PRELUDE})
+        self.url: str | None = None
+
+    def load(self, task: str, timeout: float = 10.0) -> None:
+        """Open ``task``'s page (``click-test``) and wait until MiniWoB shows its start cover."""
+        page = self.task_folder / f"{task}.html"
+        if not page.is_file():
+            raise ValueError(f"task: no MiniWoB page {page.name} in {self.task_folder}")
+        url = page.as_uri()
+        self.call(self.driver.get, url)
+        ready = "return typeof core !== 'undefined' && document.getElementById('sync-task-cover') !== null;"
+        _wait_until(lambda: self.call(self.driver.execute_script, ready), timeout, f"the page {page.name}")
+        self.url = url
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Run a WebDriver call; a dead browser raises ``BrowserCrashedError``."""
+        from selenium.common.exceptions import WebDriverException
+
+        try:
+            return fn(*args)
+        except WebDriverException as e:
+            if self.alive():
+                raise BrowserError(f"WebDriver call failed: {e.msg or e}") from e
+            raise BrowserCrashedError(
+                "the browser crashed or was closed mid-episode; call reset() to start a fresh one"
+            ) from e
+
+    def script(self, source: str, *args: Any) -> Any:
+        """``execute_script`` with crash detection."""
+        return self.call(self.driver.execute_script, source, *args)
+
+    def async_script(self, source: str, *args: Any) -> Any:
+        """``execute_async_script`` with crash detection."""
+        return self.call(self.driver.execute_async_script, source, *args)
+
+    def alive(self) -> bool:
+        """Whether the browser still answers (a cheap WebDriver round trip)."""
+        if self._closed or self.driver is None:
+            return False
+        try:
+            self.driver.execute_script("return 1;")
+        except Exception:
+            return False
+        return self._xvfb is None or self._xvfb.poll() is None
+
+    def window_id(self) -> str | None:
+        """The X window id of the Chromium window, via xdotool (``None`` without xdotool)."""
+        if shutil.which("xdotool") is None:
+            return None
+        found = subprocess.run(
+            ["xdotool", "search", "--onlyvisible", "--class", "chromium"],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "DISPLAY": self.display},
+            check=False,
+        )
+        ids = found.stdout.split()
+        return ids[-1] if ids else None
+
+    def pids(self) -> list[int]:
+        """Live processes of this session (Xvfb, chromedriver, Chromium)."""
+        return _reaper.session_pids(self.token)
+
+    def close(self) -> None:
+        """Quit Chromium, stop the private Xvfb, remove the folder; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        if self.driver is not None:
+            with contextlib.suppress(Exception):
+                self.driver.quit()
+        _reaper.reap(self.token, self.folder)
+        if self._xvfb is not None:
+            self._xvfb.wait()
+        if self._guardian.stdin is not None:
+            self._guardian.stdin.close()  # the guardian reaps (nothing left) and exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._guardian.wait(timeout=5)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()

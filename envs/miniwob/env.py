@@ -1,0 +1,311 @@
+"""``MiniWoBEnv``: a MiniWoB++ task in a visible Chromium, seen and driven only through the desktop."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import subprocess
+from typing import Any, ClassVar
+
+import gymnasium as gym
+import numpy as np
+
+from envs.actions import TEXT_CHARSET, Action, ActionType
+from envs.miniwob.browser import WINDOW_SIZE, BrowserCrashedError, BrowserError, BrowserSession
+from envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
+from envs.spaces import (
+    DEFAULT_OBS_SIZE,
+    MAX_TASK_LENGTH,
+    Observation,
+    action_space,
+    as_action,
+    observation_space,
+)
+
+__all__ = ["MiniWoBConfig", "MiniWoBEnv", "page_elements"]
+
+_CHARSET = frozenset(TEXT_CHARSET)
+
+
+@dataclasses.dataclass(frozen=True)
+class MiniWoBConfig:
+    """How a MiniWoB env runs."""
+
+    task: str  # MiniWoB task name, e.g. "click-test" (a page in the miniwob wheel)
+    display: str = "auto"  # "auto": a private Xvfb for this process; ":N": an X display you run
+    max_steps: int = 20  # truncate the episode after this many actions
+    page_time_limit_s: float = 3600.0  # MiniWoB's own timer (it fails slow actors); high on purpose
+    input_timeout_s: float = 1.0  # longest wait for an action's input events to reach the page
+    data_mode: str = "train"  # MiniWoB's data mode for tasks that have one ("train" / "test")
+
+    def __post_init__(self) -> None:
+        if not self.task or "/" in self.task:
+            raise ValueError(f"task: expected a MiniWoB task name such as 'click-test', got {self.task!r}")
+        if self.display != "auto" and not self.display.startswith(":") and ":" not in self.display:
+            raise ValueError(
+                f"display: expected 'auto' or an X display name such as ':1', got {self.display!r}"
+            )
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps: expected >= 1, got {self.max_steps}")
+        if not 1.0 <= self.page_time_limit_s <= 1e6:
+            raise ValueError(f"page_time_limit_s: expected seconds in [1, 1e6], got {self.page_time_limit_s}")
+        if not 0.05 <= self.input_timeout_s <= 30:
+            raise ValueError(f"input_timeout_s: expected seconds in [0.05, 30], got {self.input_timeout_s}")
+        if self.data_mode not in ("train", "test"):
+            raise ValueError(f"data_mode: expected 'train' or 'test', got {self.data_mode!r}")
+
+
+class _Host:
+    """The one browser (and display) of a process, shared by every MiniWoB env in it.
+
+    pyautogui binds one X display per process, and two windows on one display would cover each
+    other, so a process runs one browser at a time; each env navigates it to its task on ``reset``.
+    """
+
+    hosts: ClassVar[dict[str, _Host]] = {}
+
+    def __init__(self, display: str) -> None:
+        self.key = display
+        self.users = 0
+        self.owner: int | None = None  # id() of the env whose episode is on the page
+        self.session: BrowserSession | None = None
+        self.capture: Any = None
+        self.executor: Any = None
+        self.display: str | None = None
+
+    @classmethod
+    def acquire(cls, display: str) -> _Host:
+        host = cls.hosts.setdefault(display, cls(display))
+        host.users += 1
+        return host
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users <= 0:
+            self.stop()
+            self.hosts.pop(self.key, None)
+
+    def ensure(self) -> BrowserSession:
+        """The live browser, starting (or restarting after a crash) if needed."""
+        if self.session is not None and self.session.alive():
+            return self.session
+        self.stop(keep_io=self.display is not None)
+        if self.display is not None and self.key == "auto":
+            raise BrowserCrashedError(
+                f"the private display {self.display} of this process died; pyautogui cannot move to "
+                "another display, so start a new process"
+            )
+        self.session = BrowserSession(None if self.key == "auto" else self.key)
+        self.owner = None
+        if self.display is None:
+            self._open_io(self.session.display)
+        return self.session
+
+    def _open_io(self, display: str) -> None:
+        from envs.desktop.capture import Region, ScreenCapture
+        from envs.desktop.executor import Executor
+
+        # pyautogui, mss and xdotool all read DISPLAY; pyautogui only at its first import.
+        os.environ["DISPLAY"] = display
+        region = Region(0, 0, TASK_W, TASK_H)
+        self.capture = ScreenCapture(region)
+        self.executor = Executor(region, pause=0.0, failsafe=self.key != "auto")
+        self.display = display
+
+    def park_pointer(self) -> None:
+        """Move the pointer off the task area (but inside the window, so keys still reach it)."""
+        if shutil.which("xdotool") and self.display:
+            subprocess.run(
+                ["xdotool", "mousemove", str(WINDOW_SIZE[0] - 20), str(WINDOW_SIZE[1] - 20)],
+                env={**os.environ, "DISPLAY": self.display},
+                check=False,
+                capture_output=True,
+            )
+
+    def stop(self, keep_io: bool = False) -> None:
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        if not keep_io and self.capture is not None:
+            with contextlib.suppress(Exception):
+                self.capture.close()
+            self.capture = self.executor = None
+            self.display = None
+
+
+def page_elements(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """``info["elements"]`` from a page state: normalised boxes, labels and roles, in paint order."""
+    return [
+        {
+            "box": [e["box"][0] / TASK_W, e["box"][1] / TASK_H, e["box"][2] / TASK_W, e["box"][3] / TASK_H],
+            "label": e["label"],
+            "role": e["role"],
+        }
+        for e in state["elements"]
+    ]
+
+
+def _task_text(utterance: str) -> str:
+    text = "".join(c if c in _CHARSET else "?" for c in utterance)
+    return text[:MAX_TASK_LENGTH]
+
+
+class MiniWoBEnv(gym.Env[Observation, Action]):
+    """A MiniWoB++ task in a real Chromium window, observed by screen capture and driven by OS input.
+
+    The browser's WebDriver loads and resets the page and reads its state; it never clicks or
+    types. Every action goes through ``envs.desktop.executor.Executor`` (XTEST input, as for a person).
+
+    ## Action Space
+    ``envs.spaces.action_space()``; ``step`` also takes an ``envs.Action``. Coordinates are
+    normalised over the 160x210 task area.
+
+    ## Observation Space
+    ``{"screenshot": uint8 (210, 160, 3), "task": str}``: an mss capture of the task area (screen
+    pixels (0, 0)-(160, 210)) and MiniWoB's instruction text.
+
+    ## Rewards
+    1.0 on the step where the page ends the episode with raw reward 1 (success), else 0.0.
+
+    ## Starting State
+    ``reset(seed=s)`` seeds the page's generator with ``s`` (same seed, same problem). The pointer
+    is parked off the task area first, so no hover effect shows in the first frame.
+
+    ## Episode End
+    Terminated when the page says done (success or failure) or on DONE; truncated after
+    ``max_steps`` actions. ``info["success"]`` says whether the page gave raw reward 1.
+
+    ## Arguments
+    See ``MiniWoBConfig``: ``task``, ``display`` ("auto" starts a private Xvfb per process; an
+    explicit ``":N"`` uses that display, whose windows it shares), ``max_steps``, ...
+
+    ``info`` carries ``elements`` (visible interactive elements: normalised ``box``, ``label``,
+    ``role``), ``dom`` (the same elements with tag, id, value, checked, focus and a pixel ``point``
+    where a click reaches them: for the scripted expert only), ``raw_reward``, ``task_name``,
+    ``screen`` and, at the end, ``success``.
+    """
+
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
+
+    def __init__(self, task: str, render_mode: str | None = None, **kwargs: Any) -> None:
+        """Create the env; the browser starts on the first ``reset``. ``kwargs`` are ``MiniWoBConfig`` fields."""
+        self.config = MiniWoBConfig(task=task, **kwargs)
+        if render_mode not in (None, "rgb_array"):
+            raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        self.render_mode = render_mode
+        self.action_space = action_space()  # type: ignore[assignment]
+        self.observation_space = observation_space(*DEFAULT_OBS_SIZE)  # type: ignore[assignment]
+        self._host: _Host | None = _Host.acquire(self.config.display)
+        self._state: dict[str, Any] = {}
+        self._obs: Observation | None = None
+        self._steps = 0
+        self._over = True
+
+    # ----------------------------------------------------------------- gymnasium API
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[Observation, dict[str, Any]]:
+        """Start a new episode of the task (a fresh browser if the last one crashed)."""
+        super().reset(seed=seed)
+        host = self._live_host()
+        session = host.ensure()
+        if (
+            host.owner != id(self)
+            or session.url is None
+            or not session.url.endswith(f"/{self.config.task}.html")
+        ):
+            session.load(self.config.task)
+        host.owner = id(self)
+        page_seed = str(seed if seed is not None else int(self.np_random.integers(2**31)))
+        host.park_pointer()
+        limit_ms = int(self.config.page_time_limit_s * 1000)
+        if not session.async_script(RESET_JS, limit_ms, page_seed, self.config.data_mode):
+            raise BrowserError(f"MiniWoB task {self.config.task} did not become ready after reset")
+        self._state = session.script(STATE_JS)
+        self._steps = 0
+        self._over = False
+        self._obs = self._observe()
+        return self._obs, self._info()
+
+    def step(self, action: Action | dict[str, Any]) -> tuple[Observation, float, bool, bool, dict[str, Any]]:
+        """Carry out ``action`` with OS input, wait until the page has it, observe."""
+        act = as_action(action)
+        if self._over:
+            raise RuntimeError("step() called on a finished episode; call reset() first")
+        host = self._live_host()
+        if host.owner != id(self) or host.session is None:
+            raise RuntimeError(
+                f"another MiniWoB env of this process reset the shared browser since this env's reset; "
+                f"call reset() on {self.config.task} again"
+            )
+        self._steps += 1
+        if act.type is not ActionType.DONE:
+            before = self._state.get("events", {})
+            try:
+                host.executor.execute(act)
+            except Exception:
+                if not host.session.alive():
+                    raise BrowserCrashedError(
+                        "the browser died mid-episode; call reset() to start a fresh one"
+                    ) from None
+                raise
+            want = expected_events(act, before)
+            self._state = host.session.async_script(STEP_JS, want, int(self.config.input_timeout_s * 1000))
+        done = bool(self._state["done"]) or act.type is ActionType.DONE
+        success = bool(self._state["done"]) and float(self._state["raw_reward"]) >= 1.0
+        truncated = not done and self._steps >= self.config.max_steps
+        self._over = done or truncated
+        self._obs = self._observe()
+        info = self._info()
+        if self._over:
+            info["success"] = success
+        return self._obs, float(success), done, truncated, info
+
+    def render(self) -> np.ndarray | None:
+        """The last screenshot (``render_mode="rgb_array"``)."""
+        if self.render_mode == "rgb_array" and self._obs is not None:
+            return self._obs["screenshot"].copy()
+        return None
+
+    def close(self) -> None:
+        """Release this env's share of the browser; the last env of the process stops it."""
+        host, self._host = self._host, None
+        if host is not None:
+            host.release()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    # ----------------------------------------------------------------- helpers
+    def make_expert(self) -> Any:
+        """The scripted DOM-reading expert for this task."""
+        from envs.miniwob.expert import MiniWoBExpert
+
+        return MiniWoBExpert(self.config.task)
+
+    def _live_host(self) -> _Host:
+        if self._host is None:
+            raise RuntimeError("the env is closed")
+        return self._host
+
+    def _observe(self) -> Observation:
+        host = self._live_host()
+        frame = host.capture.grab()
+        return {"screenshot": frame, "task": _task_text(self._state.get("utterance", ""))}
+
+    def _info(self) -> dict[str, Any]:
+        host = self._live_host()
+        return {
+            "elements": page_elements(self._state),
+            "dom": self._state["elements"],
+            "raw_reward": float(self._state["raw_reward"]),
+            "reason": self._state.get("reason"),
+            "input_timeout": bool(self._state.get("input_timeout", False)),
+            "task_name": self.config.task,
+            "screen": {"left": 0, "top": 0, "width": TASK_W, "height": TASK_H},
+            "display": host.display,
+            "elapsed_steps": self._steps,
+        }

@@ -1,0 +1,150 @@
+"""JavaScript that reads a MiniWoB page's state (and resets its episode), and its Python side.
+
+One WebDriver round trip per step: ``STEP_JS`` waits in the page until the input events of the last
+action have arrived, lets a frame render, then returns the state: the instruction, MiniWoB's
+done/reward globals, the input-event counters and every visible interactive element.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from envs.actions import Action, ActionType
+
+__all__ = ["RESET_JS", "STATE_JS", "STEP_JS", "expected_events"]
+
+TASK_W, TASK_H = 160, 210  # the MiniWoB task area, in CSS (= screen) pixels
+
+# Shared by STATE_JS and STEP_JS: returns the page state as a plain object.
+_READ = r"""
+function dpRead() {
+  const W = __W__, H = __H__;
+  const SEL = 'button, a, input, textarea, select, label, [role=button], [role=tab], [role=link], ' +
+              '[role=checkbox], [role=option], [tabindex], [contenteditable=true], .alink';
+  const SKIP = '#reward-display, #sync-task-cover, #click-canvas, #query';
+  const clean = s => (s || '').replace(/\s+/g, ' ').trim();
+  function hitPoint(el) {
+    for (const r of el.getClientRects()) {
+      const x0 = Math.max(0, Math.ceil(r.left)), y0 = Math.max(0, Math.ceil(r.top));
+      const x1 = Math.min(W, Math.floor(r.right)), y1 = Math.min(H, Math.floor(r.bottom));
+      if (x1 <= x0 || y1 <= y0) continue;
+      const cands = [[(x0 + x1 - 1) >> 1, (y0 + y1 - 1) >> 1]];
+      for (let i = 1; i < 6; i++) for (let j = 1; j < 6; j++)
+        cands.push([Math.floor(x0 + (x1 - x0) * i / 6), Math.floor(y0 + (y1 - y0) * j / 6)]);
+      for (const [px, py] of cands) {
+        const hit = document.elementFromPoint(px + 0.5, py + 0.5);
+        if (hit && (hit === el || el.contains(hit))) return [px, py];
+      }
+    }
+    return null;
+  }
+  function role(el) {
+    const r = el.getAttribute('role');
+    if (r && r !== 'presentation') return r;
+    const tag = el.tagName.toLowerCase(), type = (el.type || '').toLowerCase();
+    if (tag === 'button' || (tag === 'input' && ['button', 'submit', 'reset'].includes(type))) return 'button';
+    if (tag === 'input' && (type === 'checkbox' || type === 'radio')) return type;
+    if (tag === 'input' || tag === 'textarea' || el.isContentEditable) return 'textbox';
+    if (tag === 'select') return 'combobox';
+    if (tag === 'a' || el.classList.contains('alink')) return el.closest('[role=tab]') ? 'tab' : 'link';
+    if (tag === 'label') return 'label';
+    return 'clickable';
+  }
+  function label(el) {
+    const tag = el.tagName.toLowerCase();
+    if (tag === 'input' || tag === 'textarea' || tag === 'select') {
+      const lab = el.closest('label') || (el.id && document.querySelector('label[for="' + el.id + '"]'));
+      const t = el.type === 'button' || el.type === 'submit' ? el.value : '';
+      return clean(t || (lab && lab.textContent) || el.getAttribute('aria-label') || el.placeholder || el.name || el.id);
+    }
+    return clean(el.innerText || el.getAttribute('aria-label') || el.title || el.value || el.id);
+  }
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!(el.matches(SEL) || el.__dpClick || el.onclick) || el.closest(SKIP)) continue;
+    const st = getComputedStyle(el);
+    if (st.visibility === 'hidden' || st.display === 'none' || st.opacity === '0') continue;
+    const b = el.getBoundingClientRect();
+    const box = [Math.max(0, b.left), Math.max(0, b.top), Math.min(W, b.right), Math.min(H, b.bottom)];
+    if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+    const point = hitPoint(el);
+    if (point === null) continue;  // entirely covered or off the task area: not visible
+    out.push({
+      tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), id: el.id,
+      classes: typeof el.className === 'string' ? el.className : '', role: role(el), label: label(el),
+      text: clean(el.textContent).slice(0, 200), value: typeof el.value === 'string' ? el.value : null,
+      checked: el.checked === undefined ? null : el.checked, focused: document.activeElement === el,
+      box: box, point: point,
+    });
+  }
+  return {
+    utterance: clean((document.getElementById('query') || {}).textContent),
+    done: WOB_DONE_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL, env_reward: WOB_REWARD_GLOBAL,
+    reason: WOB_REWARD_REASON === null ? null : String(WOB_REWARD_REASON),
+    events: Object.assign({}, window.__dp || {}), elements: out,
+  };
+}
+""".replace("__W__", str(TASK_W)).replace("__H__", str(TASK_H))
+
+STATE_JS = _READ + "\nreturn dpRead();"
+
+# arguments: {counter: minimum}, timeout in ms, callback. Waits for the events, then for a frame.
+STEP_JS = (
+    _READ
+    + r"""
+const want = arguments[0], limit = arguments[1], done = arguments[arguments.length - 1];
+const t0 = performance.now();
+function arrived() {
+  for (const k in want) if ((window.__dp[k] || 0) < want[k]) return false;
+  return true;
+}
+function finish(timedOut) {
+  requestAnimationFrame(() => setTimeout(() => {
+    const s = dpRead(); s.input_timeout = timedOut; done(s);
+  }, 0));
+}
+(function poll() {
+  if (arrived()) return finish(false);
+  if (performance.now() - t0 > limit) return finish(true);
+  setTimeout(poll, 1);
+})();
+"""
+)
+
+# arguments: page time limit (ms), seed string, data mode, callback.
+RESET_JS = r"""
+const limit = arguments[0], seed = arguments[1], mode = arguments[2], done = arguments[arguments.length - 1];
+core.EPISODE_MAX_TIME = limit;
+core.endEpisode(0);
+if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
+Math.seedrandom(seed);
+core.setDataMode(mode);
+core.startEpisodeReal();
+const t0 = performance.now();
+(function poll() {
+  if (WOB_TASK_READY) return requestAnimationFrame(() => setTimeout(() => done(true), 0));
+  if (performance.now() - t0 > 5000) return done(false);
+  setTimeout(poll, 5);
+})();
+"""
+
+
+def expected_events(action: Action, before: dict[str, Any]) -> dict[str, int]:
+    """Counter values the page reaches once it has received all of ``action``'s input.
+
+    The page counts trusted ``mouseup``, non-modifier ``keyup`` and ``wheel`` events (see
+    ``browser.PAGE_PRELUDE``); an action is delivered when its last release has arrived.
+    """
+    t = action.type
+    n = {"mouseup": 0, "keyup": 0, "wheel": 0}
+    if t in (ActionType.CLICK, ActionType.RIGHT_CLICK, ActionType.DRAG):
+        n["mouseup"] = 1
+    elif t is ActionType.DOUBLE_CLICK:
+        n["mouseup"] = 2
+    elif t is ActionType.KEY:
+        n["keyup"] = 1
+    elif t is ActionType.TYPE:
+        n["keyup"] = len(action.text or "")
+    elif t is ActionType.SCROLL:
+        n["wheel"] = 1
+    return {k: int(before.get(k, 0)) + v for k, v in n.items() if v}

@@ -1,0 +1,74 @@
+"""Gymnasium ids ``deskpilot/miniwob-<task>-v0`` for every MiniWoB++ task page, and the MiniWoB suites.
+
+The task list comes from the pages shipped in the ``miniwob`` wheel, found without importing it
+(so ``import envs`` stays light). Without the wheel only the suite tasks are registered; making
+one then raises a message that says what to install.
+"""
+
+from __future__ import annotations
+
+import gymnasium as gym
+
+from envs.miniwob.browser import task_folder
+
+__all__ = ["ENV_IDS", "SUITE_TASKS", "SUITES", "env_id", "register_all", "resolve_env_ids", "tasks"]
+
+SUITE_TASKS: tuple[str, ...] = (
+    "click-test",
+    "click-button",
+    "click-link",
+    "click-dialog",
+    "click-tab",
+    "focus-text",
+    "enter-text",
+    "enter-password",
+    "login-user",
+    "click-checkboxes",
+)
+"""The ten tasks of ``deskpilot/miniwob-suite`` (each has a scripted expert)."""
+
+_ENTRY_POINT = "envs.miniwob.env:MiniWoBEnv"
+
+
+def env_id(task: str) -> str:
+    """The env id of a MiniWoB task: ``deskpilot/miniwob-<task>-v0``."""
+    return f"deskpilot/miniwob-{task}-v0"
+
+
+def tasks() -> tuple[str, ...]:
+    """Every MiniWoB task page in the installed wheel (the suite tasks if it is missing), sorted."""
+    folder = task_folder()
+    if folder is None:
+        return tuple(sorted(SUITE_TASKS))
+    return tuple(sorted(p.stem for p in folder.glob("*.html")))
+
+
+ENV_IDS: tuple[str, ...] = tuple(env_id(t) for t in tasks())
+SUITES: dict[str, tuple[str, ...]] = {
+    "deskpilot/miniwob-suite": tuple(env_id(t) for t in SUITE_TASKS),
+    "deskpilot/miniwob-smoke": (env_id("click-test"), env_id("enter-text")),
+}
+"""Named groups of env ids; collectors and evaluation accept these names wherever an id goes."""
+
+
+def register_all() -> None:
+    """Register every MiniWoB env id and suite (idempotent)."""
+    from envs.registry import register_suite
+
+    for eid in ENV_IDS:
+        if eid not in gym.registry:
+            task = eid.removeprefix("deskpilot/miniwob-").removesuffix("-v0")
+            gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": task})
+    for name, ids in SUITES.items():
+        register_suite(name, ids)
+
+
+def resolve_env_ids(name: str) -> list[str]:
+    """Env ids named by a MiniWoB suite name or a single registered env id; ``ValueError`` otherwise."""
+    if name in SUITES:
+        return list(SUITES[name])
+    if name in ENV_IDS or name in gym.registry:
+        return [name]
+    raise ValueError(
+        f"unknown env or suite {name!r}; MiniWoB suites: {', '.join(SUITES)}; ids look like {ENV_IDS[0]}"
+    )

@@ -1,0 +1,100 @@
+"""MiniWoB in a real Chromium through the desktop path: expert episodes, a task with no code of its own."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+
+import gymnasium as gym
+import numpy as np
+import pytest
+
+import envs  # noqa: F401  (registers the ids)
+from collectors.loop import run_episode
+from envs.actions import Action, from_pixel
+from envs.miniwob import SUITES, env_id
+from envs.miniwob.browser import BrowserNotFoundError, find_browser
+
+
+def browser(f):
+    return pytest.mark.browser(pytest.mark.display(f))
+
+
+def _need_browser() -> None:
+    try:
+        find_browser()
+    except BrowserNotFoundError as e:
+        pytest.skip(str(e))
+
+
+@pytest.fixture
+def make(xvfb: str) -> Iterator[object]:
+    """``make(task)`` -> a MiniWoB env on this worker's Xvfb; closed after the test."""
+    _need_browser()
+    made: list[gym.Env] = []
+
+    def _make(task: str, **kwargs: object) -> gym.Env:
+        env = gym.make(env_id(task), display=xvfb, **kwargs)
+        made.append(env)
+        return env
+
+    yield _make
+    for env in made:
+        env.close()
+
+
+@browser
+@pytest.mark.parametrize("task", ["click-test", "enter-text"])
+def test_expert_solves_episodes_through_the_desktop(make, task: str) -> None:
+    env = make(task)
+    expert = env.unwrapped.make_expert()
+    for seed in range(4):
+        result = run_episode(env, expert, source="expert", seed=seed)
+        assert result.success, (task, seed, result.end, result.final_info.get("reason"))
+        assert result.trajectory.steps[0].screenshot.shape == (210, 160, 3)
+        boxes = result.trajectory.steps[0].annotations["elements"]
+        assert boxes and all(0 <= b["box"][0] < b["box"][2] <= 1 for b in boxes)
+
+
+@browser
+def test_task_without_code_of_its_own_resets_observes_acts_rewards(make) -> None:
+    env = make("click-widget", max_steps=3)
+    obs, info = env.reset(seed=5)
+    assert obs["screenshot"].shape == (210, 160, 3) and obs["screenshot"].dtype == np.uint8
+    assert obs["task"].startswith("Click on a") and info["elements"]
+    assert obs["screenshot"].std() > 0  # the page is drawn, not a blank frame
+    again, _ = env.reset(seed=5)
+    assert again["task"] == obs["task"] and np.array_equal(again["screenshot"], obs["screenshot"])
+    target = info["dom"][0]
+    obs2, reward, terminated, truncated, info2 = env.step(
+        Action.click(from_pixel(target["point"][0], 160), from_pixel(target["point"][1], 210))
+    )
+    assert not info2["input_timeout"]  # the click reached the page
+    assert terminated and reward in (0.0, 1.0) and info2["success"] == (reward == 1.0)
+    assert info2["raw_reward"] != 0.0
+
+
+@browser
+def test_done_ends_the_episode_and_step_limit_truncates(make) -> None:
+    env = make("click-test", max_steps=2)
+    env.reset(seed=1)
+    _, reward, terminated, truncated, info = env.step(Action.done())
+    assert (reward, terminated, truncated, info["success"]) == (0.0, True, False, False)
+    env.reset(seed=1)
+    env.step(Action.wait())
+    _, _, terminated, truncated, info = env.step(Action.wait())
+    assert (terminated, truncated, info["success"]) == (False, True, False)
+
+
+def test_suite_names_the_ten_tasks() -> None:
+    assert len(SUITES["deskpilot/miniwob-suite"]) == 10
+    assert all(i in gym.registry for i in SUITES["deskpilot/miniwob-suite"])
+
+
+def test_missing_chromium_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.delenv("MINIWOB_CHROME_BINARY", raising=False)
+    monkeypatch.delenv("MINIWOB_CHROMEDRIVER", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert shutil.which("chromium") is None
+    with pytest.raises(BrowserNotFoundError, match="apt-get install chromium chromium-driver"):
+        find_browser()
