@@ -24,6 +24,7 @@ import time
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
 __all__ = [
     "CaptureError",
@@ -143,8 +144,10 @@ class ScreenCapture:
     def grab(self) -> np.ndarray:
         """The region now, as an RGB ``uint8`` array of shape ``(height, width, 3)``."""
         shot = self._sct.grab(self._box)
-        bgra = np.frombuffer(shot.bgra, dtype=np.uint8).reshape(shot.height, shot.width, 4)
-        return np.ascontiguousarray(bgra[:, :, 2::-1])
+        # Pillow's C decoder turns BGRX into RGB twice as fast as numpy's strided copy, and
+        # ``shot.raw`` avoids the extra copy ``shot.bgra`` makes.
+        image = Image.frombuffer("RGB", (shot.width, shot.height), shot.raw, "raw", "BGRX", 0, 1)
+        return np.array(image)  # a writable array the caller owns
 
     def close(self) -> None:
         """Release the display connection; the capture cannot grab afterwards."""

@@ -73,7 +73,9 @@ def resize(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     height, width = size
     if frame.shape[:2] == (height, width):
         return frame.copy()
-    return np.array(Image.fromarray(frame).resize((width, height), Image.Resampling.BILINEAR), dtype=np.uint8)
+    # reducing_gap: a fast box reduction first, then bilinear; 2-3x faster on big screens.
+    image = Image.fromarray(frame).resize((width, height), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    return np.array(image, dtype=np.uint8)
 
 
 class DesktopEnv(gym.Env[Observation, Action]):
