@@ -12,7 +12,7 @@ from envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_s
 from envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
 from envs.synthetic.paint import random_theme
 from envs.synthetic.scene import Scene
-from envs.synthetic.tasks import FAMILIES, Retry, Task, labels
+from envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
 
 __all__ = ["SyntheticEnv"]
 
@@ -91,9 +91,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         scale = min(self.width / DEFAULT_OBS_SIZE[1], self.height / DEFAULT_OBS_SIZE[0])
         for _ in range(50):
             theme = random_theme(rng, scale)
-            title = labels(rng, 1)[0].capitalize() + str(
-                rng.choice([" - Editor", " - Files", "", " Settings"])
-            )
+            title = labels(rng, 1)[0].capitalize() + pick(rng, (" - Editor", " - Files", "", " Settings"))
             scene = Scene(self.width, self.height, theme, title, margin=int(rng.integers(0, 5)))
             scene.cursor = (int(rng.integers(self.width)), int(rng.integers(self.height)))
             try:

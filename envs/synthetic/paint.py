@@ -137,15 +137,15 @@ _PALETTES: tuple[dict[str, Colour], ...] = (
 def random_theme(rng: np.random.Generator, scale: float) -> Theme:
     """A palette chosen and jittered by ``rng``; type size scales with the observation."""
     base = _PALETTES[int(rng.integers(len(_PALETTES)))]
-    jitter = rng.integers(-14, 15, size=3)
+    jitter = [int(j) for j in rng.integers(-14, 15, size=3)]
     # Jitter backgrounds only, so text contrast stays as designed.
     colours = {
-        k: tuple(int(np.clip(c + j, 0, 255)) for c, j in zip(v, jitter, strict=True))
+        k: tuple(min(max(c + j, 0), 255) for c, j in zip(v, jitter, strict=True))
         if k in ("desktop", "window", "title", "button", "field")
         else v
         for k, v in base.items()
     }
-    size = max(9, round(int(rng.choice((10, 10, 11))) * scale))
+    size = max(9, round((10 if rng.random() < 0.67 else 11) * scale))
     return Theme(**colours, size=size, radius=int(rng.choice((0, 2, 3))))  # type: ignore[arg-type]
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gymnasium as gym
 
+from envs.registry import register_suite
+
 __all__ = ["ENV_IDS", "SUITES", "register_all", "resolve_env_ids"]
 
 # (family, step limit or None for the family's own). One row per env id, in suite order.
@@ -44,10 +46,12 @@ SUITES: dict[str, tuple[str, ...]] = {
 
 
 def register_all() -> None:
-    """Register every synthetic env id with Gymnasium (idempotent)."""
+    """Register every synthetic env id with Gymnasium and its suites in ``envs.registry`` (idempotent)."""
     for family, eid in zip(_TABLE, ENV_IDS, strict=True):
         if eid not in gym.registry:
-            gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": family}, disable_env_checker=False)
+            gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": family})
+    for name, ids in SUITES.items():
+        register_suite(name, ids)
 
 
 def resolve_env_ids(name: str) -> list[str]:
