@@ -1,0 +1,122 @@
+"""No Xvfb, chromedriver, Chromium or profile folder outlives a MiniWoB env; a crashed browser recovers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import gymnasium as gym
+import pytest
+
+import envs  # noqa: F401  (registers the ids)
+from envs.actions import Action
+from envs.miniwob import env_id
+from envs.miniwob._reaper import session_pids
+from envs.miniwob.browser import BrowserCrashedError, BrowserNotFoundError, find_browser
+
+pytestmark = [pytest.mark.browser, pytest.mark.display]
+ROOT = Path(__file__).resolve().parents[2]
+
+# The child makes an env on a private Xvfb, resets it, reports what it started, then ends as told.
+CHILD = """
+import gc, json, sys, time
+import gymnasium as gym
+import envs
+env = gym.make("deskpilot/miniwob-click-test-v0")
+env.reset(seed=0)
+session = env.unwrapped._host.session
+print(json.dumps({"token": session.token, "folder": session.folder, "pids": session.pids()}), flush=True)
+how = sys.argv[1]
+if how == "close":
+    env.close()
+elif how == "gc":
+    del env, session
+    gc.collect()
+elif how == "hang":
+    time.sleep(60)
+print("END", flush=True)
+"""
+
+
+@pytest.fixture(autouse=True)
+def _need_browser() -> None:
+    try:
+        find_browser()
+    except BrowserNotFoundError as e:
+        pytest.skip(str(e))
+
+
+def _gone(token: str, folder: str, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while session_pids(token) or os.path.exists(folder):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize("how", ["close", "gc", "exit", "sigkill", "sigint"])
+def test_nothing_outlives_the_env(how: str) -> None:
+    mode = "hang" if how in ("sigkill", "sigint") else how
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, mode],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        started = json.loads(child.stdout.readline() or "null")
+        assert started is not None, child.stderr.read() if child.stderr else ""
+        names = {
+            Path(f"/proc/{p}/exe").resolve().name for p in started["pids"] if os.path.exists(f"/proc/{p}")
+        }
+        assert {"Xvfb", "chromedriver"} <= names and any("chrom" in n for n in names - {"chromedriver"})
+        assert os.path.isdir(started["folder"])
+        if how == "sigkill":
+            child.send_signal(signal.SIGKILL)
+        elif how == "sigint":
+            child.send_signal(signal.SIGINT)
+        elif how in ("close", "gc"):
+            # Everything is gone before the child goes on, not merely when it exits.
+            assert child.stdout.readline().strip() == "END"
+            assert not session_pids(started["token"]) and not os.path.exists(started["folder"])
+        child.wait(timeout=30)
+        assert _gone(started["token"], started["folder"]), (
+            f"left behind after {how}: {session_pids(started['token'])}"
+        )
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+        for stream in (child.stdout, child.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def test_crashed_browser_gives_a_clear_error_and_reset_recovers(xvfb: str) -> None:
+    env = gym.make(env_id("click-test"), display=xvfb)
+    try:
+        env.reset(seed=0)
+        session = env.unwrapped._host.session
+        chromium = [p for p in session.pids() if Path(f"/proc/{p}/exe").resolve().name != "chromedriver"]
+        for pid in chromium:
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrowserCrashedError, match="reset"):
+            env.step(Action.click(0.5, 0.5))
+        obs, info = env.reset(seed=0)
+        assert env.unwrapped._host.session is not session and info["elements"]
+        expert = env.unwrapped.make_expert()
+        _, reward, terminated, _, info = env.step(expert.act(obs, info))
+        assert terminated and reward == 1.0
+        assert not session.pids() and not os.path.exists(session.folder)
+    finally:
+        env.close()
