@@ -95,9 +95,14 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             scene = Scene(self.width, self.height, theme, title, margin=int(rng.integers(0, 5)))
             scene.cursor = (int(rng.integers(self.width)), int(rng.integers(self.height)))
             try:
-                return self.family(scene, rng)
+                task = self.family(scene, rng)
             except Retry:
                 continue
+            x0, y0, x1, y1 = scene.content
+            if all(
+                x0 <= w.box[0] and y0 <= w.box[1] and w.box[2] <= x1 and w.box[3] <= y1 for w in scene.widgets
+            ):
+                return task  # else part of the layout fell outside the window: draw again
         raise RuntimeError(f"{self.family.name}: no layout fits {self.width}x{self.height} in 50 draws")
 
     def _obs(self) -> dict[str, Any]:

@@ -185,9 +185,9 @@ class ChooseDropdown(Task):
             self.scene.add(
                 Dropdown((x, y + lh + 1, x + width, y + 2 * lh + 7), n, options=options, selected=start)
             )
-            y += 2 * lh + 14 + 6 * len(options)  # room for the open list below
+            y += 2 * lh + 14 + 4 * len(options)  # some room for the open list below
         submit = pick(self.rng, ("Submit", "OK", "Apply"))
-        self.add_buttons([submit], area=(x0, min(y, y1 - 22), x1, y1))
+        self.add_buttons([submit], area=(x0, y, x1, y1))  # raises Retry when there is no room left
         target = self.scene.find("combobox", pick(self.rng, names))
         self.goal = {"dropdown": target.label, "option": pick(self.rng, target.options), "submit": submit}  # type: ignore[attr-defined]
         return "Choose '{option}' from the '{dropdown}' list and click '{submit}'.".format(**self.goal)

@@ -148,6 +148,28 @@ def test_unknown_ids_and_suites() -> None:
     assert set(SUITES["deskpilot/mock-easy"]) <= set(ENV_IDS)
 
 
+@pytest.mark.parametrize("env_id", ENV_IDS)
+def test_random_action_space_samples_are_valid_actions(env_id: str) -> None:
+    env = gym.make(env_id).unwrapped
+    env.action_space.seed(0)
+    env.reset(seed=0)
+    for _ in range(30):
+        *_, terminated, truncated, info = env.step(env.action_space.sample())
+        if terminated or truncated:
+            assert isinstance(info["success"], bool)
+            env.reset()
+
+
+@pytest.mark.parametrize("size", [(128, 128), (420, 320)])
+def test_expert_solves_other_sizes(size: tuple[int, int]) -> None:
+    for env_id in ENV_IDS:
+        env = gym.make(env_id, obs_size=size).unwrapped
+        for seed in range(3):
+            steps = rollout(env, seed, ExpertActor(), steps=20)
+            assert steps[0][0]["screenshot"].shape == (*size, 3)
+            assert steps[-1][4]["success"], (env_id, seed)
+
+
 def test_obs_size_is_configurable() -> None:
     env = gym.make("deskpilot/mock-login-v0", obs_size=(300, 240)).unwrapped
     steps = rollout(env, 1, ExpertActor(), steps=20)
