@@ -145,7 +145,7 @@ def random_theme(rng: np.random.Generator, scale: float) -> Theme:
         else v
         for k, v in base.items()
     }
-    size = max(9, round((10 if rng.random() < 0.67 else 11) * scale))
+    size = max(9, round(int(rng.integers(9, 13)) * scale))
     return Theme(**colours, size=size, radius=int(rng.choice((0, 2, 3))))  # type: ignore[arg-type]
 
 

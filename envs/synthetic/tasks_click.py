@@ -253,13 +253,10 @@ class ClickTab(Task):
         buttons = labels(self.rng, 3 * len(tabs))
         for i, tab in enumerate(tabs):
             tab.group = tabs
+            # Each page gets its own scatter; pages are never visible together.
             tab.children = list(
                 self.add_buttons(buttons[3 * i : 3 * i + 3], area=(x0 + 4, y0 + th + 4, x1 - 4, y1 - 4))
             )
-            for b in tab.children:
-                self.scene.widgets.remove(b)  # placed independently per tab: a new scatter each
-        for tab in tabs:
-            self.scene.widgets.extend(tab.children)
         start = int(self.rng.integers(len(tabs)))
         tabs[start].click(self.scene, 0, 0)
         goal_tab = pick(self.rng, [t for i, t in enumerate(tabs) if i != start])
