@@ -34,18 +34,34 @@ def _line_height(size: int) -> tuple[int, int]:
     return ascent, descent
 
 
+@functools.lru_cache(maxsize=4096)
+def _glyph(char: str, size: int) -> tuple[Image.Image, int]:
+    """Coverage mask of one character and its advance in pixels."""
+    advance = round(font(size).getlength(char))
+    ascent, descent = _line_height(size)
+    mask = Image.new("L", (advance + 3, ascent + descent))
+    ImageDraw.Draw(mask).text((0, 0), char, font=font(size), fill=255)
+    return mask, advance
+
+
 @functools.lru_cache(maxsize=8192)
 def text_size(text: str, size: int) -> tuple[int, int]:
     """Width and height in pixels of ``text`` drawn at ``size`` (height covers ascenders/descenders)."""
     ascent, descent = _line_height(size)
-    return int(np.ceil(font(size).getlength(text))), ascent + descent
+    return sum(_glyph(c, size)[1] for c in text), ascent + descent
 
 
 @functools.lru_cache(maxsize=8192)
 def _text_mask(text: str, size: int) -> Image.Image:
+    # Composed from cached glyphs rather than rasterised whole: labels are mostly new random strings
+    # and FreeType rendering of a whole string costs about 20x a few glyph pastes.
     width, height = text_size(text, size)
-    mask = Image.new("L", (max(width, 1), height))
-    ImageDraw.Draw(mask).text((0, 0), text, font=font(size), fill=255)
+    mask = Image.new("L", (max(width, 1) + 3, height))
+    x = 0
+    for char in text:
+        glyph, advance = _glyph(char, size)
+        mask.paste(255, (x, 0), glyph)
+        x += advance
     return mask
 
 
