@@ -10,6 +10,7 @@ import numpy as np
 from envs.actions import Action
 from envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
 from envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
+from envs.synthetic.expert import ExpertActor
 from envs.synthetic.paint import random_theme
 from envs.synthetic.scene import Scene
 from envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
@@ -150,6 +151,10 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             self._ended = True
             info["success"] = bool(outcome)
         return obs, 1.0 if outcome else 0.0, terminated, truncated, info
+
+    def make_expert(self) -> ExpertActor:
+        """The scripted expert for this env (it reads ``info``, never the observation's pixels)."""
+        return ExpertActor()
 
     def render(self) -> np.ndarray | None:  # type: ignore[override]
         """The last screenshot when ``render_mode == "rgb_array"``."""
