@@ -50,20 +50,23 @@ def session_pids(token: str) -> list[int]:
 
 
 def reap(token: str, folder: str | None, timeout: float = 5.0) -> list[int]:
-    """SIGKILL the session's processes, wait until they are gone, remove ``folder``; return leftovers."""
+    """SIGKILL the session's processes, wait until they are gone, remove ``folder``; return leftovers.
+
+    A process that forks while being killed can appear, and write to the folder, after a scan,
+    so the kill-and-remove pass repeats until a scan a moment after the last one finds nothing.
+    """
     deadline = time.monotonic() + timeout
-    pids = session_pids(token)
-    while pids:
+    quiet_scans = 0
+    while quiet_scans < 2 and time.monotonic() < deadline:
+        pids = session_pids(token)
         for pid in pids:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        if time.monotonic() > deadline:
-            break
+        if folder:
+            shutil.rmtree(folder, ignore_errors=True)
+        quiet_scans = 0 if pids or (folder and os.path.exists(folder)) else quiet_scans + 1
         time.sleep(0.01)  # polling interval while the kernel tears the processes down
-        pids = session_pids(token)
-    if folder:
-        shutil.rmtree(folder, ignore_errors=True)
-    return pids
+    return session_pids(token)
 
 
 def _guard() -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "BrowserError",
     "BrowserNotFoundError",
     "BrowserSession",
+    "PrivateDisplay",
     "find_browser",
 ]
 
@@ -159,33 +160,14 @@ def _wait_until(predicate: Any, timeout: float, what: str, poll: float = 0.01) -
         time.sleep(poll)  # polling interval of a condition wait
 
 
-class BrowserSession:
-    """One Chromium window (plus optionally its own Xvfb), started on construction.
+class _Guarded:
+    """Processes marked with one session token, a private folder, and a guardian that reaps both."""
 
-    Attributes:
-        display: the X display the window is on (``":N"``).
-        driver: the selenium WebDriver (page loading and reading only).
-        owns_display: whether this session started the Xvfb (and kills it on close).
-    """
-
-    def __init__(self, display: str | None, start_timeout: float = 30.0) -> None:
-        """Start the browser.
-
-        Args:
-            display: an existing X display to open the window on, or ``None`` to start a private Xvfb.
-            start_timeout: seconds to wait for Xvfb, ChromeDriver and the first page.
-
-        Raises:
-            BrowserNotFoundError: Chromium, ChromeDriver, selenium or miniwob is missing.
-            BrowserError: something failed to start (everything started so far is reaped).
-        """
-        chrome, chromedriver, self.task_folder = find_browser()
+    def __init__(self) -> None:
         self.token = secrets.token_hex(8)
         self.folder = tempfile.mkdtemp(prefix="deskpilot-miniwob-")
         self._closed = False
-        self.driver: Any = None
-        self._xvfb: subprocess.Popen[bytes] | None = None
-        env = {**os.environ, _reaper.MARKER: self.token, "TMPDIR": self.folder}
+        self.env = {**os.environ, _reaper.MARKER: self.token, "TMPDIR": self.folder}
         guard_env = {k: v for k, v in os.environ.items() if k != _reaper.MARKER}
         self._guardian = subprocess.Popen(
             [sys.executable, "-S", _reaper.__file__, self.token, self.folder],
@@ -193,13 +175,81 @@ class BrowserSession:
             env=guard_env,
             start_new_session=True,
         )
+
+    def pids(self) -> list[int]:
+        """Live processes of this session."""
+        return _reaper.session_pids(self.token)
+
+    def _reap(self) -> None:
+        _reaper.reap(self.token, self.folder)
+        if self._guardian.stdin is not None:
+            self._guardian.stdin.close()  # the guardian finds nothing left and exits
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._guardian.wait(timeout=5)
+
+    def close(self) -> None:
+        """Kill the session's processes and remove its folder; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._reap()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+
+class PrivateDisplay(_Guarded):
+    """A private Xvfb (``display`` is its name), killed on ``close()`` or when its owner dies."""
+
+    def __init__(self, start_timeout: float = 10.0) -> None:
+        """Start the server; ``BrowserNotFoundError`` without Xvfb, ``BrowserError`` if it fails."""
+        super().__init__()
         try:
-            if display is None:
-                self._xvfb, display = _start_xvfb(env, start_timeout)
-            self.display = display
-            self.owns_display = self._xvfb is not None
-            env["DISPLAY"] = display
-            self._start_driver(chrome, chromedriver, env, start_timeout)
+            self._proc, self.display = _start_xvfb(self.env, start_timeout)
+        except BaseException:
+            self.close()
+            raise
+
+    def alive(self) -> bool:
+        """Whether the server still runs."""
+        return not self._closed and self._proc.poll() is None
+
+    def close(self) -> None:
+        """Stop the server; idempotent."""
+        if not self._closed:
+            self._closed = True
+            self._reap()
+            with contextlib.suppress(AttributeError):
+                self._proc.wait()
+
+
+class BrowserSession(_Guarded):
+    """One Chromium window on an X display, started on construction.
+
+    Attributes:
+        display: the X display the window is on (``":N"``).
+        driver: the selenium WebDriver (page loading and reading only).
+    """
+
+    def __init__(self, display: str, start_timeout: float = 30.0) -> None:
+        """Start the browser.
+
+        Args:
+            display: the X display to open the window on (e.g. a ``PrivateDisplay``'s).
+            start_timeout: seconds to wait for ChromeDriver and the first page.
+
+        Raises:
+            BrowserNotFoundError: Chromium, ChromeDriver, selenium or miniwob is missing.
+            BrowserError: something failed to start (everything started so far is reaped).
+        """
+        chrome, chromedriver, self.task_folder = find_browser()
+        super().__init__()
+        self.driver: Any = None
+        self.url: str | None = None
+        self.display = display
+        self.env["DISPLAY"] = display
+        try:
+            self._start_driver(chrome, chromedriver, self.env, start_timeout)
         except BaseException:
             self.close()
             raise
@@ -256,7 +306,6 @@ class BrowserSession:
         self.driver.implicitly_wait(0)  # a missing element must not block (MiniWoB sets 5 s)
         self.driver.set_script_timeout(timeout)
         self.driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PAGE_PRELUDE})
-        self.url: str | None = None
 
     def load(self, task: str, timeout: float = 10.0) -> None:
         """Open ``task``'s page (``click-test``) and wait until MiniWoB shows its start cover."""
@@ -298,7 +347,7 @@ class BrowserSession:
             self.driver.execute_script("return 1;")
         except Exception:
             return False
-        return self._xvfb is None or self._xvfb.poll() is None
+        return True
 
     def window_id(self) -> str | None:
         """The X window id of the Chromium window, via xdotool (``None`` without xdotool)."""
@@ -314,26 +363,12 @@ class BrowserSession:
         ids = found.stdout.split()
         return ids[-1] if ids else None
 
-    def pids(self) -> list[int]:
-        """Live processes of this session (Xvfb, chromedriver, Chromium)."""
-        return _reaper.session_pids(self.token)
-
     def close(self) -> None:
-        """Quit Chromium, stop the private Xvfb, remove the folder; idempotent."""
+        """Quit Chromium and remove its folder; idempotent."""
         if self._closed:
             return
         self._closed = True
         if self.driver is not None:
             with contextlib.suppress(Exception):
                 self.driver.quit()
-        _reaper.reap(self.token, self.folder)
-        if self._xvfb is not None:
-            self._xvfb.wait()
-        if self._guardian.stdin is not None:
-            self._guardian.stdin.close()  # the guardian reaps (nothing left) and exits
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self._guardian.wait(timeout=5)
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
+        self._reap()

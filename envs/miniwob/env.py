@@ -13,7 +13,13 @@ import gymnasium as gym
 import numpy as np
 
 from envs.actions import TEXT_CHARSET, Action, ActionType
-from envs.miniwob.browser import WINDOW_SIZE, BrowserCrashedError, BrowserError, BrowserSession
+from envs.miniwob.browser import (
+    WINDOW_SIZE,
+    BrowserCrashedError,
+    BrowserError,
+    BrowserSession,
+    PrivateDisplay,
+)
 from envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
 from envs.spaces import (
     DEFAULT_OBS_SIZE,
@@ -65,11 +71,14 @@ class _Host:
     """
 
     hosts: ClassVar[dict[str, _Host]] = {}
+    # The private display this process's pyautogui was bound to; pyautogui cannot move to another.
+    bound: ClassVar[str | None] = None
 
     def __init__(self, display: str) -> None:
         self.key = display
         self.users = 0
         self.owner: int | None = None  # id() of the env whose episode is on the page
+        self.xvfb: PrivateDisplay | None = None
         self.session: BrowserSession | None = None
         self.capture: Any = None
         self.executor: Any = None
@@ -88,30 +97,50 @@ class _Host:
             self.hosts.pop(self.key, None)
 
     def ensure(self) -> BrowserSession:
-        """The live browser, starting (or restarting after a crash) if needed."""
+        """The live browser, starting it (or a fresh one after a crash) if needed."""
         if self.session is not None and self.session.alive():
             return self.session
-        self.stop(keep_io=self.display is not None)
-        if self.display is not None and self.key == "auto":
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+        if self.display is None:
+            self._open_display()
+        if self.xvfb is not None and not self.xvfb.alive():
             raise BrowserCrashedError(
                 f"the private display {self.display} of this process died; pyautogui cannot move to "
                 "another display, so start a new process"
             )
-        self.session = BrowserSession(None if self.key == "auto" else self.key)
+        assert self.display is not None
+        self.session = BrowserSession(self.display)
         self.owner = None
-        if self.display is None:
-            self._open_io(self.session.display)
         return self.session
 
-    def _open_io(self, display: str) -> None:
+    def _open_display(self) -> None:
         from envs.desktop.capture import Region, ScreenCapture
         from envs.desktop.executor import Executor
 
-        # pyautogui, mss and xdotool all read DISPLAY; pyautogui only at its first import.
-        os.environ["DISPLAY"] = display
-        region = Region(0, 0, TASK_W, TASK_H)
-        self.capture = ScreenCapture(region)
-        self.executor = Executor(region, pause=0.0, failsafe=self.key != "auto")
+        if self.key == "auto":
+            if _Host.bound is not None:
+                raise BrowserError(
+                    f"this process already drove the private display {_Host.bound}, closed with its last "
+                    "MiniWoB env; pyautogui cannot reconnect to a new one. Keep one env open while making "
+                    "others, use a fresh process, or pass display=':N' of an X server you run"
+                )
+            self.xvfb = PrivateDisplay()
+            display = self.xvfb.display
+        else:
+            display = self.key
+        try:
+            # pyautogui, mss and xdotool all read DISPLAY; pyautogui only at its first import.
+            os.environ["DISPLAY"] = display
+            region = Region(0, 0, TASK_W, TASK_H)
+            self.capture = ScreenCapture(region)
+            self.executor = Executor(region, pause=0.0, failsafe=self.key != "auto")
+        except BaseException:
+            self.stop()
+            raise
+        if self.key == "auto":
+            _Host.bound = display
         self.display = display
 
     def park_pointer(self) -> None:
@@ -124,15 +153,19 @@ class _Host:
                 capture_output=True,
             )
 
-    def stop(self, keep_io: bool = False) -> None:
+    def stop(self) -> None:
+        """Close the browser, the capture and the private display (if any)."""
         if self.session is not None:
             self.session.close()
             self.session = None
-        if not keep_io and self.capture is not None:
+        if self.capture is not None:
             with contextlib.suppress(Exception):
                 self.capture.close()
-            self.capture = self.executor = None
-            self.display = None
+        self.capture = self.executor = None
+        if self.xvfb is not None:
+            self.xvfb.close()
+            self.xvfb = None
+        self.display = None
 
 
 def page_elements(state: dict[str, Any]) -> list[dict[str, Any]]:

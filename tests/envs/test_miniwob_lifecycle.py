@@ -29,13 +29,14 @@ import gymnasium as gym
 import envs
 env = gym.make("deskpilot/miniwob-click-test-v0")
 env.reset(seed=0)
-session = env.unwrapped._host.session
-print(json.dumps({"token": session.token, "folder": session.folder, "pids": session.pids()}), flush=True)
+host = env.unwrapped._host
+parts = [host.session, host.xvfb]
+print(json.dumps([{"token": p.token, "folder": p.folder, "pids": p.pids()} for p in parts]), flush=True)
 how = sys.argv[1]
 if how == "close":
     env.close()
 elif how == "gc":
-    del env, session
+    del env, host, parts
     gc.collect()
 elif how == "hang":
     time.sleep(60)
@@ -74,13 +75,12 @@ def test_nothing_outlives_the_env(how: str) -> None:
     )
     try:
         assert child.stdout is not None
-        started = json.loads(child.stdout.readline() or "null")
-        assert started is not None, child.stderr.read() if child.stderr else ""
-        names = {
-            Path(f"/proc/{p}/exe").resolve().name for p in started["pids"] if os.path.exists(f"/proc/{p}")
-        }
+        parts = json.loads(child.stdout.readline() or "null")
+        assert parts is not None, child.stderr.read() if child.stderr else ""
+        pids = [p for part in parts for p in part["pids"]]
+        names = {Path(f"/proc/{p}/exe").resolve().name for p in pids if os.path.exists(f"/proc/{p}")}
         assert {"Xvfb", "chromedriver"} <= names and any("chrom" in n for n in names - {"chromedriver"})
-        assert os.path.isdir(started["folder"])
+        assert all(os.path.isdir(part["folder"]) for part in parts)
         if how == "sigkill":
             child.send_signal(signal.SIGKILL)
         elif how == "sigint":
@@ -88,11 +88,12 @@ def test_nothing_outlives_the_env(how: str) -> None:
         elif how in ("close", "gc"):
             # Everything is gone before the child goes on, not merely when it exits.
             assert child.stdout.readline().strip() == "END"
-            assert not session_pids(started["token"]) and not os.path.exists(started["folder"])
+            for part in parts:
+                assert not session_pids(part["token"]) and not os.path.exists(part["folder"])
         child.wait(timeout=30)
-        assert _gone(started["token"], started["folder"]), (
-            f"left behind after {how}: {session_pids(started['token'])}"
-        )
+        for part in parts:
+            left = session_pids(part["token"])
+            assert _gone(part["token"], part["folder"]), f"left behind after {how}: {left}"
     finally:
         if child.poll() is None:
             child.kill()
@@ -120,3 +121,16 @@ def test_crashed_browser_gives_a_clear_error_and_reset_recovers(xvfb: str) -> No
         assert not session.pids() and not os.path.exists(session.folder)
     finally:
         env.close()
+
+
+def test_bench_reports_every_figure() -> None:
+    code = "from envs.miniwob.bench import bench_miniwob; import json; print(json.dumps(bench_miniwob(seconds=0.5)))"
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    rows = json.loads(done.stdout.strip().splitlines()[-1])
+    names = " ".join(name for name, _, _ in rows)
+    assert all(word in names for word in ("start", "reset", "capture", "reward", "click", "episodes/s"))
+    assert all(value > 0 for _, value, _ in rows)
