@@ -64,6 +64,7 @@ def run_episode(
     writer_factory: WriterFactory | None = None,
     keep_screenshots: bool = True,
     on_step: Callable[[Observation, Action], None] | None = None,
+    teacher: Actor | None = None,
 ) -> EpisodeResult:
     """Run one episode of ``actor`` in ``env`` and return it; optionally write it as it happens.
 
@@ -77,9 +78,14 @@ def run_episode(
             when the env ends it, and left ``.partial`` if anything raises.
         keep_screenshots: keep images in the returned trajectory (turn off for bulk collection).
         on_step: called with each observation and the action chosen for it (live display, logging).
+        teacher: when given, ``actor`` still decides what is executed, but the action *recorded*
+            for each step is the teacher's choice in that state (DAgger: the expert labels the
+            states the policy visits).
     """
     observation, info = env.reset(seed=seed, options=options)
     actor.reset()
+    if teacher is not None:
+        teacher.reset()
     spec = env.spec
     meta = EpisodeMeta(
         task=observation["task"],
@@ -91,6 +97,7 @@ def run_episode(
     )
     writer = writer_factory(meta) if writer_factory is not None else None
     steps: list[Step] = []
+    action: Action | None = None
     start = time.monotonic()
     reward = 0.0
     terminated = truncated = False
@@ -99,19 +106,14 @@ def run_episode(
             action = actor.act(observation, info)
             if on_step is not None:
                 on_step(observation, action)
+            recorded = teacher.act(observation, info) if teacher is not None else action
             screenshot = observation["screenshot"]
             annotations = annotations_from_info(info)
             elapsed = time.monotonic() - start
             if writer is not None:
-                writer.add_step(screenshot, action, annotations, elapsed)
-            steps.append(
-                Step(
-                    screenshot if keep_screenshots else np.zeros((0, 0, 3), np.uint8),
-                    action,
-                    annotations,
-                    elapsed,
-                )
-            )
+                writer.add_step(screenshot, recorded, annotations, elapsed)
+            kept = screenshot if keep_screenshots else np.zeros((0, 0, 3), np.uint8)
+            steps.append(Step(kept, recorded, annotations, elapsed))
             observation, step_reward, terminated, truncated, info = env.step(action)
             reward += float(step_reward)
     except BaseException:
@@ -123,7 +125,7 @@ def run_episode(
         end = "success"
     elif truncated and not terminated:
         end = "truncated"
-    elif steps and steps[-1].action.type.name == "DONE":
+    elif action is not None and action.type.name == "DONE":
         end = "done"
     else:
         end = "failure"

@@ -22,7 +22,7 @@ def test_collect_writes_n_valid_episodes_per_env(tmp_path):
     )
     assert all(t.success and t.meta.source == "expert" and t.steps for t in report.trajectories)
     assert all("elements" in s.annotations for t in report.trajectories for s in t.steps)
-    for env_id, n, steps, rate in summary.rows():
+    for _env_id, n, steps, rate in summary.rows():
         assert n == 4 and steps >= 4 and rate == 1.0
 
 
@@ -32,7 +32,18 @@ def _finished(out):
 
 def test_interrupted_collection_resumes_without_duplicates(tmp_path):
     out = tmp_path / "data"
-    cmd = [sys.executable, "-m", "scripts.cli", "collect", "--env", ENVS[1], "--episodes", "400", "--out", str(out)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "scripts.cli",
+        "collect",
+        "--env",
+        ENVS[1],
+        "--episodes",
+        "400",
+        "--out",
+        str(out),
+    ]
     with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as proc:
         # Kill it once a few episodes are finished: whatever it was writing must not survive as an episode.
         deadline = time.monotonic() + 60
