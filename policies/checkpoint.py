@@ -1,0 +1,153 @@
+"""Checkpoints: orbax-written parameters and optimiser state, plus JSON metadata; no pickle.
+
+Layout of a run folder::
+
+    RUN_DIR/config.json              the run's Config (written once, atomically)
+    RUN_DIR/checkpoints/<step>/      one orbax checkpoint per saved step, renamed into place when
+        state/                       complete (orbax writes to a temporary folder first): params and
+        meta/                        optimiser state; JSON {step, config, data_state, elapsed_s}
+
+A checkpoint made with another model or optimiser configuration is refused with a message naming
+the fields that differ; a damaged one raises ``CheckpointError`` naming its path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import jax
+import orbax.checkpoint as ocp
+
+from policies.config import Config
+
+__all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "restore", "save"]
+
+CONFIG_FILE = "config.json"
+CHECKPOINT_DIR = "checkpoints"
+# Loop and budget fields may change between a run and its resumption (e.g. to extend it).
+_LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
+
+
+class CheckpointError(Exception):
+    """A checkpoint is missing, damaged or of another configuration; the message names the path."""
+
+
+@dataclasses.dataclass
+class Saved:
+    """What a checkpoint holds besides the arrays."""
+
+    step: int  # optimiser steps taken
+    config: Config  # the run's configuration
+    data_state: dict[str, Any]  # the data source's position (FixedSource: seed, epoch, offset)
+    elapsed_s: float  # training wall-clock seconds so far (for minute budgets)
+
+
+def _manager(run_dir: Path) -> ocp.CheckpointManager:
+    options = ocp.CheckpointManagerOptions(max_to_keep=2, create=True, enable_async_checkpointing=False)
+    return ocp.CheckpointManager((run_dir / CHECKPOINT_DIR).absolute(), options=options)
+
+
+def _write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True))
+    os.replace(tmp, path)
+
+
+def latest_step(run_dir: Path | str) -> int | None:
+    """The newest complete checkpoint's step in ``run_dir``, or None."""
+    path = Path(run_dir) / CHECKPOINT_DIR
+    if not path.is_dir():
+        return None
+    with _manager(Path(run_dir)) as manager:
+        return manager.latest_step()
+
+
+def save(run_dir: Path | str, state: dict[str, Any], saved: Saved) -> None:
+    """Write ``state`` (a pytree of arrays: params, optimiser state) and ``saved`` at ``saved.step``."""
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    _write_json_atomic(run_dir / CONFIG_FILE, saved.config.to_json())
+    meta = {
+        "step": saved.step,
+        "config": saved.config.to_json(),
+        "data_state": saved.data_state,
+        "elapsed_s": saved.elapsed_s,
+    }
+    with _manager(run_dir) as manager:
+        manager.save(
+            saved.step,
+            args=ocp.args.Composite(state=ocp.args.StandardSave(state), meta=ocp.args.JsonSave(meta)),
+            force=True,
+        )
+        manager.wait_until_finished()
+
+
+def check_compatible(saved: Config, current: Config, path: Path) -> None:
+    """Raise ``CheckpointError`` unless ``saved`` differs from ``current`` only in loop fields."""
+    a, b = saved.to_json(), current.to_json()
+    diffs = [
+        f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"
+        for k in a["model"]
+        if a["model"][k] != b["model"].get(k)
+    ]
+    diffs += [
+        f"train.{k}: {a['train'][k]} != {b['train'].get(k)}"
+        for k in a["train"]
+        if k not in _LOOP_FIELDS and a["train"][k] != b["train"].get(k)
+    ]
+    if diffs:
+        raise CheckpointError(
+            f"{path}: checkpoint was made with another configuration (saved != current): " + "; ".join(diffs)
+        )
+
+
+def read_config(run_dir: Path | str) -> Config:
+    """The Config a run folder was trained with."""
+    path = Path(run_dir) / CONFIG_FILE
+    try:
+        return Config.from_json(json.loads(path.read_text()))
+    except (OSError, json.JSONDecodeError, ValueError) as e:
+        raise CheckpointError(f"{path}: cannot read the run's configuration: {e}") from e
+
+
+def restore(
+    run_dir: Path | str, abstract_state: dict[str, Any], config: Config | None = None, step: int | None = None
+) -> tuple[dict[str, Any], Saved]:
+    """Read the checkpoint at ``step`` (default: newest) into the structure of ``abstract_state``.
+
+    ``config``, when given, must match the saved one (see ``check_compatible``).
+    """
+    run_dir = Path(run_dir)
+    if not (run_dir / CHECKPOINT_DIR).is_dir():
+        raise CheckpointError(f"{run_dir}: no checkpoints folder; is this a training run directory?")
+    with _manager(run_dir) as manager:
+        step = manager.latest_step() if step is None else step
+        if step is None:
+            raise CheckpointError(f"{run_dir / CHECKPOINT_DIR}: no complete checkpoint found")
+        path = run_dir / CHECKPOINT_DIR / str(step)
+        try:
+            meta = manager.restore(step, args=ocp.args.Composite(meta=ocp.args.JsonRestore()))["meta"]
+            saved = Saved(
+                int(meta["step"]),
+                Config.from_json(meta["config"]),
+                meta["data_state"],
+                float(meta["elapsed_s"]),
+            )
+        except Exception as e:  # noqa: BLE001 - orbax raises many types for damaged files
+            raise CheckpointError(f"{path}: damaged checkpoint metadata ({type(e).__name__}: {e})") from e
+        if config is not None:
+            check_compatible(saved.config, config, path)
+        try:
+            restored = manager.restore(
+                step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract_state))
+            )["state"]
+        except Exception as e:  # noqa: BLE001
+            raise CheckpointError(f"{path}: damaged checkpoint arrays ({type(e).__name__}: {e})") from e
+    leaves = jax.tree.leaves(restored)
+    if len(leaves) != len(jax.tree.leaves(abstract_state)):
+        raise CheckpointError(f"{path}: checkpoint holds another set of arrays than this model expects")
+    return restored, saved

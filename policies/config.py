@@ -1,0 +1,144 @@
+"""Training configuration: the model's shapes plus the optimiser and loop, with named presets.
+
+``tiny`` is for tests (seconds on a CPU), ``small`` the CPU default that ``make demo`` trains,
+``base`` for an accelerator. ``--set key=value`` on the command line maps onto these fields
+(``model.width=96``, ``train.batch_size=64``) through ``override``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
+
+from policies.model import ModelConfig
+
+__all__ = ["PRESETS", "Config", "TrainConfig", "get_config", "override"]
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """Optimiser, schedule, loop and data options."""
+
+    batch_size: int = 32  # examples per step over all devices (must divide evenly among them)
+    learning_rate: float = 2e-3  # peak AdamW learning rate
+    warmup_fraction: float = 0.05  # share of the budget spent ramping up linearly from 0
+    end_lr_fraction: float = 0.02  # the cosine decays to learning_rate * end_lr_fraction
+    weight_decay: float = 1e-4  # AdamW decoupled weight decay
+    grad_clip: float = 1.0  # global-norm gradient clipping
+    steps: int = 2000  # step budget (training stops at whichever of steps / minutes comes first)
+    minutes: float = 0.0  # wall-clock budget; 0 = steps only. The schedule follows whichever is tighter
+    eval_every: int = 500  # validation every this many steps (and at the end)
+    checkpoint_every: int = 500  # checkpoint every this many steps (and at the end)
+    log_every: int = 50  # metrics line every this many steps
+    val_fraction: float = 0.1  # share of episodes held out for validation (split by episode)
+    seed: int = 0  # parameter init and data order
+    aux_weight: float = 1.0  # weight of the two letter-set auxiliary losses
+    stream_capacity: int = 4096  # examples kept in the streaming ring buffer
+
+    def __post_init__(self) -> None:
+        positive = ("batch_size", "learning_rate", "grad_clip", "eval_every", "checkpoint_every", "log_every")
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise ValueError(f"train.{name}: expected a positive value, got {getattr(self, name)}")
+        if self.steps <= 0 and self.minutes <= 0:
+            raise ValueError("train.steps or train.minutes must be positive (a budget is needed)")
+        for name in ("warmup_fraction", "end_lr_fraction", "val_fraction"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ValueError(f"train.{name}: expected a float in [0, 1), got {getattr(self, name)}")
+        if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
+            raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
+        if self.stream_capacity < self.batch_size:
+            raise ValueError(f"train.stream_capacity ({self.stream_capacity}) must be >= batch_size")
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Everything a run needs; saved as JSON beside each checkpoint."""
+
+    name: str  # preset this started from (informational)
+    model: ModelConfig  # shapes and widths
+    train: TrainConfig  # optimiser and loop
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.model, ModelConfig) or not isinstance(self.train, TrainConfig):
+            raise ValueError("Config: model must be a ModelConfig and train a TrainConfig")
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Config:
+        """Inverse of ``to_json``; unknown fields raise ``ValueError``."""
+        try:
+            model = {k: tuple(v) if isinstance(v, list) else v for k, v in data["model"].items()}
+            return cls(data["name"], ModelConfig(**model), TrainConfig(**data["train"]))  # type: ignore[arg-type]
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"config JSON does not describe a deskpilot Config: {e}") from e
+
+
+PRESETS: dict[str, Config] = {
+    # Seconds on a CPU: narrow convs, one fusion layer, short task.
+    "tiny": Config(
+        "tiny",
+        ModelConfig(conv_channels=(8, 16, 32), width=32, depth=1, num_heads=2, num_kv_heads=1, task_len=48),
+        TrainConfig(
+            batch_size=16, learning_rate=3e-3, steps=300, eval_every=100, checkpoint_every=100, log_every=20
+        ),
+    ),
+    # The CPU default (make demo): the reader the learning facts measured, two fusion layers.
+    "small": Config("small", ModelConfig(), TrainConfig()),
+    # For an accelerator: wider everywhere, larger batches.
+    "base": Config(
+        "base",
+        ModelConfig(
+            conv_channels=(32, 64, 128), width=256, depth=6, num_heads=8, num_kv_heads=2, task_len=128
+        ),
+        TrainConfig(batch_size=256, learning_rate=1e-3, steps=20000, eval_every=1000, checkpoint_every=1000),
+    ),
+}
+
+
+def get_config(name: str) -> Config:
+    """A preset by name."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown config {name!r}; presets are {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def _parse(value: str, current: Any) -> Any:
+    if isinstance(current, bool):
+        if value.lower() not in ("true", "false", "1", "0"):
+            raise ValueError(f"expected true/false, got {value!r}")
+        return value.lower() in ("true", "1")
+    if isinstance(current, tuple):
+        return tuple(type(current[0])(v) for v in value.strip("()[] ").split(","))
+    return type(current)(value)
+
+
+def override(config: Config, assignments: list[str]) -> Config:
+    """Apply ``section.field=value`` strings and re-validate.
+
+    ``model.width=96`` names the section; a bare field is looked up in train, then model.
+    """
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set {item!r}: expected key=value")
+        section, _, field = key.rpartition(".")
+        sections = [section] if section else ["train", "model"]
+        for s in sections:
+            if s not in ("train", "model"):
+                raise ValueError(f"--set {item!r}: sections are 'train' and 'model'")
+            sub = getattr(config, s)
+            if field in {f.name for f in dataclasses.fields(sub)}:
+                try:
+                    sub = dataclasses.replace(sub, **{field: _parse(value, getattr(sub, field))})
+                except ValueError as e:
+                    raise ValueError(f"--set {item!r}: {e}") from e
+                config = dataclasses.replace(config, **{s: sub})
+                break
+        else:
+            raise ValueError(f"--set {item!r}: no field {field!r} in {' or '.join(sections)} config")
+    return config

@@ -1,0 +1,399 @@
+"""Trajectories -> fixed-shape training examples (numpy only), and the data sources training reads.
+
+One example per step: the screenshot the actor saw, the task bytes, the last K actions and the step
+counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
+(targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
+learning facts found essential: every cell of the target element counts as a correct click, and
+each cell gets the letter set of the label under it. Steps without annotations (human recordings)
+get those auxiliary losses masked and the click target falls back to the one cell under the point.
+
+Sources (``next_batch()`` / ``state()`` / ``restore(state)``):
+
+* ``FixedSource``: an in-memory ``ArrayDataset``; the order is a seeded permutation per epoch, so
+  ``state()`` (epoch, offset) resumes it exactly.
+* ``StreamingSource``: a producer thread turns freshly generated episodes into examples and fills a
+  ring buffer that batches are sampled from. The learning facts measured fresh rendered data beating
+  a fixed set by 20 points; the buffer lets a slow producer never stall training (examples are
+  reused until replaced). Its order is not reproducible across a resume.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from collectors.trajectory import Trajectory
+from envs.actions import KEY_COMBOS, Action, ActionType, to_pixel
+from policies.model import CELL, POINTER_TYPES, ModelConfig
+from policies.tokenizer import NUM_SPECIALS, encode_padded
+
+__all__ = [
+    "ArrayDataset",
+    "FixedSource",
+    "StreamingSource",
+    "cell_to_point",
+    "encode_inputs",
+    "encode_targets",
+    "split_by_episode",
+    "trajectory_to_examples",
+]
+
+Example = dict[str, np.ndarray]
+_KEY_INDEX = {combo: i for i, combo in enumerate(KEY_COMBOS)}
+
+
+# ------------------------------------------------------------------------------------------- grid
+def cell_centres(cfg: ModelConfig) -> np.ndarray:
+    """G2: normalised (x, y) of every cell centre (the bottom row may lie past the screen)."""
+    (h, w), (rows, cols) = cfg.obs_size, cfg.grid
+    ys, xs = np.meshgrid(
+        (np.arange(rows) * CELL + CELL / 2) / h, (np.arange(cols) * CELL + CELL / 2) / w, indexing="ij"
+    )
+    return np.stack([xs.ravel(), ys.ravel()], -1)
+
+
+def point_to_cell(x: float, y: float, cfg: ModelConfig) -> int:
+    """Index of the cell containing the normalised point."""
+    h, w = cfg.obs_size
+    return (to_pixel(y, h) // CELL) * cfg.grid[1] + to_pixel(x, w) // CELL
+
+
+def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
+    """Normalised centre of a cell, clamped onto the screen (the padded bottom row hangs over)."""
+    (h, w), cols = cfg.obs_size, cfg.grid[1]
+    row, col = divmod(int(cell), cols)
+    return (col * CELL + CELL / 2) / w, min(row * CELL + CELL / 2, h - 0.5) / h
+
+
+def letter_bits(label: str) -> int:
+    """The set of a-z letters in ``label`` (case-folded) as a 26-bit mask."""
+    return sum(1 << (ord(c) - 97) for c in set(label.lower()) if "a" <= c <= "z")
+
+
+def _inside(box: Sequence[float], x: np.ndarray | float, y: np.ndarray | float) -> Any:
+    x0, y0, x1, y1 = box
+    return (x >= x0) & (x < x1) & (y >= y0) & (y < y1)
+
+
+# ----------------------------------------------------------------------------------------- inputs
+def encode_history(history: Sequence[Action], cfg: ModelConfig) -> Example:
+    """The last K actions, oldest first and right-aligned (slot K-1 is the latest), zero-padded."""
+    k, lt = cfg.history_len, cfg.history_text_len
+    out = {
+        "hist_type": np.zeros(k, np.int32),
+        "hist_xy": np.zeros((k, 4), np.float32),
+        "hist_key": np.zeros(k, np.int32),
+        "hist_scroll": np.zeros(k, np.int32),
+        "hist_text": np.zeros((k, lt), np.int32),
+    }
+    recent = list(history)[-k:]
+    for slot, action in zip(range(k - len(recent), k), recent, strict=True):
+        sample = action.to_space_sample()
+        out["hist_type"][slot] = int(action.type) + 1
+        out["hist_xy"][slot] = [*sample["point"], *sample["end"]]
+        if action.key is not None:
+            out["hist_key"][slot] = sample["key"] + 1
+        if action.scroll is not None:
+            out["hist_scroll"][slot] = sample["scroll"] + 1
+        if action.text is not None:
+            out["hist_text"][slot] = encode_padded(action.text, lt)[0]
+    return out
+
+
+def encode_inputs(
+    screenshot: np.ndarray, task: str, history: Sequence[Action], step: int, cfg: ModelConfig
+) -> Example:
+    """Model inputs for one decision (the policy actor calls this too)."""
+    if screenshot.shape != (*cfg.obs_size, 3) or screenshot.dtype != np.uint8:
+        raise ValueError(
+            f"screenshot: the model expects uint8 {(*cfg.obs_size, 3)}, got {screenshot.dtype} {screenshot.shape}"
+        )
+    ids, mask = encode_padded(task, cfg.task_len)
+    return {
+        "screen": screenshot,
+        "task": ids,
+        "task_mask": mask,
+        "step": np.asarray(step, np.int32),
+        **encode_history(history, cfg),
+    }
+
+
+# ---------------------------------------------------------------------------------------- targets
+def _text_span(text: str, task_ids: np.ndarray) -> tuple[int, int] | None:
+    """Token positions (start, end inclusive) of ``text`` in the task, preferring a quoted copy."""
+    task = bytes(int(i) - NUM_SPECIALS for i in task_ids if i >= NUM_SPECIALS)
+    data = text.encode("utf-8")
+    for quote in (b"'", b'"', b""):
+        at = task.find(quote + data + quote)
+        if at >= 0:
+            start = at + len(quote)
+            return start, start + len(data) - 1
+    return None
+
+
+def _pointer_target(
+    x: float, y: float, elements: list[dict[str, Any]] | None, top: np.ndarray | None, cfg: ModelConfig
+) -> tuple[np.ndarray, int]:
+    """(G bool target cells, index of the target element or -1) for an action at (x, y)."""
+    cells = np.zeros(cfg.num_cells, bool)
+    target = -1
+    if elements is not None and top is not None:
+        hits = [i for i, e in enumerate(elements) if _inside(e["box"], x, y)]
+        target = hits[-1] if hits else -1  # paint order: the last hit is on top
+        if target >= 0:
+            cells = top == target
+    if not cells.any():
+        cells[point_to_cell(x, y, cfg)] = True
+    return cells, target
+
+
+def encode_targets(
+    action: Action, annotations: dict[str, Any], task_ids: np.ndarray, cfg: ModelConfig
+) -> Example:
+    """Per-head targets and 0/1 weights for ``action`` (see the module docstring)."""
+    g = cfg.num_cells
+    elements = annotations.get("elements")
+    top = None
+    cell_letters = np.zeros(g, np.uint32)
+    if elements is not None:
+        centres = cell_centres(cfg)
+        top = np.full(g, -1)
+        for i, e in enumerate(elements):
+            inside = _inside(e["box"], centres[:, 0], centres[:, 1])
+            top[inside] = i
+            cell_letters[inside] = letter_bits(e.get("label", ""))
+    sample = action.to_space_sample()
+    out: Example = {
+        "type": np.asarray(int(action.type), np.int32),
+        "pointer": np.zeros(g, bool),
+        "pointer2": np.zeros(g, bool),
+        "span_start": np.asarray(0, np.int32),
+        "span_end": np.asarray(0, np.int32),
+        "key": np.asarray(sample["key"], np.int32),
+        "scroll": np.asarray(sample["scroll"], np.int32),
+        "letters": np.asarray(0, np.uint32),
+        "cell_letters": cell_letters,
+    }
+    w = {name: 0.0 for name in ("pointer", "pointer2", "span", "key", "scroll", "letters", "cell_letters")}
+    w["cell_letters"] = float(elements is not None)
+    if action.type in POINTER_TYPES:
+        assert action.x is not None and action.y is not None
+        out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)
+        w["pointer"] = 1.0
+        if target >= 0 and elements is not None:
+            out["letters"] = np.asarray(letter_bits(elements[target].get("label", "")), np.uint32)
+            w["letters"] = 1.0
+    if action.type is ActionType.DRAG:
+        assert action.x2 is not None and action.y2 is not None
+        out["pointer2"], _ = _pointer_target(action.x2, action.y2, elements, top, cfg)
+        w["pointer2"] = 1.0
+    if action.type is ActionType.TYPE:
+        span = _text_span(action.text or "", task_ids)
+        if span is not None:  # text the task does not contain cannot be copied; nothing to learn
+            out["span_start"], out["span_end"] = (np.asarray(v, np.int32) for v in span)
+            w["span"] = 1.0
+    w["key"] = float(action.type is ActionType.KEY)
+    w["scroll"] = float(action.type is ActionType.SCROLL)
+    out.update({f"w_{k}": np.asarray(v, np.float32) for k, v in w.items()})
+    return out
+
+
+def trajectory_to_examples(trajectory: Trajectory, cfg: ModelConfig) -> Example:
+    """One example per step, stacked: every array gets a leading axis of length ``len(steps)``."""
+    if tuple(trajectory.meta.obs_size) != tuple(cfg.obs_size):
+        raise ValueError(
+            f"trajectory {trajectory.meta.env_id or trajectory.task!r}: obs_size {trajectory.meta.obs_size} "
+            f"does not match the model's {cfg.obs_size}"
+        )
+    rows = []
+    history: list[Action] = []
+    for i, step in enumerate(trajectory.steps):
+        inputs = encode_inputs(step.screenshot, trajectory.task, history, i, cfg)
+        rows.append({**inputs, **encode_targets(step.action, step.annotations, inputs["task"], cfg)})
+        history.append(step.action)
+    if not rows:
+        return {}
+    return {k: np.stack([r[k] for r in rows]) for k in rows[0]}
+
+
+# ---------------------------------------------------------------------------------------- datasets
+@dataclasses.dataclass
+class ArrayDataset:
+    """Examples in memory.
+
+    ``arrays[name]`` has a leading example axis; ``tasks[i]`` names example i's env id (or task
+    text) for per-task metrics.
+    """
+
+    arrays: Example
+    tasks: list[str]
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    @classmethod
+    def from_trajectories(cls, trajectories: Iterable[Trajectory], cfg: ModelConfig) -> ArrayDataset:
+        """Convert and concatenate; episodes without steps are skipped."""
+        parts, tasks = [], []
+        for t in trajectories:
+            ex = trajectory_to_examples(t, cfg)
+            if ex:
+                parts.append(ex)
+                tasks += [t.meta.env_id or t.task] * len(t.steps)
+        if not parts:
+            raise ValueError("no examples: every trajectory given was empty")
+        return cls({k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, tasks)
+
+    def take(self, idx: np.ndarray) -> Example:
+        """A batch of the examples at ``idx``."""
+        return {k: v[idx] for k, v in self.arrays.items()}
+
+    def eval_batches(self, batch_size: int) -> Iterator[tuple[Example, np.ndarray]]:
+        """Every example once, in order, as ``(batch, indices)``.
+
+        The last batch is padded by repeating example 0; only its first ``len(indices)`` rows count.
+        """
+        for lo in range(0, len(self), batch_size):
+            idx = np.arange(lo, min(lo + batch_size, len(self)))
+            yield self.take(np.concatenate([idx, np.zeros(batch_size - len(idx), int)])), idx
+
+
+def split_by_episode(
+    trajectories: Sequence[Trajectory], val_fraction: float, seed: int
+) -> tuple[list[Trajectory], list[Trajectory]]:
+    """Seeded split of whole episodes into (train, validation).
+
+    Validation gets at least one episode when ``val_fraction > 0`` and there are two or more.
+    """
+    if not 0.0 <= val_fraction < 1.0:
+        raise ValueError(f"val_fraction: expected a float in [0, 1), got {val_fraction}")
+    order = np.random.default_rng(seed).permutation(len(trajectories))
+    n_val = int(round(val_fraction * len(trajectories)))
+    if val_fraction > 0 and len(trajectories) > 1:
+        n_val = max(n_val, 1)
+    return [trajectories[i] for i in order[n_val:]], [trajectories[i] for i in order[:n_val]]
+
+
+class FixedSource:
+    """Batches from an ``ArrayDataset``: concatenated seeded per-epoch permutations, exactly resumable."""
+
+    def __init__(self, dataset: ArrayDataset, batch_size: int, seed: int) -> None:
+        self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
+        self.epoch, self.offset = 0, 0
+
+    def _order(self, epoch: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+
+    def next_batch(self) -> Example:
+        """The next ``batch_size`` examples in the seeded order (epochs roll over mid-batch)."""
+        idx: list[np.ndarray] = []
+        need = self.batch_size
+        while need:
+            order = self._order(self.epoch)[self.offset : self.offset + need]
+            idx.append(order)
+            need -= len(order)
+            self.offset += len(order)
+            if self.offset == len(self.dataset):
+                self.epoch, self.offset = self.epoch + 1, 0
+        return self.dataset.take(np.concatenate(idx))
+
+    def state(self) -> dict[str, int]:
+        """Where the order stands (JSON-ready)."""
+        return {"seed": self.seed, "epoch": self.epoch, "offset": self.offset}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Continue from ``state()``."""
+        self.seed, self.epoch, self.offset = int(state["seed"]), int(state["epoch"]), int(state["offset"])
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class StreamingSource:
+    """Batches sampled from a ring buffer that a producer thread fills from fresh episodes."""
+
+    def __init__(
+        self,
+        episodes: Iterator[Trajectory],
+        cfg: ModelConfig,
+        batch_size: int,
+        seed: int,
+        capacity: int = 4096,
+        start_timeout: float = 300.0,
+    ) -> None:
+        self.cfg, self.batch_size, self.capacity = cfg, batch_size, capacity
+        self.rng = np.random.default_rng(seed)
+        self.buffer: Example = {}
+        self.size, self.cursor, self.produced = 0, 0, 0
+        self.start_timeout = start_timeout
+        self._queue: queue.Queue[Example | BaseException] = queue.Queue(maxsize=64)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._produce, args=(episodes,), daemon=True)
+        self._thread.start()
+
+    def _produce(self, episodes: Iterator[Trajectory]) -> None:
+        try:
+            for t in episodes:
+                ex = trajectory_to_examples(t, self.cfg)
+                while ex and not self._stop.is_set():
+                    try:
+                        self._queue.put(ex, timeout=0.5)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer, which raises it
+            self._queue.put(e)
+
+    def _add(self, ex: Example) -> None:
+        n = len(ex["type"])
+        if not self.buffer:
+            self.buffer = {k: np.zeros((self.capacity, *v.shape[1:]), v.dtype) for k, v in ex.items()}
+        slots = (self.cursor + np.arange(n)) % self.capacity
+        for k, v in ex.items():
+            self.buffer[k][slots] = v
+        self.cursor = int((self.cursor + n) % self.capacity)
+        self.size = min(self.size + n, self.capacity)
+        self.produced += n
+
+    def _drain(self, block_until: int) -> None:
+        while True:
+            try:
+                item = (
+                    self._queue.get(timeout=self.start_timeout)
+                    if self.size < block_until
+                    else self._queue.get_nowait()
+                )
+            except queue.Empty:
+                if self.size < block_until:
+                    raise TimeoutError(
+                        f"episode producer gave no data within {self.start_timeout} s"
+                    ) from None
+                return
+            if isinstance(item, BaseException):
+                raise RuntimeError(f"episode producer failed: {item!r}") from item
+            self._add(item)
+
+    def next_batch(self) -> Example:
+        """A random batch from the buffer after taking in whatever the producer has made."""
+        self._drain(block_until=self.batch_size)
+        idx = self.rng.integers(0, self.size, self.batch_size)
+        return {k: v[idx] for k, v in self.buffer.items()}
+
+    def state(self) -> dict[str, Any]:
+        """Examples produced so far (informational: a stream cannot be replayed exactly)."""
+        return {"produced": self.produced}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Streams restart fresh; nothing to restore."""
+
+    def close(self) -> None:
+        """Stop the producer thread."""
+        self._stop.set()
+        self._thread.join(timeout=5)

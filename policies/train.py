@@ -1,0 +1,338 @@
+"""Training: ``train_and_evaluate(config, data, workdir)``, data parallel over every device JAX sees.
+
+The train step is one ``jax.jit`` function over the split model state (``nnx.split``): params and
+optimiser state are replicated, the batch is sharded along a 1-D mesh axis ``data``, and XLA
+inserts the gradient all-reduce. Params and optimiser state buffers are donated. The same code runs
+on one CPU, on several accelerators, and on several hosts.
+
+Multi-host launch: start the same command on every host with these environment variables set
+(``jax.distributed.initialize`` is called with them before anything else touches JAX)::
+
+    JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=0 deskpilot train ...
+    JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=1 deskpilot train ...
+
+Each process feeds its own share of every batch (``batch_size / num_processes`` examples, its own
+data seed); the mesh spans all processes' devices. Test several devices on one CPU with
+``XLA_FLAGS=--xla_force_host_platform_device_count=4``.
+
+The learning-rate schedule (linear warm-up, cosine decay) follows training *progress*, the larger
+of steps done / step budget and minutes spent / minute budget, so a wall-clock budget (the demo's)
+still decays to the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import os
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+from flax import nnx
+from jax.sharding import AxisType, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+from policies import checkpoint
+from policies.config import Config, TrainConfig
+from policies.data import ArrayDataset, Example, FixedSource, split_by_episode
+from policies.model import Policy, compute_loss, evaluate, init_params
+
+__all__ = [
+    "DataSource",
+    "TrainData",
+    "Trainer",
+    "load_params",
+    "maybe_initialize_distributed",
+    "train_and_evaluate",
+    "train_from_directory",
+]
+
+HEADS = ("type", "pointer", "pointer2", "span", "key", "scroll")
+
+
+class DataSource(Protocol):
+    """Where training batches come from (``policies.data.FixedSource`` or ``StreamingSource``)."""
+
+    def next_batch(self) -> Example: ...  # noqa: D102
+    def state(self) -> dict[str, Any]: ...  # noqa: D102
+    def restore(self, state: dict[str, Any]) -> None: ...  # noqa: D102
+    def close(self) -> None: ...  # noqa: D102
+
+
+@dataclasses.dataclass
+class TrainData:
+    """Training batches and an optional validation set."""
+
+    train: DataSource
+    val: ArrayDataset | None = None
+
+
+_distributed = False
+
+
+def maybe_initialize_distributed() -> None:
+    """Join a multi-host job when ``JAX_COORDINATOR_ADDRESS`` is set (see the module docstring)."""
+    global _distributed
+    address = os.environ.get("JAX_COORDINATOR_ADDRESS")
+    if address and not _distributed:
+        jax.distributed.initialize(
+            coordinator_address=address,
+            num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
+            process_id=int(os.environ["JAX_PROCESS_ID"]),
+        )
+        _distributed = True
+
+
+def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
+    """Clipping, Adam and decoupled weight decay; the learning rate is applied in the step."""
+    return optax.chain(
+        optax.clip_by_global_norm(tc.grad_clip),
+        optax.scale_by_adam(),
+        optax.add_decayed_weights(tc.weight_decay),
+    )
+
+
+def learning_rate(progress: float, tc: TrainConfig) -> float:
+    """Linear warm-up over ``warmup_fraction`` of the budget, then cosine decay to the end fraction."""
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < tc.warmup_fraction:
+        return tc.learning_rate * progress / tc.warmup_fraction
+    t = (progress - tc.warmup_fraction) / max(1.0 - tc.warmup_fraction, 1e-9)
+    end = tc.end_lr_fraction
+    return tc.learning_rate * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def loss_weights(tc: TrainConfig) -> dict[str, float]:
+    """Per-head loss weights."""
+    return {"letters": tc.aux_weight, "cell_letters": tc.aux_weight}
+
+
+class Trainer:
+    """The compiled train and eval steps for one config on one device mesh."""
+
+    def __init__(self, config: Config, mesh: jax.sharding.Mesh | None = None) -> None:
+        self.config = config
+        # Auto axes: XLA propagates shardings itself (new JAX defaults to explicit sharding types).
+        self.mesh = mesh or jax.make_mesh((jax.device_count(),), ("data",), axis_types=(AxisType.Auto,))
+        n = self.mesh.devices.size
+        if config.train.batch_size % n:
+            raise ValueError(
+                f"train.batch_size={config.train.batch_size} must be divisible by the {n} devices"
+            )
+        self.replicated = NamedSharding(self.mesh, P())
+        self.sharded = NamedSharding(self.mesh, P("data"))
+        self.graphdef, params = init_params(config.model, config.train.seed)
+        self.tx = make_optimizer(config.train)
+        self.params = jax.device_put(params, self.replicated)
+        self.opt_state = jax.device_put(self.tx.init(params), self.replicated)
+        weights = loss_weights(config.train)
+        graphdef, tx = self.graphdef, self.tx
+
+        def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
+            return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
+
+        def train_step(
+            params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array
+        ) -> tuple[Any, Any, Any]:
+            (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
+            updates, opt_state = tx.update(grads, opt_state, params)
+            params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
+            return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
+
+        def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
+            return evaluate(nnx.merge(graphdef, params)(batch), batch)
+
+        r, s = self.replicated, self.sharded
+        self.train_step = jax.jit(
+            train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)
+        )
+        self.eval_step = jax.jit(eval_step, in_shardings=(r, s), out_shardings=s)
+        self.loss_and_grads = jax.jit(
+            jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r
+        )
+
+    def shard(self, batch: Example) -> dict[str, jax.Array]:
+        """This process's share of a batch -> global arrays sharded along ``data``."""
+        return {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in batch.items()}
+
+    def step(self, batch: Example, lr: float) -> dict[str, jax.Array]:
+        """One optimiser step; returns the step's metrics (device arrays)."""
+        self.params, self.opt_state, metrics = self.train_step(
+            self.params, self.opt_state, self.shard(batch), jnp.asarray(lr, jnp.float32)
+        )
+        return metrics
+
+    def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
+        """Per-head accuracy over ``dataset`` (overall and per task)."""
+        totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for batch, idx in dataset.eval_batches(self.config.train.batch_size):
+            out = jax.device_get(self.eval_step(self.params, self.shard(batch)))
+            for i, row in enumerate(idx):
+                for task in ("all", dataset.tasks[row]):
+                    for h in HEADS:
+                        totals[task][f"{h}_n"] += out[f"{h}_n"][i]
+                        totals[task][f"{h}_ok"] += out[f"{h}_correct"][i] * out[f"{h}_n"][i]
+        report: dict[str, Any] = {}
+        for task, t in totals.items():
+            accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in HEADS if t[f"{h}_n"] > 0}
+            key = "val" if task == "all" else f"val_task/{task}"
+            report[key] = {**{f"{h}_acc": round(a, 4) for h, a in accs.items()}, "examples": int(t["type_n"])}
+        return report
+
+    def state(self) -> dict[str, Any]:
+        """Arrays a checkpoint holds."""
+        return {"params": self.params, "opt_state": self.opt_state}
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Replace params and optimiser state (e.g. restored from a checkpoint)."""
+        self.params = jax.device_put(state["params"], self.replicated)
+        self.opt_state = jax.device_put(state["opt_state"], self.replicated)
+
+
+def _log(workdir: Path, writer: Any, step: int, metrics: dict[str, Any]) -> None:
+    with open(workdir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps({"step": step, **metrics}) + "\n")
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                writer.add_scalar(f"{key}/{sub}", v, step)
+        elif isinstance(value, int | float):
+            writer.add_scalar(key, value, step)
+
+
+def train_and_evaluate(
+    config: Config,
+    data: TrainData,
+    workdir: Path | str,
+    *,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
+    on_log: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Train ``config`` on ``data``; return the last validation report (and ``examples_per_s``).
+
+    Checkpoints, ``metrics.jsonl`` and TensorBoard events go to ``workdir``.
+
+    Args:
+        config: model and training configuration.
+        data: training source and optional validation set.
+        workdir: the run folder; created if missing.
+        resume: continue from the newest checkpoint in ``workdir`` (its config must match).
+        stop_after: stop (with a checkpoint) after this many steps even if budget remains; for
+            preemption tests and staged runs. The schedule still follows the full budget.
+        progress: show a tqdm progress bar.
+        on_log: called with each metrics line (for live displays).
+    """
+    from tensorboardX import SummaryWriter
+    from tqdm import tqdm
+
+    maybe_initialize_distributed()
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    tc = config.train
+    trainer = Trainer(config)
+    step, elapsed0 = 0, 0.0
+    if resume and checkpoint.latest_step(workdir) is not None:
+        state, saved = checkpoint.restore(workdir, jax.eval_shape(trainer.state), config)
+        trainer.load(state)
+        data.train.restore(saved.data_state)
+        step, elapsed0 = saved.step, saved.elapsed_s
+    writer = SummaryWriter(str(workdir / "tensorboard"))
+    start = time.monotonic()
+    budget_s = tc.minutes * 60.0
+
+    def progress_now() -> float:
+        done = step / tc.steps if tc.steps > 0 else 0.0
+        if budget_s > 0:
+            done = max(done, (elapsed0 + time.monotonic() - start) / budget_s)
+        return done
+
+    def save() -> None:
+        elapsed = elapsed0 + time.monotonic() - start
+        checkpoint.save(workdir, trainer.state(), checkpoint.Saved(step, config, data.train.state(), elapsed))
+
+    report: dict[str, Any] = {}
+    bar = tqdm(total=tc.steps if tc.steps > 0 else None, initial=step, disable=not progress, unit="step")
+    window_start, window_steps = time.monotonic(), 0
+    examples_per_s = 0.0
+    try:
+        while progress_now() < 1.0 and (stop_after is None or step < stop_after):
+            lr = learning_rate(progress_now(), tc)
+            metrics = trainer.step(data.train.next_batch(), lr)
+            step += 1
+            window_steps += 1
+            bar.update(1)
+            last = step == tc.steps or (stop_after is not None and step == stop_after)
+            if step % tc.log_every == 0 or last:
+                host = {k: round(float(v), 5) for k, v in jax.device_get(metrics).items()}
+                examples_per_s = window_steps * tc.batch_size / max(time.monotonic() - window_start, 1e-9)
+                window_start, window_steps = time.monotonic(), 0
+                line = {
+                    **host,
+                    "lr": lr,
+                    "examples_per_s": round(examples_per_s, 1),
+                    "progress": round(progress_now(), 4),
+                }
+                bar.set_postfix(loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}")
+                _log(workdir, writer, step, line)
+                if on_log is not None:
+                    on_log({"step": step, **line})
+            if data.val is not None and step % tc.eval_every == 0:
+                report = trainer.validate(data.val)
+                _log(workdir, writer, step, report)
+            if step % tc.checkpoint_every == 0:
+                save()
+        if data.val is not None and step % tc.eval_every != 0:
+            report = trainer.validate(data.val)
+            _log(workdir, writer, step, report)
+        if step % tc.checkpoint_every != 0:
+            save()
+    finally:
+        bar.close()
+        writer.close()
+        data.train.close()
+    return {**report, "step": step, "examples_per_s": round(examples_per_s, 1)}
+
+
+def load_params(run_dir: Path | str) -> tuple[Config, nnx.GraphDef, nnx.State]:
+    """A trained model from a run folder's newest checkpoint, for inference (no optimiser kept)."""
+    config = checkpoint.read_config(run_dir)
+    graphdef, abstract_params = nnx.split(nnx.eval_shape(lambda: Policy(config.model, nnx.Rngs(0))))
+    abstract = {
+        "params": abstract_params,
+        "opt_state": jax.eval_shape(make_optimizer(config.train).init, abstract_params),
+    }
+    state, _ = checkpoint.restore(run_dir, abstract)
+    return config, graphdef, state["params"]
+
+
+def as_numpy(tree: Any) -> Any:
+    """Host copies of every array in ``tree`` (for comparing runs in tests)."""
+    return jax.tree.map(np.asarray, tree)
+
+
+def train_from_directory(
+    data_dir: Path | str, workdir: Path | str, config: Config, *, resume: bool = False, progress: bool = True
+) -> dict[str, Any]:
+    """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path)."""
+    from collectors.trajectory import read_dataset
+
+    report = read_dataset(data_dir)
+    if not report.trajectories:
+        raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()})")
+    tc = config.train
+    train_eps, val_eps = split_by_episode(report.trajectories, tc.val_fraction, tc.seed)
+    train_set = ArrayDataset.from_trajectories(train_eps, config.model)
+    val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
+    shards = jax.process_count()
+    source = FixedSource(train_set, tc.batch_size // shards, tc.seed + jax.process_index())
+    return train_and_evaluate(config, TrainData(source, val_set), workdir, resume=resume, progress=progress)

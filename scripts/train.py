@@ -1,0 +1,50 @@
+"""``deskpilot train``: train the action model on a folder of trajectories."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags map onto ``policies.config.Config``; ``--set`` reaches every field."""
+    parser.add_argument(
+        "--data", type=Path, required=True, help="dataset folder written by `deskpilot collect`"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="run folder: checkpoints, metrics, TensorBoard"
+    )
+    parser.add_argument("--config", default="small", help="preset: tiny, small (CPU default) or base")
+    budget = parser.add_mutually_exclusive_group()
+    budget.add_argument("--steps", type=int, help="step budget (train.steps)")
+    budget.add_argument("--minutes", type=float, help="wall-clock budget (train.minutes)")
+    parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override, e.g. model.width=96 train.batch_size=64",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Build the config, train, print the last validation report."""
+    from policies.config import get_config, override
+    from policies.train import train_from_directory
+
+    config = override(get_config(args.config), args.set)
+    if args.steps is not None:
+        config = dataclasses.replace(
+            config, train=dataclasses.replace(config.train, steps=args.steps, minutes=0.0)
+        )
+    if args.minutes is not None:
+        # A minute budget alone: the step budget is set out of reach.
+        config = dataclasses.replace(
+            config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=10**9)
+        )
+    report = train_from_directory(args.data, args.out, config, resume=args.resume)
+    print(json.dumps(report, indent=2))
+    return 0

@@ -1,0 +1,113 @@
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from flax import nnx
+
+from envs.actions import Action, ActionType
+from policies.config import get_config, override
+from policies.data import ArrayDataset, FixedSource, cell_to_point, encode_targets, point_to_cell
+from policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, compute_loss, init_params
+from policies.tokenizer import encode_padded
+from policies.train import TrainData, train_and_evaluate
+from tests.policies.fakes import make_episodes
+
+
+def _batch(cfg, episodes):
+    ds = ArrayDataset.from_trajectories(episodes, cfg)
+    return {k: jnp.asarray(v) for k, v in ds.arrays.items()}
+
+
+def test_base_shapes_without_allocating() -> None:
+    cfg = get_config("base").model
+    b = 2
+    batch = {
+        "screen": jax.ShapeDtypeStruct((b, *cfg.obs_size, 3), jnp.uint8),
+        "task": jax.ShapeDtypeStruct((b, cfg.task_len), jnp.int32),
+        "task_mask": jax.ShapeDtypeStruct((b, cfg.task_len), jnp.bool_),
+        "step": jax.ShapeDtypeStruct((b,), jnp.int32),
+        "hist_type": jax.ShapeDtypeStruct((b, cfg.history_len), jnp.int32),
+        "hist_xy": jax.ShapeDtypeStruct((b, cfg.history_len, 4), jnp.float32),
+        "hist_key": jax.ShapeDtypeStruct((b, cfg.history_len), jnp.int32),
+        "hist_scroll": jax.ShapeDtypeStruct((b, cfg.history_len), jnp.int32),
+        "hist_text": jax.ShapeDtypeStruct((b, cfg.history_len, cfg.history_text_len), jnp.int32),
+    }
+
+    def run(batch):
+        return Policy(cfg, nnx.Rngs(0))(batch)
+
+    out = jax.eval_shape(run, batch)
+    g = cfg.num_cells
+    assert cfg.grid == (27, 20)
+    assert out["type"].shape == (b, NUM_TYPES)
+    assert out["pointer"].shape == out["pointer2"].shape == (b, g)
+    assert out["cell_letters"].shape == (b, g, 26)
+    assert out["span_start"].shape == (b, cfg.task_len)
+    assert out["key"].shape == (b, NUM_KEYS)
+    assert out["scroll"].shape == (b, NUM_SCROLL)
+
+
+def test_click_loss_ignores_text_key_scroll_and_drag_heads() -> None:
+    cfg = get_config("tiny").model
+    batch = _batch(cfg, [ep for ep in make_episodes(4) if ep.meta.env_id == "test/click"])
+    assert int(batch["type"][0]) == ActionType.CLICK
+    click = {k: v[:1] for k, v in batch.items()}
+    graphdef, params = init_params(cfg, 0)
+
+    @jax.jit
+    def loss(params, scramble):
+        out = nnx.merge(graphdef, params)(click)
+        for head in ("span_start", "span_end", "key", "scroll", "pointer2"):
+            out[head] = out[head] + scramble * jnp.arange(out[head].shape[-1])
+        return compute_loss(out, click, {})[0]
+
+    assert float(loss(params, 0.0)) == pytest.approx(float(loss(params, 5.0)))
+    grads = jax.grad(loss)(params, 0.0)
+    for name in ("span_head", "key_head", "scroll_head"):
+        assert all(float(jnp.abs(g).max()) == 0.0 for g in jax.tree.leaves(grads[name]))
+    assert float(jnp.abs(grads["type_head"]["kernel"][...]).max()) > 0
+
+
+def test_targets_cover_the_whole_target_element() -> None:
+    cfg = get_config("tiny").model
+    box = [0.25, 0.5, 0.5, 0.6]
+    ann = {
+        "elements": [
+            {"box": [0, 0, 1, 1], "label": "window", "role": "pane"},
+            {"box": box, "label": "OK", "role": "button"},
+        ]
+    }
+    t = encode_targets(Action.click(0.3, 0.55), ann, encode_padded("Click OK", cfg.task_len)[0], cfg)
+    cells = np.flatnonzero(t["pointer"])
+    assert len(cells) > 1 and t["w_letters"] == 1 and t["letters"] == (1 << 10) | (1 << 14)
+    for c in cells:
+        x, y = cell_to_point(c, cfg)
+        assert box[0] <= x < box[2] and box[1] <= y < box[3]
+    # no annotations: the single cell under the point, auxiliary losses masked
+    t = encode_targets(Action.click(0.3, 0.55), {}, encode_padded("x", cfg.task_len)[0], cfg)
+    assert np.flatnonzero(t["pointer"]).tolist() == [point_to_cell(0.3, 0.55, cfg)]
+    assert t["w_letters"] == 0 and t["w_cell_letters"] == 0
+
+
+def test_tiny_overfits_handful_of_episodes(tmp_path) -> None:
+    config = override(get_config("tiny"), ["steps=120", "val_fraction=0", "log_every=1000"])
+    episodes = make_episodes(8)
+    ds = ArrayDataset.from_trajectories(episodes, config.model)
+    data = TrainData(FixedSource(ds, config.train.batch_size, 0), ds)
+    report = train_and_evaluate(config, data, tmp_path, progress=False)
+    accs = {k: v for k, v in report["val"].items() if k.endswith("_acc")}
+    assert set(accs) == {f"{h}_acc" for h in ("type", "pointer", "pointer2", "span", "key", "scroll")}
+    assert all(v == 1.0 for v in accs.values()), accs
+    assert (tmp_path / "metrics.jsonl").exists() and (tmp_path / "config.json").exists()
+
+
+def test_config_validation_and_override() -> None:
+    with pytest.raises(ValueError, match="num_kv_heads"):
+        override(get_config("tiny"), ["model.num_kv_heads=3"])
+    with pytest.raises(ValueError, match="no field"):
+        override(get_config("tiny"), ["model.nope=3"])
+    cfg = override(get_config("small"), ["model.width=96", "batch_size=8", "model.conv_channels=8,16,32"])
+    assert cfg.model.width == 96 and cfg.train.batch_size == 8 and cfg.model.conv_channels == (8, 16, 32)
+    assert dataclasses.asdict(cfg)
