@@ -30,9 +30,20 @@ from envs.spaces import (
     observation_space,
 )
 
-__all__ = ["MiniWoBConfig", "MiniWoBEnv", "page_elements"]
+__all__ = ["BROWSER_KEYS", "MiniWoBConfig", "MiniWoBEnv", "page_elements"]
 
 _CHARSET = frozenset(TEXT_CHARSET)
+
+# Chromium's own shortcuts: closing, reloading, navigating, zooming or opening tools would end the
+# page's episode or change its pixel geometry, so KEY actions with these do nothing (as WAIT does).
+BROWSER_KEYS: frozenset[str] = frozenset(
+    ["ctrl+w", "ctrl+q", "ctrl+t", "ctrl+n", "ctrl+o", "ctrl+s", "ctrl+p", "ctrl+u", "ctrl+h", "ctrl+j"]
+    + ["ctrl+d", "ctrl+e", "ctrl+f", "ctrl+g", "ctrl+k", "ctrl+l", "ctrl+r", "ctrl+0", "ctrl+-", "ctrl+="]
+    + ["ctrl+shift+w", "ctrl+shift+q", "ctrl+shift+t", "ctrl+shift+n", "ctrl+shift+r", "ctrl+shift+i"]
+    + ["ctrl+shift+j", "ctrl+shift+c", "ctrl+shift+b", "ctrl+shift+o", "ctrl+shift+delete", "ctrl+shift+="]
+    + ["ctrl+shift+-", "alt+f4", "alt+left", "alt+right", "alt+home", "alt+d", "alt+e", "alt+f"]
+    + ["f1", "f3", "f5", "f6", "f7", "f10", "f11", "f12"]
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,7 +228,9 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
     ``info`` carries ``elements`` (visible interactive elements: normalised ``box``, ``label``,
     ``role``), ``dom`` (the same elements with tag, id, value, checked, focus and a pixel ``point``
     where a click reaches them: for the scripted expert only), ``raw_reward``, ``task_name``,
-    ``screen`` and, at the end, ``success``.
+    ``screen``, ``blocked_key`` and, at the end, ``success``. KEY actions in ``BROWSER_KEYS``
+    (Chromium's own shortcuts: close, reload, zoom, devtools, ...) are not sent: they would end the
+    page or change its geometry.
     """
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
@@ -274,7 +287,8 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
                 f"call reset() on {self.config.task} again"
             )
         self._steps += 1
-        if act.type is not ActionType.DONE:
+        blocked = act.type is ActionType.KEY and act.key in BROWSER_KEYS
+        if act.type is not ActionType.DONE and not blocked:
             before = self._state.get("events", {})
             try:
                 host.executor.execute(act)
@@ -292,6 +306,7 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
         self._over = done or truncated
         self._obs = self._observe()
         info = self._info()
+        info["blocked_key"] = blocked
         if self._over:
             info["success"] = success
         return self._obs, float(success), done, truncated, info

@@ -86,6 +86,18 @@ def test_done_ends_the_episode_and_step_limit_truncates(make) -> None:
     assert (terminated, truncated, info["success"]) == (False, True, False)
 
 
+@browser
+def test_browser_shortcuts_are_not_sent(make) -> None:
+    env = make("click-test")
+    obs, info = env.reset(seed=2)
+    for key in ("ctrl+w", "ctrl+q", "f5", "ctrl+="):
+        obs, _, terminated, truncated, info = env.step(Action.press(key))
+        assert info["blocked_key"] and not (terminated or truncated)
+    expert = env.unwrapped.make_expert()
+    _, reward, terminated, _, _ = env.step(expert.act(obs, info))
+    assert terminated and reward == 1.0  # the window is still there, at its geometry
+
+
 def test_suite_names_the_ten_tasks() -> None:
     assert len(SUITES["deskpilot/miniwob-suite"]) == 10
     assert all(i in gym.registry for i in SUITES["deskpilot/miniwob-suite"])
@@ -98,3 +110,12 @@ def test_missing_chromium_says_what_to_install(monkeypatch: pytest.MonkeyPatch, 
     assert shutil.which("chromium") is None
     with pytest.raises(BrowserNotFoundError, match="apt-get install chromium chromium-driver"):
         find_browser()
+
+
+def test_import_envs_stays_light() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, envs; print(sorted(m for m in ('selenium', 'miniwob', 'pyautogui', 'mss') if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

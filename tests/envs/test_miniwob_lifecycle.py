@@ -134,3 +134,18 @@ def test_bench_reports_every_figure() -> None:
     names = " ".join(name for name, _, _ in rows)
     assert all(word in names for word in ("start", "reset", "capture", "reward", "click", "episodes/s"))
     assert all(value > 0 for _, value, _ in rows)
+
+
+def test_second_private_display_in_one_process_fails_loudly() -> None:
+    code = (
+        "import gymnasium as gym, envs\n"
+        "from envs.miniwob.browser import BrowserError\n"
+        "e = gym.make('deskpilot/miniwob-click-test-v0'); e.reset(seed=0); e.close()\n"
+        "e = gym.make('deskpilot/miniwob-click-test-v0')\n"
+        "try:\n    e.reset(seed=0)\nexcept BrowserError as err:\n    print('REFUSED', err)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert "REFUSED" in done.stdout and "pyautogui cannot reconnect" in done.stdout, done.stderr
