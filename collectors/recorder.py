@@ -232,6 +232,11 @@ class Recorder:
             listener.join(_JOIN_TIMEOUT)
         writer = self._writer
         assert writer is not None
+        if self._error is not None:
+            writer.close()
+            raise RuntimeError(
+                f"recording failed after {writer.num_steps} steps, kept in {writer.dir}: {self._error!r}"
+            ) from self._error
         if self._status == "discarded":
             writer.discard()
             log.info("episode discarded")
@@ -388,6 +393,9 @@ class Recorder:
         self._ready.set()
         try:
             self._loop(capture, folder)
+        except BaseException as e:  # kept for wait(), which keeps the steps written so far
+            log.exception("recording failed")
+            self._error = e
         finally:
             capture.close()
 
