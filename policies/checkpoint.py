@@ -24,7 +24,7 @@ import orbax.checkpoint as ocp
 
 from policies.config import Config
 
-__all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "restore", "save"]
+__all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "read_config", "restore", "save"]
 
 CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
@@ -107,6 +107,8 @@ def check_compatible(saved: Config, current: Config, path: Path) -> None:
 
 def read_config(run_dir: Path | str) -> Config:
     """The Config a run folder was trained with."""
+    if not (Path(run_dir) / CHECKPOINT_DIR).is_dir():
+        raise CheckpointError(f"{run_dir}: no checkpoints folder; is this a training run directory?")
     path = Path(run_dir) / CONFIG_FILE
     try:
         return Config.from_json(json.loads(path.read_text()))

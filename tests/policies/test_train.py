@@ -1,0 +1,108 @@
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+
+from policies import checkpoint
+from policies.checkpoint import CheckpointError
+from policies.config import get_config, override
+from policies.data import ArrayDataset, FixedSource
+from policies.train import TrainData, load_params, train_and_evaluate
+from tests.policies.fakes import make_episodes
+
+REPO = Path(__file__).resolve().parents[2]
+SETTINGS = ["steps=6", "batch_size=4", "checkpoint_every=3", "eval_every=1000", "log_every=1000"]
+
+
+@pytest.fixture(scope="module")
+def dataset() -> ArrayDataset:
+    return ArrayDataset.from_trajectories(make_episodes(4), get_config("tiny").model)
+
+
+def _train(config, dataset, workdir, **kwargs):
+    data = TrainData(FixedSource(dataset, config.train.batch_size, config.train.seed))
+    return train_and_evaluate(config, data, workdir, progress=False, **kwargs)
+
+
+def _params(workdir):
+    return jax.tree.leaves(jax.tree.map(np.asarray, load_params(workdir)[2]))
+
+
+def test_resume_continues_exactly(tmp_path, dataset) -> None:
+    config = override(get_config("tiny"), SETTINGS)
+    _train(config, dataset, tmp_path / "straight")
+    assert _train(config, dataset, tmp_path / "split", stop_after=3)["step"] == 3
+    assert checkpoint.latest_step(tmp_path / "split") == 3
+    assert _train(config, dataset, tmp_path / "split", resume=True)["step"] == 6
+    straight, split = _params(tmp_path / "straight"), _params(tmp_path / "split")
+    assert len(straight) == len(split)
+    for a, b in zip(straight, split, strict=True):
+        np.testing.assert_array_equal(a, b)
+    # a checkpoint from another model configuration is refused, naming the field
+    other = override(config, ["model.width=48"])
+    with pytest.raises(CheckpointError, match="another configuration.*model.width: 32 != 48"):
+        _train(other, dataset, tmp_path / "split", resume=True)
+
+
+def test_corrupt_checkpoint_names_its_path(tmp_path, dataset) -> None:
+    config = override(get_config("tiny"), [*SETTINGS, "steps=1"])
+    _train(config, dataset, tmp_path)
+    step_dir = tmp_path / "checkpoints" / "1"
+    damaged = 0
+    for f in (step_dir / "state").rglob("*"):
+        if f.is_file():
+            f.write_bytes(b"garbage")
+            damaged += 1
+    assert damaged
+    with pytest.raises(CheckpointError, match=str(step_dir)):
+        load_params(tmp_path)
+    with pytest.raises(CheckpointError, match="no checkpoints"):
+        load_params(tmp_path / "nowhere")
+
+
+SHARDED_SCRIPT = textwrap.dedent(
+    """
+    import json, jax, numpy as np
+    from jax.sharding import AxisType
+    from policies.config import get_config, override
+    from policies.data import ArrayDataset
+    from policies.train import Trainer
+    from tests.policies.fakes import make_episodes
+
+    assert jax.device_count() == 4, jax.devices()
+    config = override(get_config("tiny"), ["batch_size=8"])
+    ds = ArrayDataset.from_trajectories(make_episodes(4), config.model)
+    batch = ds.take(np.arange(8))
+    results = []
+    for devices in (jax.devices()[:1], jax.devices()):
+        mesh = jax.make_mesh((len(devices),), ("data",), axis_types=(AxisType.Auto,), devices=devices)
+        trainer = Trainer(config, mesh)
+        (loss, _), grads = trainer.loss_and_grads(trainer.params, trainer.shard(batch))
+        trainer.step(batch, 1e-3)
+        results.append((float(loss), jax.tree.leaves(jax.device_get(grads)), jax.tree.leaves(jax.device_get(trainer.params))))
+    (l1, g1, p1), (l4, g4, p4) = results
+    scale = max(float(np.abs(a).max()) for a in g1)
+    grad_err = max(float(np.abs(a - b).max()) for a, b in zip(g1, g4)) / scale
+    param_err = max(float(np.abs(a - b).max()) for a, b in zip(p1, p4))
+    print(json.dumps({"loss1": l1, "loss4": l4, "grad_err": grad_err, "param_err": param_err}))
+    """
+)
+
+
+def test_sharded_step_equals_single_device_step() -> None:
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-c", SHARDED_SCRIPT], env=env, cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["loss1"] == pytest.approx(result["loss4"], rel=1e-5)
+    assert result["grad_err"] < 1e-4, result
+    # Adam's first update is about lr * sign(g): grads at rounding level may flip, nothing more
+    assert result["param_err"] < 1e-3, result
