@@ -80,7 +80,7 @@ _KEY_NAMES = {
     "page_up": "pageup",
     "page_down": "pagedown",
 }
-_JOIN_TIMEOUT = 1.0  # s; pynput 1.8's X listener may not return from join() until one more event
+_JOIN_TIMEOUT = 2.0  # s; a listener that still runs then is a daemon thread and is left behind
 
 
 def system_double_click_interval(default: float = 0.5) -> float:
@@ -99,6 +99,45 @@ def system_double_click_interval(default: float = 0.5) -> float:
     except (subprocess.TimeoutExpired, OSError, ValueError, IndexError):
         return default
     return ms / 1000 if ms > 0 else default
+
+
+def _listener_class(base: type) -> type:
+    """``base`` (a pynput listener class) with two fixes for its X backend.
+
+    * It remembers the X keycode of the event being handled (``.code``), which pairs a key's
+      release with its press; pynput itself reports only the keysym, which depends on shift.
+    * It stops at once. pynput 1.8.2 sends its RECORD "disable" over the very connection that is
+      blocked reading events, so the listener leaves only after one more input event: a recorder
+      stopped by a signal would keep a thread reading a display that may be gone. Disabling the
+      context from a fresh connection ends the event stream immediately.
+    """
+
+    class Listener(base):  # type: ignore[misc, valid-type]
+        code: Hashable = None
+
+        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
+            self.code = getattr(event, "detail", None)
+            super()._handle_message(display, event, injected)
+
+        def _stop_platform(self) -> None:
+            context = getattr(self, "_context", None)
+            stop_display = getattr(self, "_display_stop", None)
+            if context is None or stop_display is None:  # not the X backend, or not started
+                super()._stop_platform()
+                return
+            import Xlib.display
+
+            # pynput disables the context once more on this connection as its thread ends; the
+            # server then answers BadContext, which is expected and not worth printing.
+            stop_display.set_error_handler(lambda *_: None)
+            display = Xlib.display.Display()
+            try:
+                display.record_disable_context(context)
+                display.sync()
+            finally:
+                display.close()
+
+    return Listener
 
 
 @dataclasses.dataclass(frozen=True)
@@ -200,16 +239,10 @@ class Recorder:
             self._queue.put((_DISCARD, 0.0))
             raise RuntimeError(f"recorder did not start: {self._error!r}") from self._error
 
-        class _KeyListener(keyboard.Listener):  # type: ignore[misc, name-defined]
-            code: Hashable = None
-
-            def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
-                # X only: remember the hardware keycode, which pairs a release with its press.
-                self.code = getattr(event, "detail", None)
-                super()._handle_message(display, event, injected)
-
-        kb = _KeyListener(on_press=self._on_press, on_release=self._on_release)
-        ms = mouse.Listener(on_move=self._on_move, on_click=self._on_click, on_scroll=self._on_scroll)
+        kb = _listener_class(keyboard.Listener)(on_press=self._on_press, on_release=self._on_release)
+        ms = _listener_class(mouse.Listener)(
+            on_move=self._on_move, on_click=self._on_click, on_scroll=self._on_scroll
+        )
         self._kb = kb
         self._listeners = [kb, ms]
         for listener in self._listeners:
@@ -227,7 +260,10 @@ class Recorder:
         """Wait for the worker to write the last action, stop listening and finish the episode."""
         self._worker.join()
         for listener in self._listeners:
-            listener.stop()
+            try:
+                listener.stop()
+            except Exception:  # e.g. the display is gone: the episode must still be finished
+                log.exception("could not stop an input listener")
         for listener in self._listeners:
             listener.join(_JOIN_TIMEOUT)
         writer = self._writer

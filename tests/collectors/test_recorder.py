@@ -274,3 +274,36 @@ def test_kill_9_leaves_a_readable_partial_episode(tk_app, app_region: Region, tm
     proc.wait(timeout=10)
     traj = read_trajectory(tmp_path / "data" / "ep.partial", allow_partial=True)
     assert [a.type.name for a in traj.actions] == ["CLICK", "KEY"] and traj.success is None
+
+
+def _in_process(app_region: Region, tmp_path: Path, ask: Callable[[], bool] | None = None) -> Recorder:
+    config = RecorderConfig(task="t", out=tmp_path, region=app_region, episode_id="ep", success=None)
+    rec = Recorder(config, ask_success=ask)
+    rec.start()
+    return rec
+
+
+def test_discard_key_deletes_the_episode(tk_app, app_region: Region, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    rec = _in_process(app_region, tmp_path)
+    xdo("mousemove", *map(str, tk_app.center("button")), "click", "1")
+    xdo("key", "Return")
+    assert rec.wait_for_steps(2, timeout=5)
+    xdo("key", "F7")
+    result = rec.wait()
+    assert result.status == "discarded" and result.path is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stop_key_asks_for_the_outcome_when_no_flag_was_given(
+    tk_app, app_region: Region, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    asked = []
+    rec = _in_process(app_region, tmp_path, ask=lambda: asked.append(True) or True)
+    xdo("key", "Tab")
+    assert rec.wait_for_steps(1, timeout=5)
+    xdo("key", "F9")
+    result = rec.wait()
+    assert asked == [True] and result.success is True
+    assert not any(listener.is_alive() for listener in rec._listeners)  # no thread outlives the recording
+    traj = read_trajectory(tmp_path / "ep")
+    assert traj.actions == [Action.press("tab")] and traj.success is True
