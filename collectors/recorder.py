@@ -29,7 +29,6 @@ before the signal arrives; stop with the stop key to avoid it.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import datetime as dt
 import logging
@@ -44,19 +43,17 @@ from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
 from collectors.folding import (
     ButtonEvent,
     EventFolder,
-    Folded,
     FoldingConfig,
     KeyEvent,
     MoveEvent,
     ScrollEvent,
 )
+from collectors.frames import FrameRing, StepMaker
 from collectors.trajectory import EpisodeMeta, TrajectoryWriter
+from envs.actions import Action
 from envs.desktop.capture import Region, ScreenCapture
 from envs.spaces import DEFAULT_OBS_SIZE
 
@@ -186,13 +183,6 @@ class RecordingResult:
     success: bool | None
 
 
-@dataclasses.dataclass
-class _Frame:
-    start: float
-    end: float
-    image: np.ndarray
-
-
 _STOP, _PAUSE, _RESUME, _DISCARD = "stop", "pause", "resume", "discard"
 
 
@@ -209,8 +199,8 @@ class Recorder:
         self._signalled = False
         self._ready = threading.Event()
         self._error: BaseException | None = None
-        self._cond = threading.Condition()  # guards the frame ring and the step count for waiters
-        self._frames: collections.deque[_Frame] = collections.deque(maxlen=4)
+        self._cond = threading.Condition()  # guards the step count for waiters
+        self._frames: FrameRing | None = None  # made by the worker, which owns the capture
         self._steps = 0
         self._writer: TrajectoryWriter | None = None
         self._worker = threading.Thread(target=self._work, name="recorder-worker", daemon=True)
@@ -333,15 +323,8 @@ class Recorder:
 
     def wait_for_frame(self, after: float, timeout: float) -> bool:
         """Block until a screenshot grabbed after ``after`` could be an action's pre-action screen."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                if any(f.start >= after and f.end + self.config.guard <= now for f in self._frames):
-                    return True
-                if now >= deadline:
-                    return False
-                self._cond.wait(min(deadline - now, self.config.frame_period))
+        assert self._frames is not None, "start() the recorder first"
+        return self._frames.wait_for(after, timeout, self.config.frame_period)
 
     # ------------------------------------------------------------------ listener callbacks
     def _key_event(self, key: Any, pressed: bool) -> KeyEvent | None:
@@ -425,10 +408,11 @@ class Recorder:
             self._error = e
             self._ready.set()
             return
-        self._grab(capture)
+        self._frames = FrameRing(capture.grab, size=4, guard=self.config.guard)
+        self._frames.grab()
         self._ready.set()
         try:
-            self._loop(capture, folder)
+            self._loop(StepMaker(folder, self._frames, self._writer, self._t0, self._on_step))
         except BaseException as e:  # kept for wait(), which keeps the steps written so far
             log.exception("recording failed")
             self._error = e
@@ -448,69 +432,30 @@ class Recorder:
         )
         return TrajectoryWriter(c.out, episode_id, meta)
 
-    def _loop(self, capture: ScreenCapture, folder: EventFolder) -> None:
-        pinned: dict[float, np.ndarray] = {}
+    def _loop(self, steps: StepMaker) -> None:
         while True:
             try:
                 item = self._queue.get(timeout=self.config.frame_period)
             except queue.Empty:
-                item = None
-            if item is None:
-                self._write(folder.poll(time.monotonic()), pinned, capture)
-                if not self._paused:
-                    self._grab(capture)
+                steps.tick(time.monotonic())
+                if not self._paused:  # input is idle: keep the screen the next action starts from
+                    steps.frames.grab()
                 continue
-            if isinstance(item, tuple):
-                kind = item[0]
-                if kind == _DISCARD:
-                    return
-                self._write(folder.flush(), pinned, capture)
-                pinned.clear()
-                if kind == _STOP:
-                    return
-                with self._cond:
-                    self._frames.clear()  # never show a screen from before a pause after it
-                folder.release_all()  # keys released while paused were never seen
-                if kind == _RESUME:  # the screen as recording resumes precedes any next action
-                    self._grab(capture)
+            if not isinstance(item, tuple):
+                steps.event(item)
                 continue
-            self._write(folder.feed(item) + folder.poll(item.time), pinned, capture)
-            start = folder.pending_start
-            for stale in [p for p in pinned if p != start]:  # e.g. text typed and erased again
-                del pinned[stale]
-            if start is not None and start not in pinned:
-                pinned[start] = self._frame_before(start, capture)
+            kind = item[0]
+            if kind == _DISCARD:
+                return
+            steps.flush()
+            if kind == _STOP:
+                return
+            steps.frames.clear()  # never show a screen from before a pause after it
+            steps.folder.release_all()  # keys released while paused were never seen
+            if kind == _RESUME:  # the screen as recording resumes precedes any next action
+                steps.frames.grab()
 
-    def _grab(self, capture: ScreenCapture) -> None:
-        grabbed = time.monotonic()
-        image = capture.grab()
+    def _on_step(self, n: int, action: Action) -> None:
         with self._cond:
-            self._frames.append(_Frame(grabbed, time.monotonic(), image))
+            self._steps = n
             self._cond.notify_all()
-
-    def _frame_before(self, t: float, capture: ScreenCapture) -> np.ndarray:
-        with self._cond:
-            for frame in reversed(self._frames):
-                if frame.end + self.config.guard <= t:
-                    return frame.image
-        log.warning("no screenshot from before the action started (input was never idle): grabbing now")
-        return capture.grab()
-
-    def _write(self, folded: list[Folded], pinned: dict[float, np.ndarray], capture: ScreenCapture) -> None:
-        writer = self._writer
-        assert writer is not None
-        for f in folded:
-            image = pinned.pop(f.start, None)
-            if image is None:
-                image = self._frame_before(f.start, capture)
-            writer.add_step(self._resize(image), f.action, time=max(f.start - self._t0, 0.0))
-            log.info("step %d: %s", writer.num_steps - 1, f.action)
-            with self._cond:
-                self._steps = writer.num_steps
-                self._cond.notify_all()
-
-    def _resize(self, image: np.ndarray) -> np.ndarray:
-        h, w = self.config.obs_size
-        if image.shape[:2] == (h, w):
-            return image
-        return np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
