@@ -109,7 +109,8 @@ def _dir_bytes(path: Path) -> int:
 
 def plan(config: CollectConfig, env_ids: list[str]) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """Split the wanted episodes into (to do, already finished)."""
-    todo, done = [], []
+    todo: list[tuple[str, int]] = []
+    done: list[tuple[str, int]] = []
     for env_id in env_ids:
         for i in range(config.episodes):
             seed = config.seed + i

@@ -29,6 +29,7 @@ before the signal arrives; stop with the stop key to avoid it.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import logging
@@ -39,7 +40,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -53,11 +54,11 @@ from collectors.folding import (
 )
 from collectors.frames import FrameRing, StepMaker
 from collectors.trajectory import EpisodeMeta, TrajectoryWriter
-from envs.actions import Action
+from envs.actions import Action, canonical_key
 from envs.desktop.capture import Region, ScreenCapture
 from envs.spaces import DEFAULT_OBS_SIZE
 
-__all__ = ["Recorder", "RecorderConfig", "RecordingResult", "system_double_click_interval"]
+__all__ = ["Recorder", "RecorderConfig", "RecordingResult", "system_double_click_interval", "watch_key"]
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,31 @@ def _listener_class(base: type) -> type:
                 display.close()
 
     return Listener
+
+
+@contextlib.contextmanager
+def watch_key(key: str, on_press: Callable[[], None]) -> Iterator[None]:
+    """Within the block, call ``on_press`` (from the listener thread) whenever ``key`` is pressed.
+
+    ``key`` is a canonical key name such as ``f12``; the agent's live runs use it as a stop key.
+    """
+    from pynput import keyboard
+
+    wanted = canonical_key(key)
+
+    def pressed(k: Any, injected: bool = False) -> None:
+        name = getattr(k, "name", None) or getattr(k, "char", None) or ""
+        if _KEY_NAMES.get(name, name) == wanted:
+            on_press()
+
+    listener = _listener_class(keyboard.Listener)(on_press=pressed)
+    listener.start()
+    listener.wait()
+    try:
+        yield
+    finally:
+        listener.stop()
+        listener.join(_JOIN_TIMEOUT)
 
 
 @dataclasses.dataclass(frozen=True)

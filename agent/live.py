@@ -1,0 +1,102 @@
+"""Run a policy on the live desktop, safely.
+
+Safety rules, in order of precedence:
+
+1. Nothing touches the screen unless ``LiveConfig.execute`` is True (the CLI's ``--execute``).
+   Without it the env runs dry: each predicted action is drawn on the screenshot, saved and
+   printed, and the executor only records it.
+2. A hard step limit (``max_steps``) ends the episode.
+3. pyautogui's fail-safe is on: moving the pointer into a screen corner aborts the next action.
+4. The stop key (default F12, watched by a keyboard listener) and SIGINT/SIGTERM stop the episode
+   at once: the step under way finishes (no key or button is left held), the next one truncates.
+
+Every run, dry or not, is saved as a trajectory (source ``policy``) so live runs can become
+training data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from collectors.loop import EpisodeResult, run_episode
+from collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
+from collectors.view import render_frames
+from envs.actions import Action
+from envs.desktop import DesktopEnv, Region
+from envs.spaces import Actor, Observation
+
+__all__ = ["LiveConfig", "run_live"]
+
+
+@dataclasses.dataclass(frozen=True)
+class LiveConfig:
+    """What a live run does and where it stops."""
+
+    task: str  # the instruction given to the policy
+    out: Path  # folder for the trajectory and the annotated previews
+    execute: bool = False  # act on the real screen; False = dry run (predict, draw, record)
+    max_steps: int = 20  # hard step limit (a dry run defaults to 1 in the CLI: the screen never changes)
+    region: Region | None = None  # part of the screen to observe and act in; None = whole monitor
+    window: str | None = None  # or: title of a window to observe
+    stop_key: str | None = "f12"  # key that stops the run at once; None = no key listener
+
+    def __post_init__(self) -> None:
+        if not self.task.strip():
+            raise ValueError("task: expected a non-empty instruction")
+        if self.max_steps < 1:
+            raise ValueError(f"max_steps: expected >= 1, got {self.max_steps}")
+        object.__setattr__(self, "out", Path(self.out))
+
+
+@contextlib.contextmanager
+def _stop_key(key: str | None, on_press: Callable[[], None]) -> Iterator[None]:
+    if key is None:
+        yield
+        return
+    from collectors.recorder import watch_key  # pynput lives in the recorder module only
+
+    with watch_key(key, on_press):
+        yield
+
+
+def run_live(
+    actor: Actor, config: LiveConfig, print_fn: Callable[[str], None] = print, env: DesktopEnv | None = None
+) -> EpisodeResult:
+    """Run one live episode of ``actor`` on the desktop under ``config``'s safety rules."""
+    env = env or DesktopEnv(
+        execute=config.execute, max_steps=config.max_steps, region=config.region, window=config.window
+    )
+    name = f"live-{dt.datetime.now(dt.UTC).strftime('%Y%m%dT%H%M%S%f')}"
+    preview_dir = config.out / f"{name}-preview"
+    preview_dir.mkdir(parents=True, exist_ok=True)
+    step = 0
+
+    def show(observation: Observation, action: Action) -> None:
+        nonlocal step
+        meta = EpisodeMeta(task=config.task, source="policy", obs_size=observation["screenshot"].shape[:2])
+        (picture,) = render_frames(Trajectory(meta, [Step(observation["screenshot"], action)]))
+        path = preview_dir / f"step_{step:03d}.png"
+        picture.save(path)
+        verb = "executing" if config.execute else "would do (dry run)"
+        print_fn(f"step {step}: {verb} {action}  [{path}]")
+        step += 1
+
+    def writer(meta: EpisodeMeta) -> TrajectoryWriter:
+        return TrajectoryWriter(config.out, name, meta)
+
+    try:
+        with env.handle_signals(), _stop_key(config.stop_key, env.stop):
+            return run_episode(
+                env,
+                actor,
+                source="policy",
+                options={"task": config.task},
+                writer_factory=writer,
+                on_step=show,
+            )
+    finally:
+        env.close()
