@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
+from rich.table import Table
 
 from collectors.collect import EVAL_SEED_OFFSET
 from collectors.loop import EpisodeResult, run_episode
+from collectors.view import render_frames, write_gif
 from envs.spaces import Actor
 
 __all__ = ["EvalReport", "TaskResult", "evaluate", "wilson_interval"]
@@ -88,6 +90,42 @@ class EvalReport:
         """Write the report as JSON."""
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(self.to_json(), indent=1) + "\n")
+
+    def save_pictures(self, folder: Path) -> list[Path]:
+        """GIFs of the kept failed episodes and of one solved episode per task."""
+        folder.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for kind, episodes in (("failed", self.failures), ("solved", self.successes)):
+            counts: Counter[str] = Counter()
+            for ep in episodes:
+                env_id = (ep.trajectory.meta.env_id or "env").split("/")[-1]
+                counts[env_id] += 1
+                path = folder / f"{kind}-{env_id}-{counts[env_id]}.gif"
+                paths.append(write_gif(render_frames(ep.trajectory), path))
+        return paths
+
+    def table(self, title: str = "held-out success") -> Table:
+        """A rich table: success with its 95% interval, mean steps and how episodes ended, per task."""
+        table = Table(title=f"{title}: mean {self.mean_success:.1%} over {len(self.tasks)} tasks")
+        for name, justify in (
+            ("task", "left"),
+            ("success", "right"),
+            ("95% CI", "right"),
+            ("steps", "right"),
+        ):
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column("ends (failure kinds)", justify="left")
+        for t in self.tasks.values():
+            low, high = wilson_interval(t.successes, t.episodes)
+            ends = ", ".join(f"{k} {v}" for k, v in t.ends.most_common() if k != "success") or "-"
+            table.add_row(
+                t.env_id.split("/")[-1],
+                f"{t.success_rate:.0%}",
+                f"{low:.0%}-{high:.0%}",
+                f"{t.mean_steps:.1f}",
+                ends,
+            )
+        return table
 
 
 def evaluate(

@@ -1,0 +1,38 @@
+"""``deskpilot eval``: success per task of a checkpoint on held-out seeds, as a table, JSON and GIFs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``agent.evaluate.evaluate``."""
+    parser.add_argument(
+        "--checkpoint", type=Path, required=True, help="run folder written by `deskpilot train`"
+    )
+    parser.add_argument("--env", required=True, help="env id or suite name, e.g. deskpilot/mock-suite")
+    parser.add_argument("--episodes", type=int, default=50, help="held-out episodes per env")
+    parser.add_argument("--seed", type=int, default=0, help="episode i uses seed EVAL_OFFSET + SEED + i")
+    parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy; > 0 samples")
+    parser.add_argument("--out", type=Path, help="where eval.json and the GIFs go (default: CHECKPOINT/eval)")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Evaluate, print the table, save the JSON and pictures of failures."""
+    from rich.console import Console
+
+    from agent.evaluate import evaluate
+    from envs.registry import resolve_env_ids
+    from policies.actor import PolicyActor
+
+    env_ids = resolve_env_ids(args.env)
+    actor = PolicyActor.from_checkpoint(args.checkpoint, temperature=args.temperature, seed=args.seed)
+    report = evaluate(actor, env_ids, episodes=args.episodes, seed=args.seed)
+    out = args.out or args.checkpoint / "eval"
+    report.save(out / "eval.json")
+    pictures = report.save_pictures(out)
+    console = Console()
+    console.print(report.table())
+    console.print(f"wrote {out / 'eval.json'} and {len(pictures)} GIFs in {out}")
+    return 0
