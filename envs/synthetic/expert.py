@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from envs.actions import MAX_SCROLL, Action, from_pixel
+from envs.actions import Action, from_pixel
 from envs.spaces import Observation
 
 __all__ = ["ExpertActor"]
@@ -98,16 +98,21 @@ def _context_menu(g: _Geometry) -> Action:
     return Action.right_click(*g.centre(box))
 
 
+SCROLL_TICKS = 3
+
+
 def _scroll_list(g: _Geometry) -> Action:
     item = g.goal["item"]
     if g.find("listitem", item) is not None:
         return g.click("listitem", item)
     lst = g.widget("list", "files")
-    index, offset, rows = lst["items"].index(item), lst["offset"], lst["rows"]
-    ticks = index - offset if index < offset else index - (offset + rows - 1)
+    # A fixed stride a person would use (and a policy can learn from pixels alone): the exact tick
+    # count to the item depends on where it is in the hidden part, which the screen does not show.
+    # The stride is below the smallest window (4 rows), so no item is ever skipped.
+    ticks = SCROLL_TICKS if lst["items"].index(item) >= lst["offset"] else -SCROLL_TICKS
     box = g.find("list", "files")
     assert box is not None
-    return Action.scroll_at(*g.centre(box), max(-MAX_SCROLL, min(MAX_SCROLL, ticks)))
+    return Action.scroll_at(*g.centre(box), ticks)
 
 
 def _slider(g: _Geometry) -> Action:

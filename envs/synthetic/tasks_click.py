@@ -132,13 +132,17 @@ class ContextMenu(Task):
 class ScrollList(Task):
     """Scroll a long list until the named item shows, then click it; clicking another item fails."""
 
+    max_steps = 10  # up to 6 scrolls of SCROLL_TICKS, then the click
+
     def build(self) -> str:
-        """A list longer than its window; the target usually starts out of view."""
+        """A list longer than its window, scrolled to the top as lists start.
+
+        The target usually starts out of view below, so which way to scroll can be seen, not guessed.
+        """
         n = int(self.rng.integers(10, 21))
         rows = int(self.rng.integers(4, 7))
         items = labels(self.rng, n)
         box = _list_box(self, items, rows)
-        box.offset = int(self.rng.integers(0, n - rows + 1))
         hidden = [i for i in range(n) if i not in box.visible_items()]
         index = (
             pick(self.rng, hidden) if self.rng.random() < 0.85 else pick(self.rng, list(box.visible_items()))
