@@ -20,6 +20,7 @@ Sources (``next_batch()`` / ``state()`` / ``restore(state)``):
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import queue
 import threading
 from collections.abc import Iterable, Iterator, Sequence
@@ -39,6 +40,7 @@ __all__ = [
     "cell_to_point",
     "encode_inputs",
     "encode_targets",
+    "expert_episodes",
     "split_by_episode",
     "trajectory_to_examples",
 ]
@@ -189,8 +191,9 @@ def encode_targets(
             out["letters"] = np.asarray(letter_bits(elements[target].get("label", "")), np.uint32)
             w["letters"] = 1.0
     if action.type is ActionType.DRAG:
+        # A drag ends at a position, not on an element: a slider's value is where the thumb drops.
         assert action.x2 is not None and action.y2 is not None
-        out["pointer2"], _ = _pointer_target(action.x2, action.y2, elements, top, cfg)
+        out["pointer2"][point_to_cell(action.x2, action.y2, cfg)] = True
         w["pointer2"] = 1.0
     if action.type is ActionType.TYPE:
         span = _text_span(action.text or "", task_ids)
@@ -263,6 +266,30 @@ class ArrayDataset:
             yield self.take(np.concatenate([idx, np.zeros(batch_size - len(idx), int)])), idx
 
 
+def expert_episodes(
+    env_ids: Sequence[str], seed: int = 10_000_000, **env_kwargs: Any
+) -> Iterator[Trajectory]:
+    """Endless fresh expert episodes, round-robin over ``env_ids`` (for ``StreamingSource``).
+
+    Episode ``i`` of each env uses reset seed ``seed + i``; keep seeds below
+    ``collectors.collect.EVAL_SEED_OFFSET`` so they never meet evaluation seeds.
+    """
+    import gymnasium as gym
+
+    import envs  # noqa: F401 - registers the env ids
+    from collectors.collect import make_expert
+    from collectors.loop import run_episode
+
+    made = [gym.make(e, **env_kwargs) for e in env_ids]
+    try:
+        for i in itertools.count():
+            for env in made:
+                yield run_episode(env, make_expert(env), source="expert", seed=seed + i).trajectory
+    finally:
+        for env in made:
+            env.close()
+
+
 def split_by_episode(
     trajectories: Sequence[Trajectory], val_fraction: float, seed: int
 ) -> tuple[list[Trajectory], list[Trajectory]]:
@@ -331,7 +358,7 @@ class StreamingSource:
         self.buffer: Example = {}
         self.size, self.cursor, self.produced = 0, 0, 0
         self.start_timeout = start_timeout
-        self._queue: queue.Queue[Example | BaseException] = queue.Queue(maxsize=64)
+        self._queue: queue.Queue[Example | BaseException] = queue.Queue(maxsize=16)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, args=(episodes,), daemon=True)
         self._thread.start()
@@ -362,16 +389,17 @@ class StreamingSource:
         self.size = min(self.size + n, self.capacity)
         self.produced += n
 
-    def _drain(self, block_until: int) -> None:
-        while True:
+    def _drain(self, want: int) -> None:
+        """Take in up to ``want`` new examples; block only while the buffer holds less than a batch."""
+        added = 0
+        while added < want:
             try:
-                item = (
-                    self._queue.get(timeout=self.start_timeout)
-                    if self.size < block_until
-                    else self._queue.get_nowait()
-                )
+                if self.size < self.batch_size:
+                    item = self._queue.get(timeout=self.start_timeout)
+                else:
+                    item = self._queue.get_nowait()
             except queue.Empty:
-                if self.size < block_until:
+                if self.size < self.batch_size:
                     raise TimeoutError(
                         f"episode producer gave no data within {self.start_timeout} s"
                     ) from None
@@ -379,10 +407,11 @@ class StreamingSource:
             if isinstance(item, BaseException):
                 raise RuntimeError(f"episode producer failed: {item!r}") from item
             self._add(item)
+            added += len(item["type"])
 
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
-        self._drain(block_until=self.batch_size)
+        self._drain(want=self.batch_size)  # about one fresh example per example trained on
         idx = self.rng.integers(0, self.size, self.batch_size)
         return {k: v[idx] for k, v in self.buffer.items()}
 

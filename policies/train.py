@@ -23,6 +23,7 @@ still decays to the end.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -115,6 +116,40 @@ def loss_weights(tc: TrainConfig) -> dict[str, float]:
     return {"letters": tc.aux_weight, "cell_letters": tc.aux_weight}
 
 
+@functools.lru_cache(maxsize=8)
+def _compiled_steps(
+    graphdef: nnx.GraphDef, optimiser: tuple[float, float, float], mesh: jax.sharding.Mesh
+) -> tuple[Any, Any, Any]:
+    """Jitted (train step, eval step, loss-and-grads) for a model, optimiser and mesh.
+
+    Cached, so a resumed or repeated run in one process does not compile again. ``optimiser`` is
+    (grad_clip, weight_decay, aux_weight), the only training fields the compiled code depends on.
+    """
+    clip, decay, aux = optimiser
+    tc = TrainConfig(grad_clip=clip, weight_decay=decay, aux_weight=aux)
+    weights = loss_weights(tc)
+    tx = make_optimizer(tc)
+
+    def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
+        return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
+
+    def train_step(params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array) -> tuple[Any, Any, Any]:
+        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
+        return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
+
+    def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        return evaluate(nnx.merge(graphdef, params)(batch), batch)
+
+    r, s = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
+    return (
+        jax.jit(train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)),
+        jax.jit(eval_step, in_shardings=(r, s), out_shardings=s),
+        jax.jit(jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r),
+    )
+
+
 class Trainer:
     """The compiled train and eval steps for one config on one device mesh."""
 
@@ -133,30 +168,10 @@ class Trainer:
         self.tx = make_optimizer(config.train)
         self.params = jax.device_put(params, self.replicated)
         self.opt_state = jax.device_put(self.tx.init(params), self.replicated)
-        weights = loss_weights(config.train)
-        graphdef, tx = self.graphdef, self.tx
-
-        def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
-            return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
-
-        def train_step(
-            params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array
-        ) -> tuple[Any, Any, Any]:
-            (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
-            updates, opt_state = tx.update(grads, opt_state, params)
-            params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
-            return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
-
-        def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
-            return evaluate(nnx.merge(graphdef, params)(batch), batch)
-
-        r, s = self.replicated, self.sharded
-        self.train_step = jax.jit(
-            train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)
-        )
-        self.eval_step = jax.jit(eval_step, in_shardings=(r, s), out_shardings=s)
-        self.loss_and_grads = jax.jit(
-            jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r
+        self.train_step, self.eval_step, self.loss_and_grads = _compiled_steps(
+            self.graphdef,
+            (config.train.grad_clip, config.train.weight_decay, config.train.aux_weight),
+            self.mesh,
         )
 
     def shard(self, batch: Example) -> dict[str, jax.Array]:

@@ -1,0 +1,102 @@
+import threading
+
+import numpy as np
+import pytest
+
+from envs.actions import Action
+from policies.config import get_config
+from policies.data import (
+    ArrayDataset,
+    FixedSource,
+    StreamingSource,
+    encode_history,
+    split_by_episode,
+    trajectory_to_examples,
+)
+from tests.policies.fakes import make_episode, make_episodes
+
+CFG = get_config("tiny").model
+
+
+def test_examples_have_fixed_shapes_and_head_masks() -> None:
+    ex = trajectory_to_examples(make_episode("form", 3), CFG)  # click, type, enter
+    assert ex["screen"].shape == (3, 210, 160, 3) and ex["pointer"].shape == (3, CFG.num_cells)
+    assert ex["w_pointer"].tolist() == [1, 0, 0]
+    assert ex["w_span"].tolist() == [0, 1, 0] and ex["w_key"].tolist() == [0, 0, 1]
+    task_bytes = bytes(int(i) - 4 for i in ex["task"][1] if i)
+    word = task_bytes[ex["span_start"][1] : ex["span_end"][1] + 1].decode()
+    assert f"Type '{word}'" in make_episode("form", 3).task
+    # history: right-aligned, the last slot is the previous action
+    assert ex["hist_type"][0].tolist() == [0, 0, 0, 0]
+    assert ex["hist_type"][2].tolist()[-2:] == [1, 4]  # CLICK + 1, TYPE + 1
+    assert ex["step"].tolist() == [0, 1, 2]
+
+
+def test_history_keeps_the_latest_actions() -> None:
+    hist = [
+        Action.press("enter"),
+        Action.scroll_at(0.5, 0.5, -3),
+        *[Action.click(0.1, 0.2)] * 3,
+        Action.type_text("hi"),
+    ]
+    h = encode_history(hist, CFG)
+    assert h["hist_type"].tolist() == [1, 1, 1, 4]
+    assert h["hist_text"][3][:2].tolist() == [ord("h") + 4, ord("i") + 4]
+
+
+def test_split_is_by_episode_and_seeded() -> None:
+    eps = make_episodes(10)
+    train, val = split_by_episode(eps, 0.2, seed=1)
+    assert len(val) == 2 and len(train) == 8 and not {id(e) for e in train} & {id(e) for e in val}
+    assert [e.meta.seed for e in split_by_episode(eps, 0.2, seed=1)[1]] == [e.meta.seed for e in val]
+
+
+def test_fixed_source_resumes_its_order() -> None:
+    ds = ArrayDataset.from_trajectories(make_episodes(4), CFG)
+    a = FixedSource(ds, 5, seed=3)
+    first = [a.next_batch()["step"] for _ in range(3)]
+    b = FixedSource(ds, 5, seed=3)
+    b.restore(a.state())
+    c = FixedSource(ds, 5, seed=3)
+    for _ in range(3):
+        c.next_batch()
+    np.testing.assert_array_equal(b.next_batch()["step"], c.next_batch()["step"])
+    assert len(np.concatenate(first)) == 15
+
+
+def test_streaming_source_batches_from_fresh_episodes() -> None:
+    def episodes():
+        seed = 0
+        while True:
+            yield from make_episodes(4, seed)
+            seed += 1
+
+    source = StreamingSource(episodes(), CFG, batch_size=8, seed=0, capacity=64)
+    try:
+        for _ in range(5):
+            batch = source.next_batch()
+            assert batch["screen"].shape == (8, 210, 160, 3)
+        assert source.produced >= 8
+    finally:
+        source.close()
+    assert not any(t is source._thread for t in threading.enumerate())
+
+
+def test_streaming_source_reports_a_failing_producer() -> None:
+    def broken():
+        yield make_episode("click", 0)
+        raise OSError("renderer crashed")
+
+    source = StreamingSource(broken(), CFG, batch_size=8, seed=0, capacity=64, start_timeout=10)
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        for _ in range(3):
+            source.next_batch()
+    source.close()
+
+
+def test_bench_train_rows() -> None:
+    from policies.bench import bench_train
+
+    rows = bench_train(seconds=0.0, config_name="tiny", matmul_n=256)
+    assert [unit for _, _, unit in rows] == ["ex/s", "ms", "GFLOP", "GFLOP/s", "GFLOP/s", "%"]
+    assert all(value > 0 for _, value, _ in rows)
