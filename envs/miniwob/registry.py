@@ -11,7 +11,7 @@ import gymnasium as gym
 
 from envs.miniwob.browser import task_folder
 
-__all__ = ["ENV_IDS", "SUITE_TASKS", "SUITES", "env_id", "register_all", "resolve_env_ids", "tasks"]
+__all__ = ["ENV_IDS", "SUITE_TASKS", "SUITES", "env_id", "register_all", "tasks"]
 
 SUITE_TASKS: tuple[str, ...] = (
     "click-test",
@@ -61,14 +61,3 @@ def register_all() -> None:
             gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": task})
     for name, ids in SUITES.items():
         register_suite(name, ids)
-
-
-def resolve_env_ids(name: str) -> list[str]:
-    """Env ids named by a MiniWoB suite name or a single registered env id; ``ValueError`` otherwise."""
-    if name in SUITES:
-        return list(SUITES[name])
-    if name in ENV_IDS or name in gym.registry:
-        return [name]
-    raise ValueError(
-        f"unknown env or suite {name!r}; MiniWoB suites: {', '.join(SUITES)}; ids look like {ENV_IDS[0]}"
-    )

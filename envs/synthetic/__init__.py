@@ -3,6 +3,6 @@
 ``import envs`` registers every ``deskpilot/mock-*-v0`` id; ``SUITES`` names groups of them.
 """
 
-from envs.synthetic.registry import ENV_IDS, SUITES, register_all, resolve_env_ids
+from envs.synthetic.registry import ENV_IDS, SUITES, register_all
 
-__all__ = ["ENV_IDS", "SUITES", "register_all", "resolve_env_ids"]
+__all__ = ["ENV_IDS", "SUITES", "register_all"]

@@ -6,7 +6,7 @@ import gymnasium as gym
 
 from envs.registry import register_suite
 
-__all__ = ["ENV_IDS", "SUITES", "register_all", "resolve_env_ids"]
+__all__ = ["ENV_IDS", "SUITES", "register_all"]
 
 # (family, step limit or None for the family's own). One row per env id, in suite order.
 _TABLE: tuple[str, ...] = (
@@ -52,14 +52,3 @@ def register_all() -> None:
             gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": family})
     for name, ids in SUITES.items():
         register_suite(name, ids)
-
-
-def resolve_env_ids(name: str) -> list[str]:
-    """Env ids named by a suite name or a single registered env id; ``ValueError`` otherwise."""
-    if name in SUITES:
-        return list(SUITES[name])
-    if name in ENV_IDS or name in gym.registry:
-        return [name]
-    raise ValueError(
-        f"unknown env or suite {name!r}; suites: {', '.join(SUITES)}; synthetic envs: {', '.join(ENV_IDS)}"
-    )

@@ -10,7 +10,8 @@ from gymnasium.utils.env_checker import check_env
 import envs  # noqa: F401  (registers the ids)
 from envs import Action, ActionType
 from envs.actions import from_pixel
-from envs.synthetic import ENV_IDS, SUITES, resolve_env_ids
+from envs.registry import resolve_env_ids
+from envs.synthetic import ENV_IDS, SUITES
 from envs.synthetic.env import SyntheticEnv
 from envs.synthetic.expert import ExpertActor
 from envs.synthetic.lists import Card, Dropdown, DropZone, Icon, ListBox, Spinner
