@@ -152,6 +152,9 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     # The same decisions as the expert's on the same problem, and the same first screen.
     assert traj.actions == expert_ep.trajectory.actions
     assert np.array_equal(traj.screenshots[0], expert_ep.trajectory.steps[0].screenshot)
+    for i in (1, 2):  # the focused field, then its text: equal but for the blinking text cursor
+        differ = (traj.screenshots[i] != expert_ep.trajectory.steps[i].screenshot).any(-1)
+        assert len(np.unique(np.nonzero(differ)[1])) <= 2, f"step {i}: screens differ beyond a cursor"
     assert all(s.shape == (210, 160, 3) and s.dtype == np.uint8 for s in traj.screenshots)
 
     # It trains like expert data: one dataset with the expert's episode, a few finite-loss steps.
