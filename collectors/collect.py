@@ -155,6 +155,10 @@ def collect(
         if pool is not None:
             pool.terminate()
             pool.join()
+        else:  # ran in this process: its envs (a browser, for MiniWoB) must not outlive the call
+            for env, _ in _WORKER_ENVS.values():
+                env.close()
+            _WORKER_ENVS.clear()
     summary.seconds = time.monotonic() - start
     summary.bytes_on_disk = _dir_bytes(config.out)
     return summary
