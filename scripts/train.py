@@ -10,8 +10,12 @@ from pathlib import Path
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map onto ``policies.config.Config``; ``--set`` reaches every field."""
-    parser.add_argument(
-        "--data", type=Path, required=True, help="dataset folder written by `deskpilot collect`"
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--data", type=Path, help="dataset folder written by `deskpilot collect`")
+    source.add_argument(
+        "--stream",
+        metavar="ENV",
+        help="train on fresh expert episodes of an env id or suite instead of a dataset",
     )
     parser.add_argument(
         "--out", type=Path, required=True, help="run folder: checkpoints, metrics, TensorBoard"
@@ -33,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Build the config, train, print the last validation report."""
     from policies.config import get_config, override
-    from policies.train import train_from_directory
+    from policies.train import train_from_directory, train_on_envs
 
     config = override(get_config(args.config), args.set)
     if args.steps is not None:
@@ -45,6 +49,12 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=10**9)
         )
-    report = train_from_directory(args.data, args.out, config, resume=args.resume)
+    if args.stream:
+        import envs  # noqa: F401 - registers the env ids
+        from envs.registry import resolve_env_ids
+
+        report = train_on_envs(resolve_env_ids(args.stream), args.out, config, resume=args.resume)
+    else:
+        report = train_from_directory(args.data, args.out, config, resume=args.resume)
     print(json.dumps(report, indent=2))
     return 0
