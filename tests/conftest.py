@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -25,49 +24,10 @@ from typing import Any
 
 import pytest
 
+from envs.desktop.xvfb import start_xvfb
+
 SCREEN_SIZE = (800, 600)  # (width, height) of the Xvfb screen
 _TK_APP = Path(__file__).with_name("tkapp.py")
-
-
-def _start_xvfb(timeout: float = 10.0) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``Xvfb -displayfd`` and return the process and its display name once it is ready."""
-    read_fd, write_fd = os.pipe()
-    try:
-        proc = subprocess.Popen(
-            [
-                "Xvfb",
-                "-displayfd",
-                str(write_fd),
-                "-screen",
-                "0",
-                f"{SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}x24",
-                "-nolisten",
-                "tcp",
-            ],
-            pass_fds=(write_fd,),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    finally:
-        os.close(write_fd)
-    data = b""
-    deadline = time.monotonic() + timeout
-    try:
-        # Xvfb writes the display number followed by a newline once it accepts connections.
-        while not data.endswith(b"\n"):
-            remaining = deadline - time.monotonic()
-            ready, _, _ = select.select([read_fd], [], [], max(remaining, 0))
-            if not ready:
-                proc.kill()
-                raise RuntimeError(f"Xvfb did not report a display within {timeout} s")
-            chunk = os.read(read_fd, 64)
-            if not chunk:
-                proc.kill()
-                raise RuntimeError(f"Xvfb exited (code {proc.wait()}) before reporting a display")
-            data += chunk
-    finally:
-        os.close(read_fd)
-    return proc, f":{int(data.strip())}"
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +35,7 @@ def xvfb_display() -> Iterator[str]:
     """This worker's Xvfb display name; the server lives as long as the worker process."""
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb); display tests need a real X server")
-    proc, display = _start_xvfb()
+    proc, display = start_xvfb(SCREEN_SIZE)
     try:
         yield display
     finally:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
-import select
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from envs.desktop.xvfb import XvfbError, start_xvfb
 from envs.miniwob import _reaper
 
 __all__ = [
@@ -114,38 +114,15 @@ def task_folder() -> Path | None:
 
 
 def _start_xvfb(env: dict[str, str], timeout: float = 10.0) -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``Xvfb -displayfd`` and return it and its display name once it accepts clients."""
-    if shutil.which("Xvfb") is None:
-        raise BrowserNotFoundError(
-            "a private display needs Xvfb: apt-get install xvfb (or pass display=':N')"
-        )
-    read_fd, write_fd = os.pipe()
+    """A private Xvfb for the browser, in its own session (Ctrl+C must not kill it under a live env)."""
     try:
-        proc = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(write_fd), "-screen", "0", f"{SCREEN_SIZE[0]}x{SCREEN_SIZE[1]}x24"]
-            + ["-nolisten", "tcp"],
-            pass_fds=(write_fd,),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl+C in the terminal must not kill it under a live env
-        )
-    finally:
-        os.close(write_fd)
-    data = b""
-    deadline = time.monotonic() + timeout
-    try:
-        while not data.endswith(b"\n"):
-            ready, _, _ = select.select([read_fd], [], [], max(deadline - time.monotonic(), 0))
-            chunk = os.read(read_fd, 64) if ready else b""
-            if not chunk:
-                proc.kill()
-                proc.wait()
-                raise BrowserError(f"Xvfb did not report a display within {timeout} s")
-            data += chunk
-    finally:
-        os.close(read_fd)
-    return proc, f":{int(data.strip())}"
+        return start_xvfb(SCREEN_SIZE, timeout=timeout, env=env, new_session=True)
+    except XvfbError as e:
+        if shutil.which("Xvfb") is None:
+            raise BrowserNotFoundError(
+                "a private display needs Xvfb: apt-get install xvfb (or pass display=':N')"
+            ) from None
+        raise BrowserError(str(e)) from None
 
 
 def _wait_until(predicate: Any, timeout: float, what: str, poll: float = 0.01) -> Any:
