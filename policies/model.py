@@ -226,7 +226,12 @@ class Block(nnx.Module):
 
 # ------------------------------------------------------------------------------------------- model
 class Policy(nnx.Module):
-    """The whole model; ``__call__(batch)`` returns every head's logits (see ``forward``)."""
+    """The whole model; ``__call__(batch)`` returns every head's logits.
+
+    ``batch`` holds the inputs of ``policies.data.encode_inputs`` with a leading axis B: screen
+    BHW3 uint8, task/task_mask BT, step B, hist_type/hist_key/hist_scroll BK, hist_xy BK4,
+    hist_text BKL.
+    """
 
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
         d = cfg.width
@@ -244,8 +249,9 @@ class Policy(nnx.Module):
         self.text_proj = nnx.Linear(d, d, rngs=rngs)
         self.blocks = nnx.List([Block(cfg, rngs) for _ in range(cfg.depth)])
         self.final_norm = nnx.LayerNorm(d, rngs=rngs)
-        # Heads. The pointer queries come from the fused CLS through small MLPs; the first query
-        # also predicts the target's letter set (auxiliary loss a), which forces it to read the task.
+        # Heads. The pointer queries come from the fused CLS plus the instruction summary through
+        # small MLPs; the first query also predicts the target's letter set (auxiliary loss a),
+        # which forces it to read the task.
         self.type_head = nnx.Linear(d, NUM_TYPES, rngs=rngs)
         self.query = MLP(d, 2 * d, rngs)
         self.query2 = MLP(d, 2 * d, rngs)
