@@ -32,7 +32,7 @@ DAGGER_SEED_BASE = 500_000_000
 class ImproveConfig:
     """How many rounds of DAgger and how much each round collects and trains."""
 
-    data: Path  # dataset folder: the expert data; each round adds a ``dagger-r<k>`` folder beside it
+    data: Path  # dataset folder of expert data; each round adds its labelled episodes to it
     run: Path  # run folder of the policy to improve; each round writes ``<run>-r<k>``
     env_ids: tuple[str, ...]  # envs to run the policy in (they need a scripted expert)
     rounds: int = 3  # DAgger rounds
@@ -91,7 +91,7 @@ def dagger_round(
 def improve(
     config: ImproveConfig,
     load_policy: Callable[[Path], Actor],
-    train: Callable[[list[Path], Path, Path, float], Any],
+    train: Callable[[Path, Path, Path, float], Any],
     log: Callable[[str], None] = print,
 ) -> list[EvalReport]:
     """Run ``config.rounds`` rounds of DAgger; return the held-out evaluation after each round.
@@ -101,17 +101,13 @@ def improve(
     """
     reports = []
     run = config.run
-    data_dirs = [config.data]
     for k in range(1, config.rounds + 1):
         policy = load_policy(run)
-        out = config.data.parent / f"{config.data.name}-dagger-r{k}"
-        rates = dagger_round(
-            policy, config.env_ids, config.episodes, out, DAGGER_SEED_BASE + 1000 * k + config.seed
-        )
+        seed = DAGGER_SEED_BASE + 100_000 * k + config.seed
+        rates = dagger_round(policy, config.env_ids, config.episodes, config.data, seed)
         log(f"round {k}: policy success while collecting: {sum(rates.values()) / len(rates):.1%}")
-        data_dirs.append(out)
         next_run = run.parent / f"{config.run.name}-r{k}"
-        train(data_dirs, run, next_run, config.minutes)
+        train(config.data, run, next_run, config.minutes)
         run = next_run
         report = evaluate(load_policy(run), config.env_ids, episodes=config.eval_episodes, seed=config.seed)
         log(f"round {k}: held-out mean success {report.mean_success:.1%}")
