@@ -233,6 +233,7 @@ def train_and_evaluate(
     stop_after: int | None = None,
     progress: bool = True,
     on_log: Callable[[dict[str, Any]], None] | None = None,
+    init_from: Path | str | None = None,
 ) -> dict[str, Any]:
     """Train ``config`` on ``data``; return the last validation report (and ``examples_per_s``).
 
@@ -247,6 +248,8 @@ def train_and_evaluate(
             preemption tests and staged runs. The schedule still follows the full budget.
         progress: show a tqdm progress bar.
         on_log: called with each metrics line (for live displays).
+        init_from: start from this run's newest weights (fresh optimiser state) instead of a
+            random init: fine-tuning, e.g. a DAgger round. Ignored when resuming.
     """
     from tensorboardX import SummaryWriter
     from tqdm import tqdm
@@ -262,6 +265,10 @@ def train_and_evaluate(
         trainer.load(state)
         data.train.restore(saved.data_state)
         step, elapsed0 = saved.step, saved.elapsed_s
+    elif init_from is not None:
+        init_config, _, params = load_params(init_from)
+        checkpoint.check_compatible(init_config, config, Path(init_from))
+        trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
     writer = SummaryWriter(str(workdir / "tensorboard"))
     start = time.monotonic()
     budget_s = tc.minutes * 60.0
@@ -337,7 +344,13 @@ def as_numpy(tree: Any) -> Any:
 
 
 def train_from_directory(
-    data_dir: Path | str, workdir: Path | str, config: Config, *, resume: bool = False, progress: bool = True
+    data_dir: Path | str,
+    workdir: Path | str,
+    config: Config,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    init_from: Path | str | None = None,
 ) -> dict[str, Any]:
     """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path)."""
     from collectors.trajectory import read_dataset
@@ -351,7 +364,23 @@ def train_from_directory(
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
     shards = jax.process_count()
     source = FixedSource(train_set, tc.batch_size // shards, tc.seed + jax.process_index())
-    return train_and_evaluate(config, TrainData(source, val_set), workdir, resume=resume, progress=progress)
+    return train_and_evaluate(
+        config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
+    )
+
+
+def finetune(
+    data_dir: Path | str, init_run: Path | str, out_run: Path | str, minutes: float
+) -> dict[str, Any]:
+    """Train ``init_run``'s model further on everything under ``data_dir`` for ``minutes`` into ``out_run``.
+
+    The config is the one ``init_run`` was trained with; only the time budget changes.
+    """
+    config = checkpoint.read_config(init_run)
+    config = dataclasses.replace(
+        config, train=dataclasses.replace(config.train, minutes=minutes, steps=10**9)
+    )
+    return train_from_directory(data_dir, out_run, config, init_from=init_run)
 
 
 def train_on_envs(
