@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKERS ?= 2
+DEMO_ARGS ?=
 
 .PHONY: demo test lint typecheck system-deps clean
 
@@ -22,7 +23,7 @@ system-deps:
 	else echo "system-deps: not root or no apt-get; make sure xvfb, xdotool, chromium and chromium-driver are installed"; fi
 
 demo: $(STAMP)
-	$(BIN)/deskpilot demo --out runs/demo
+	$(BIN)/deskpilot demo --out runs/demo $(DEMO_ARGS)
 
 test: $(STAMP) system-deps
 	$(BIN)/ruff format --check .

@@ -54,7 +54,13 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
         f"each (~2 min). Expect about {config.minutes + 5:.0f} minutes in all."
     )
     data = config.out / "data"
-    summary = collect(CollectConfig(config.env, config.episodes, data, config.workers, config.seed), env_ids)
+    from tqdm import tqdm
+
+    summary = collect(
+        CollectConfig(config.env, config.episodes, data, config.workers, config.seed),
+        env_ids,
+        lambda results, total: tqdm(results, total=total, desc="collect", unit="ep"),
+    )
     log(
         f"[{_clock(start)}] collected: {sum(summary.episodes.values())} episodes, "
         f"{sum(summary.steps.values())} steps, {summary.bytes_on_disk / 2**20:.0f} MiB"
