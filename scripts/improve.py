@@ -11,13 +11,17 @@ from agent.improve import ImproveConfig
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map one to one onto ``agent.improve.ImproveConfig``."""
     d = ImproveConfig(Path("data"), Path("run"), ("x",))
-    parser.add_argument("--data", type=Path, required=True, help="the expert dataset the policy was trained on")
+    parser.add_argument(
+        "--data", type=Path, required=True, help="the expert dataset the policy was trained on"
+    )
     parser.add_argument("--checkpoint", type=Path, required=True, help="run folder of the policy to improve")
     parser.add_argument("--env", required=True, help="suite or env id (envs with a scripted expert)")
     parser.add_argument("--rounds", type=int, default=d.rounds, help="DAgger rounds")
     parser.add_argument("--episodes", type=int, default=d.episodes, help="policy episodes per env per round")
     parser.add_argument("--minutes", type=float, default=d.minutes, help="fine-tuning minutes per round")
-    parser.add_argument("--eval-episodes", type=int, default=d.eval_episodes, help="held-out episodes per env")
+    parser.add_argument(
+        "--eval-episodes", type=int, default=d.eval_episodes, help="held-out episodes per env"
+    )
     parser.add_argument("--seed", type=int, default=d.seed)
 
 
@@ -32,8 +36,14 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     config = ImproveConfig(
-        args.data, args.checkpoint, tuple(resolve_env_ids(args.env)), args.rounds, args.episodes, args.minutes,
-        args.eval_episodes, args.seed,
+        args.data,
+        args.checkpoint,
+        tuple(resolve_env_ids(args.env)),
+        args.rounds,
+        args.episodes,
+        args.minutes,
+        args.eval_episodes,
+        args.seed,
     )
     reports = improve(config, PolicyActor.from_checkpoint, finetune, log=console.print)
     for k, report in enumerate(reports, 1):
