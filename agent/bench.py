@@ -46,9 +46,9 @@ def bench_agent(seconds: float = 5.0, config: str = "small") -> list[tuple[str, 
         i += 1
     ms = np.asarray(latencies) * 1e3
     return [
-        (f"agent[{config}] first step (compile)", compile_s, "s"),
-        (f"agent[{config}] step latency p50", float(np.percentile(ms, 50)), "ms"),
-        (f"agent[{config}] step latency p99", float(np.percentile(ms, 99)), "ms"),
-        (f"agent[{config}] step latency mean", float(ms.mean()), "ms"),
-        (f"agent[{config}] decisions/s", len(ms) / float(ms.sum() / 1e3), "1/s"),
+        (f"agent ({config}) first step (compile)", compile_s, "s"),
+        (f"agent ({config}) step latency p50", float(np.percentile(ms, 50)), "ms"),
+        (f"agent ({config}) step latency p99", float(np.percentile(ms, 99)), "ms"),
+        (f"agent ({config}) step latency mean", float(ms.mean()), "ms"),
+        (f"agent ({config}) decisions/s", len(ms) / float(ms.sum() / 1e3), "1/s"),
     ]

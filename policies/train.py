@@ -284,7 +284,10 @@ def train_and_evaluate(
         checkpoint.save(workdir, trainer.state(), checkpoint.Saved(step, config, data.train.state(), elapsed))
 
     report: dict[str, Any] = {}
-    bar = tqdm(total=tc.steps if tc.steps > 0 else None, initial=step, disable=not progress, unit="step")
+    # Under a wall-clock budget the step count is open-ended: the bar counts steps and shows the
+    # share of the budget used instead of a meaningless ETA.
+    total = tc.steps if tc.steps > 0 and budget_s <= 0 else None
+    bar = tqdm(total=total, initial=step, disable=not progress, unit="step")
     window_start, window_steps = time.monotonic(), 0
     examples_per_s = 0.0
     try:
@@ -305,7 +308,9 @@ def train_and_evaluate(
                     "examples_per_s": round(examples_per_s, 1),
                     "progress": round(progress_now(), 4),
                 }
-                bar.set_postfix(loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}")
+                bar.set_postfix(
+                    loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}", budget=f"{progress_now():.0%}"
+                )
                 _log(workdir, writer, step, line)
                 if on_log is not None:
                     on_log({"step": step, **line})
