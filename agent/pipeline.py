@@ -27,7 +27,7 @@ class DemoConfig:
     episodes: int = 200  # expert episodes per env id
     workers: int = 2  # collection processes
     config: str = "small"  # model/training preset
-    minutes: float = 20.0  # training wall-clock budget
+    minutes: float = 24.0  # training wall-clock budget (with set-up, collection and evaluation: < 30 min)
     eval_episodes: int = 50  # held-out episodes per env id
     seed: int = 0  # collection, training and evaluation seed
     overrides: tuple[str, ...] = ()  # extra ``key=value`` config overrides
