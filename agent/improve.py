@@ -10,6 +10,8 @@ states to the data and trains again. The synthetic expert is stateless (it decid
 from __future__ import annotations
 
 import dataclasses
+import logging
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,10 +21,14 @@ import gymnasium as gym
 from agent.evaluate import EvalReport, evaluate
 from collectors.collect import episode_id, make_expert
 from collectors.loop import run_episode
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter
+from collectors.trajectory import PARTIAL_SUFFIX, EpisodeMeta, TrajectoryWriter
 from envs.spaces import Actor
 
 __all__ = ["ImproveConfig", "dagger_round", "improve"]
+
+log = logging.getLogger(__name__)
+# The synthetic expert raises RuntimeError ("expert: no visible ...") for states it cannot solve.
+ExpertCannotLabel = RuntimeError
 
 # DAgger rounds use their own seed block (below the evaluation offset), far from collection's.
 DAGGER_SEED_BASE = 500_000_000
@@ -60,7 +66,7 @@ def dagger_round(
     for env_id in env_ids:
         env = gym.make(env_id)
         expert = make_expert(env)
-        wins = 0
+        wins = dropped = 0
         try:
             for i in range(episodes):
                 s = seed + i
@@ -72,15 +78,24 @@ def dagger_round(
                         out, episode_id(env_id, s), dataclasses.replace(meta, source="expert")
                     )
 
-                result = run_episode(
-                    env,
-                    policy,
-                    source="expert",
-                    seed=s,
-                    writer_factory=writer,
-                    teacher=expert,
-                    keep_screenshots=False,
-                )
+                try:
+                    result = run_episode(
+                        env,
+                        policy,
+                        source="expert",
+                        seed=s,
+                        writer_factory=writer,
+                        teacher=expert,
+                        keep_screenshots=False,
+                    )
+                except ExpertCannotLabel as e:
+                    # The policy reached a state the scripted expert has no answer for (say, a menu
+                    # opened on the wrong item). Its labels so far are right but the episode is
+                    # cut; drop it rather than train on a truncated story.
+                    log.info("%s seed %d: %s; episode dropped", env_id, s, e)
+                    shutil.rmtree(out / (episode_id(env_id, s) + PARTIAL_SUFFIX), ignore_errors=True)
+                    dropped += 1
+                    continue
                 wins += result.success
         finally:
             env.close()
