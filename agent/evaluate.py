@@ -148,11 +148,15 @@ def evaluate(
     tasks: dict[str, TaskResult] = {}
     failures: list[EpisodeResult] = []
     successes: list[EpisodeResult] = []
-    for env_id in env_ids:
-        result = tasks[env_id] = TaskResult(env_id)
-        env = gym.make(env_id, **(env_kwargs or {}))
-        kept_fail = kept_ok = 0
-        try:
+    # Every env stays open until the end: envs that share a per-process resource (MiniWoB's one
+    # browser and display per process) must not see it torn down between tasks.
+    opened: list[gym.Env] = []
+    try:
+        for env_id in env_ids:
+            result = tasks[env_id] = TaskResult(env_id)
+            env = gym.make(env_id, **(env_kwargs or {}))
+            opened.append(env)
+            kept_fail = kept_ok = 0
             for i in range(episodes):
                 ep = run_episode(env, actor, source="policy", seed=EVAL_SEED_OFFSET + seed + i)
                 result.episodes += 1
@@ -167,6 +171,7 @@ def evaluate(
                     kept_ok += 1
                 if progress is not None:
                     progress(env_id, ep)
-        finally:
+    finally:
+        for env in opened:
             env.close()
     return EvalReport(tasks, failures, successes)
