@@ -260,11 +260,13 @@ def train_and_evaluate(
     tc = config.train
     trainer = Trainer(config)
     step, elapsed0 = 0, 0.0
+    saved_step = -1  # the step of the newest checkpoint on disk (a finished run resumed saves nothing)
     if resume and checkpoint.latest_step(workdir) is not None:
         state, saved = checkpoint.restore(workdir, jax.eval_shape(trainer.state), config)
         trainer.load(state)
         data.train.restore(saved.data_state)
         step, elapsed0 = saved.step, saved.elapsed_s
+        saved_step = step
     elif init_from is not None:
         init_config, _, params = load_params(init_from)
         checkpoint.check_compatible(init_config, config, Path(init_from))
@@ -280,6 +282,10 @@ def train_and_evaluate(
         return done
 
     def save() -> None:
+        nonlocal saved_step
+        if step == saved_step:
+            return
+        saved_step = step
         elapsed = elapsed0 + time.monotonic() - start
         checkpoint.save(workdir, trainer.state(), checkpoint.Saved(step, config, data.train.state(), elapsed))
 
