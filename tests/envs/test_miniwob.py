@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 
 import gymnasium as gym
 import numpy as np
@@ -12,35 +11,12 @@ import pytest
 import envs  # noqa: F401  (registers the ids)
 from collectors.loop import run_episode
 from envs.actions import Action, from_pixel
-from envs.miniwob import SUITES, env_id
+from envs.miniwob import SUITES
 from envs.miniwob.browser import BrowserNotFoundError, find_browser
 
 
 def browser(f):
     return pytest.mark.browser(pytest.mark.display(f))
-
-
-def _need_browser() -> None:
-    try:
-        find_browser()
-    except BrowserNotFoundError as e:
-        pytest.skip(str(e))
-
-
-@pytest.fixture
-def make(xvfb: str) -> Iterator[object]:
-    """``make(task)`` -> a MiniWoB env on this worker's Xvfb; closed after the test."""
-    _need_browser()
-    made: list[gym.Env] = []
-
-    def _make(task: str, **kwargs: object) -> gym.Env:
-        env = gym.make(env_id(task), display=xvfb, **kwargs)
-        made.append(env)
-        return env
-
-    yield _make
-    for env in made:
-        env.close()
 
 
 @browser

@@ -12,11 +12,10 @@ from __future__ import annotations
 import math
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import gymnasium as gym
 import numpy as np
 import pytest
 
@@ -28,7 +27,6 @@ from collectors.trajectory import read_dataset, read_trajectory
 from envs.actions import Action, ActionType, to_pixel
 from envs.desktop.capture import Region, ScreenCapture, wait_until_stable
 from envs.miniwob import env_id
-from envs.miniwob.browser import BrowserNotFoundError, find_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.display]
 
@@ -42,26 +40,8 @@ MIN_SUCCESS = 0.6
 
 
 @pytest.fixture(autouse=True)
-def _need_browser() -> None:
-    try:
-        find_browser()
-    except BrowserNotFoundError as e:
-        pytest.skip(str(e))
-
-
-@pytest.fixture
-def make(xvfb: str) -> Iterator[Callable[..., gym.Env]]:
-    """``make(task)`` -> a MiniWoB env on this worker's Xvfb; closed after the test."""
-    made: list[gym.Env] = []
-
-    def _make(task: str, **kwargs: Any) -> gym.Env:
-        env = gym.make(env_id(task), display=xvfb, **kwargs)
-        made.append(env)
-        return env
-
-    yield _make
-    for env in made:
-        env.close()
+def _need_browser(need_browser: None) -> None:
+    """Every test here drives Chromium."""
 
 
 def xdo(*args: str) -> None:
