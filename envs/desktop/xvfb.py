@@ -46,6 +46,9 @@ def start_xvfb(
                 f"{size[0]}x{size[1]}x24",
                 "-nolisten",
                 "tcp",
+                # Without -noreset the server resets when its last client disconnects, and a
+                # client connecting during that reset is refused (a flaky "cannot connect").
+                "-noreset",
             ],
             pass_fds=(write_fd,),
             env=env,
