@@ -1,7 +1,9 @@
 """Evaluation: run an actor through the shared episode loop on held-out seeds and tabulate success.
 
 Evaluation seeds start at ``collectors.collect.EVAL_SEED_OFFSET``; collection refuses seeds there,
-so an evaluation never replays an episode the policy was trained on.
+so an evaluation never replays an episode the policy was trained on. A ``BatchActor`` runs
+``num_envs`` envs per task side by side (``agent.vector_eval``) on the same seeds (a deterministic
+actor gets the same report).
 """
 
 from __future__ import annotations
@@ -10,13 +12,14 @@ import dataclasses
 import json
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import gymnasium as gym
 from rich.table import Table
 
+from agent.vector_eval import BatchActor, check_vectorisable, run_vectorised
 from collectors.collect import EVAL_SEED_OFFSET
 from collectors.loop import EpisodeResult, run_episode
 from collectors.view import render_frames, write_gif
@@ -129,7 +132,7 @@ class EvalReport:
 
 
 def evaluate(
-    actor: Actor,
+    actor: Actor | BatchActor,
     env_ids: Iterable[str],
     *,
     episodes: int,
@@ -138,13 +141,29 @@ def evaluate(
     keep_failures: int = 3,
     keep_successes: int = 1,
     progress: Callable[[str, EpisodeResult], None] | None = None,
+    num_envs: int = 1,
 ) -> EvalReport:
     """Run ``episodes`` held-out episodes of ``actor`` per env id.
 
-    Episode ``i`` of every env uses reset seed ``EVAL_SEED_OFFSET + seed + i``.
+    Episode ``i`` of every env uses reset seed ``EVAL_SEED_OFFSET + seed + i``. An ``envs.Actor``
+    plays them one after another (``num_envs`` must be 1); a ``BatchActor`` (with at least
+    ``num_envs`` slots) plays them on ``num_envs`` envs per task side by side, one batched decision
+    per tick. Both give the same report for a deterministic actor; ``progress`` sees episodes in
+    order either way.
     """
     if episodes < 1:
         raise ValueError(f"episodes: expected >= 1, got {episodes}")
+    if num_envs < 1:
+        raise ValueError(f"num_envs: expected >= 1, got {num_envs}")
+    if num_envs > 1 and not isinstance(actor, BatchActor):
+        raise TypeError(
+            f"num_envs={num_envs} needs a BatchActor (e.g. policies.actor.PolicyBatchActor), "
+            f"got {type(actor).__name__}"
+        )
+    env_ids = list(env_ids)
+    if num_envs > 1:
+        for env_id in env_ids:
+            check_vectorisable(env_id)
     tasks: dict[str, TaskResult] = {}
     failures: list[EpisodeResult] = []
     successes: list[EpisodeResult] = []
@@ -154,11 +173,17 @@ def evaluate(
     try:
         for env_id in env_ids:
             result = tasks[env_id] = TaskResult(env_id)
-            env = gym.make(env_id, **(env_kwargs or {}))
-            opened.append(env)
+            seeds = [EVAL_SEED_OFFSET + seed + i for i in range(episodes)]
+            envs = []
+            for _ in range(min(num_envs, episodes)):
+                envs.append(gym.make(env_id, **(env_kwargs or {})))
+                opened.append(envs[-1])
+            if isinstance(actor, BatchActor):
+                stream: Iterator[EpisodeResult] = run_vectorised(envs, actor, seeds)
+            else:
+                stream = (run_episode(envs[0], actor, source="policy", seed=s) for s in seeds)
             kept_fail = kept_ok = 0
-            for i in range(episodes):
-                ep = run_episode(env, actor, source="policy", seed=EVAL_SEED_OFFSET + seed + i)
+            for ep in stream:
                 result.episodes += 1
                 result.successes += ep.success
                 result.steps += len(ep.trajectory.steps)

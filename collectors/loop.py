@@ -19,7 +19,7 @@ from collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWrite
 from envs.actions import Action
 from envs.spaces import Actor, Observation
 
-__all__ = ["EpisodeResult", "annotations_from_info", "run_episode"]
+__all__ = ["EpisodeResult", "annotations_from_info", "episode_meta", "finish_episode", "run_episode"]
 
 WriterFactory = Callable[[EpisodeMeta], TrajectoryWriter]
 
@@ -54,6 +54,47 @@ def _screen(info: dict[str, Any]) -> dict[str, int] | None:
     return dict(zip(("left", "top", "width", "height"), map(int, region), strict=True)) if region else None
 
 
+def episode_meta(
+    env: gym.Env, observation: Observation, info: dict[str, Any], *, source: str, seed: int | None
+) -> EpisodeMeta:
+    """The metadata of the episode ``env`` has just been reset into (``observation``, ``info``)."""
+    spec = env.spec
+    return EpisodeMeta(
+        task=observation["task"],
+        source=source,
+        obs_size=_obs_size(env),
+        env_id=spec.id if spec is not None else None,
+        seed=seed,
+        screen=_screen(info),
+    )
+
+
+def finish_episode(
+    meta: EpisodeMeta,
+    steps: list[Step],
+    info: dict[str, Any],
+    reward: float,
+    *,
+    terminated: bool,
+    truncated: bool,
+    last_action: Action | None,
+) -> EpisodeResult:
+    """Classify how an episode ended and package it (shared by every loop, so the kinds agree).
+
+    ``info`` is the final step's info; ``reward`` the episode's total.
+    """
+    success = bool(info.get("success", reward > 0))
+    if success:
+        end = "success"
+    elif truncated and not terminated:
+        end = "truncated"
+    elif last_action is not None and last_action.type.name == "DONE":
+        end = "done"
+    else:
+        end = "failure"
+    return EpisodeResult(Trajectory(meta, steps, success, reward), end, dict(info))
+
+
 def run_episode(
     env: gym.Env,
     actor: Actor,
@@ -86,15 +127,7 @@ def run_episode(
     actor.reset()
     if teacher is not None:
         teacher.reset()
-    spec = env.spec
-    meta = EpisodeMeta(
-        task=observation["task"],
-        source=source,
-        obs_size=_obs_size(env),
-        env_id=spec.id if spec is not None else None,
-        seed=seed,
-        screen=_screen(info),
-    )
+    meta = episode_meta(env, observation, info, source=source, seed=seed)
     writer = writer_factory(meta) if writer_factory is not None else None
     steps: list[Step] = []
     action: Action | None = None
@@ -120,15 +153,9 @@ def run_episode(
         if writer is not None:
             writer.close()
         raise
-    success = bool(info.get("success", reward > 0))
-    if success:
-        end = "success"
-    elif truncated and not terminated:
-        end = "truncated"
-    elif action is not None and action.type.name == "DONE":
-        end = "done"
-    else:
-        end = "failure"
+    result = finish_episode(
+        meta, steps, info, reward, terminated=terminated, truncated=truncated, last_action=action
+    )
     if writer is not None:
-        writer.finish(success, reward)
-    return EpisodeResult(Trajectory(meta, steps, success, reward), end, dict(info))
+        writer.finish(result.success, reward)
+    return result

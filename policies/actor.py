@@ -6,7 +6,8 @@ the model's fixed shapes, and calls one jitted function whose input shapes never
 compiles once, on the first step, and never again. Greedy by default; ``temperature > 0`` samples
 with an explicit PRNG key that is split every step.
 
-``Predictor`` is the batched core (``B`` decisions in one call) for vectorised evaluation.
+``Predictor`` is the batched core (``B`` decisions in one call); ``PolicyBatchActor`` drives
+several envs with it at once, one compiled call per tick (``agent.vector_eval``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from policies.data import Example, cell_to_point, encode_inputs
 from policies.model import ModelConfig, predict
 from policies.tokenizer import decode
 
-__all__ = ["PolicyActor", "Predictor", "choice_to_action"]
+__all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
 
 _TEXT_OK = frozenset(TEXT_CHARSET)
 _QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
@@ -158,3 +159,53 @@ class PolicyActor:
         action = choice_to_action(choice, inputs["task"], observation["task"], cfg)
         self.history.append(action)
         return action
+
+
+class PolicyBatchActor:
+    """Greedy decisions for up to ``num_slots`` envs at once; a batch actor of ``agent.vector_eval``.
+
+    Keeps one action history per slot (env). Every model call has exactly ``num_slots`` rows, so the
+    jitted function compiles once: when fewer slots are active (the last episodes of a task) the
+    batch is padded by repeating its last row, and the padded decisions are thrown away.
+
+    Args:
+        predictor: the compiled model (a sampling one is rebuilt greedy).
+        num_slots: the fixed batch size, at least the number of envs stepped side by side.
+    """
+
+    def __init__(self, predictor: Predictor, num_slots: int) -> None:
+        if num_slots < 1:
+            raise ValueError(f"num_slots: expected >= 1, got {num_slots}")
+        if predictor.sample:
+            predictor = Predictor(predictor.config, predictor.graphdef, predictor.params, sample=False)
+        self.predictor, self.num_slots = predictor, num_slots
+        self.histories: list[list[Action]] = [[] for _ in range(num_slots)]
+
+    @classmethod
+    def from_checkpoint(cls, run_dir: Path | str, num_slots: int) -> PolicyBatchActor:
+        """Load the newest checkpoint of a training run folder (``deskpilot train --out RUN_DIR``)."""
+        return cls(Predictor.from_checkpoint(run_dir), num_slots)
+
+    def reset(self, slot: int) -> None:
+        """Forget the actions of the previous episode in ``slot``."""
+        self.histories[slot] = []
+
+    def act_batch(
+        self,
+        observations: Sequence[Observation],
+        infos: Sequence[dict[str, Any]],
+        slots: Sequence[int],
+    ) -> list[Action]:
+        """The next action of each active slot; ``infos`` are ignored (a policy sees only pixels)."""
+        if not slots or len(slots) != len(observations) or len(set(slots)) != len(slots):
+            raise ValueError(f"slots: expected distinct slots, one per observation, got {list(slots)}")
+        if not all(0 <= s < self.num_slots for s in slots):
+            raise ValueError(f"slots: expected slots in [0, {self.num_slots}), got {list(slots)}")
+        pad = self.num_slots - len(slots)
+        histories = [self.histories[s] for s in slots]
+        actions = self.predictor.actions(
+            [*observations, *[observations[-1]] * pad], [*histories, *[histories[-1]] * pad]
+        )[: len(slots)]
+        for history, action in zip(histories, actions, strict=True):
+            history.append(action)
+        return actions
