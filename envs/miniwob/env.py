@@ -180,14 +180,20 @@ class _Host:
 
 
 def page_elements(state: dict[str, Any]) -> list[dict[str, Any]]:
-    """``info["elements"]`` from a page state: normalised boxes, labels and roles, in paint order."""
+    """``info["elements"]`` from a page state: normalised boxes, labels and roles, in paint order.
+
+    Every visible word comes first (role ``"text"``), then the interactive elements: a click is
+    attributed to the topmost box under it, so a word never takes a click from its button or link,
+    while every word still gets its own letter targets.
+    """
+    words = [{**w, "role": "text"} for w in state.get("words", [])]
     return [
         {
             "box": [e["box"][0] / TASK_W, e["box"][1] / TASK_H, e["box"][2] / TASK_W, e["box"][3] / TASK_H],
             "label": e["label"],
             "role": e["role"],
         }
-        for e in state["elements"]
+        for e in [*words, *state["elements"]]
     ]
 
 

@@ -115,6 +115,23 @@ def _login_user(task: str, dom: list[Element]) -> Action:
     return _form(task, dom, [(_by_id("username"), user), (_by_id("password"), word)], "login")
 
 
+def _click_label_text(box: Element, dom: list[Element]) -> Action:
+    """Click the words of the ``<label>`` that wraps ``box`` (which toggles it), else the box itself.
+
+    Clicking the name rather than the 13-px square puts the click where the policy reads which box
+    it is: the pointer target becomes the label, name included, instead of a square beside it.
+    """
+    x0, y0, x1, y1 = box["box"]
+    for lab in dom:
+        lx0, ly0, lx1, ly1 = lab["box"]
+        wraps = lab["role"] == "label" and lab["label"] == box["label"] and lx0 <= x0 and x1 <= lx1 + 1
+        if wraps and lx1 - x1 >= 4:  # the name is drawn to the right of the square
+            return Action.click(
+                from_pixel(int(x1 + lx1) // 2, TASK_W), from_pixel(int(ly0 + ly1) // 2, TASK_H)
+            )
+    return _click(box)
+
+
 def _click_checkboxes(task: str, dom: list[Element]) -> Action:
     match = re.match(r"Select (.*) and click Submit", task)
     if match is None:
@@ -122,7 +139,7 @@ def _click_checkboxes(task: str, dom: list[Element]) -> Action:
     wanted = set() if match.group(1) == "nothing" else {w.strip() for w in match.group(1).split(",")}
     for box in (e for e in dom if e["role"] == "checkbox"):
         if bool(box["checked"]) != (box["label"] in wanted):
-            return _click(box)
+            return _click_label_text(box, dom)
     return _click(
         _find(dom, lambda e: e["role"] == "button" and e["label"].lower() == "submit", "submit button")
     )

@@ -18,7 +18,7 @@ TASK_W, TASK_H = 160, 210  # the MiniWoB task area, in CSS (= screen) pixels
 # Shared by STATE_JS and STEP_JS: returns the page state as a plain object.
 _READ = r"""
 function dpRead() {
-  const W = __W__, H = __H__;
+  const W = __W__, H = __H__, MAX_WORDS = 120;
   const SEL = 'button, a, input, textarea, select, label, [role=button], [role=tab], [role=link], ' +
               '[role=checkbox], [role=option], [tabindex], [contenteditable=true], .alink';
   const SKIP = '#reward-display, #sync-task-cover, #click-canvas, #query';
@@ -77,8 +77,29 @@ function dpRead() {
       box: box, point: point,
     });
   }
+  // Every visible word (the instruction bar included), one box per line it occupies: dense "which
+  // letters are drawn here" targets for the reader, far more than the interactive elements give.
+  const words = [], range = document.createRange();
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n && words.length < MAX_WORDS; n = walker.nextNode()) {
+    const p = n.parentElement;
+    if (!p || p.closest('#reward-display, #sync-task-cover, #click-canvas, script, style')) continue;
+    const st = getComputedStyle(p);
+    if (st.visibility === 'hidden' || st.display === 'none' || st.opacity === '0') continue;
+    for (const m of n.textContent.matchAll(/\S+/g)) {
+      range.setStart(n, m.index);
+      range.setEnd(n, m.index + m[0].length);
+      for (const r of range.getClientRects()) {
+        const box = [Math.max(0, r.left), Math.max(0, r.top), Math.min(W, r.right), Math.min(H, r.bottom)];
+        if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
+        const hit = document.elementFromPoint((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
+        if (!hit || !(hit === p || p.contains(hit) || hit.contains(p))) continue;  // covered
+        words.push({label: m[0], box: box});
+      }
+    }
+  }
   return {
-    utterance: clean((document.getElementById('query') || {}).textContent),
+    utterance: clean((document.getElementById('query') || {}).textContent), words: words,
     done: WOB_DONE_GLOBAL, raw_reward: WOB_RAW_REWARD_GLOBAL, env_reward: WOB_REWARD_GLOBAL,
     reason: WOB_REWARD_REASON === null ? null : String(WOB_REWARD_REASON),
     events: Object.assign({}, window.__dp || {}), elements: out,

@@ -95,3 +95,47 @@ def test_import_envs_stays_light() -> None:
     code = "import sys, envs; print(sorted(m for m in ('selenium', 'miniwob', 'pyautogui', 'mss') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@browser
+def test_every_visible_word_is_annotated_and_clicks_go_to_the_element(make) -> None:
+    from policies.data import encode_targets
+    from policies.model import ModelConfig
+
+    env = make("click-link")
+    obs, info = env.reset(seed=3)
+    words = [e for e in info["elements"] if e["role"] == "text"]
+    # The instruction bar's words are there, each with its own box on the task area.
+    assert [w["label"] for w in words[:4]] == obs["task"].split()[:4]
+    assert all(0 <= w["box"][0] < w["box"][2] <= 1 and 0 <= w["box"][1] < w["box"][3] <= 1 for w in words)
+    # Words come first (below everything): the expert's click on a link targets the link's box.
+    action = env.unwrapped.make_expert().act(obs, info)
+    cfg = ModelConfig()
+    targets = encode_targets(action, {"elements": info["elements"]}, np.zeros(cfg.task_len, np.int32), cfg)
+    link = next(
+        e
+        for e in info["elements"]
+        if e["role"] == "link"
+        and e["box"][0] <= action.x < e["box"][2]
+        and e["box"][1] <= action.y < e["box"][3]
+    )
+    assert targets["pointer"].any() and targets["w_letters"] == 1.0
+    assert targets["letters"] == sum(1 << (ord(c) - 97) for c in set(link["label"].lower()) if c.isalpha())
+
+
+@browser
+def test_checkbox_expert_clicks_the_name_not_the_square(make) -> None:
+    env = make("click-checkboxes")
+    expert = env.unwrapped.make_expert()
+    for seed in range(6):
+        result = run_episode(env, expert, source="expert", seed=seed)
+        assert result.success, (seed, result.final_info.get("reason"))
+        for step in result.trajectory.steps[:-1]:  # every step but the final Submit ticks a box
+            hit = [
+                e
+                for e in step.annotations["elements"]
+                if e["role"] != "text"
+                and e["box"][0] <= step.action.x < e["box"][2]
+                and e["box"][1] <= step.action.y < e["box"][3]
+            ]
+            assert hit[-1]["role"] == "label", hit
