@@ -167,6 +167,11 @@ def encode_targets(
         top = np.full(g, -1)
         for i, e in enumerate(elements):
             inside = _inside(e["box"], centres[:, 0], centres[:, 1])
+            if not inside.any():
+                # A box smaller than a cell (a word's tight ink box, a tiny checkbox) still names
+                # the cell under its centre; otherwise its letters would teach the reader nothing.
+                x0, y0, x1, y1 = e["box"]
+                inside[point_to_cell((x0 + x1) / 2, (y0 + y1) / 2, cfg)] = True
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
     sample = action.to_space_sample()

@@ -48,9 +48,10 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     the family's step limit. ``info["success"]`` is set when the episode ends.
 
     ## Info
-    ``elements`` (visible interactive parts: normalised ``box`` with exclusive ends, ``label``,
-    ``role``, paint order), ``task_family``, ``goal`` and ``state`` (privileged: for scripted
-    experts and labelling only, never shown to a policy), ``step``.
+    ``elements`` (normalised ``box`` with exclusive ends, ``label``, ``role``, in paint order: first
+    every visible word on screen, one per whitespace-separated word with role ``"text"`` and its ink
+    box, then the visible interactive parts), ``task_family``, ``goal`` and ``state`` (privileged:
+    for scripted experts and labelling only, never shown to a policy), ``step``.
 
     ## Arguments
     * ``task``: family name, e.g. ``"click-button"`` (see ``envs.synthetic.FAMILIES``).
@@ -116,7 +117,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         scene = self._task.scene
         return {
             "task_family": self.family.name,
-            "elements": scene.elements(),
+            "elements": scene.words() + scene.elements(),
             "goal": dict(self._task.goal),
             "state": scene.state(),
             "step": self._steps,

@@ -197,7 +197,7 @@ class Dropdown(Widget):
         text, colour = (self.selected, theme.text) if self.selected else (self.placeholder, theme.muted)
         canvas.text(x0 + 4, (y0 + y1 - th) // 2, text, theme.size, colour)
         cy = (y0 + y1) // 2
-        canvas.draw.polygon([(x1 - 11, cy - 2), (x1 - 4, cy - 2), (x1 - 8, cy + 2)], fill=theme.text)
+        canvas.polygon([(x1 - 11, cy - 2), (x1 - 4, cy - 2), (x1 - 8, cy + 2)], fill=theme.text)
 
     def click(self, scene: Scene, x: int, y: int) -> None:
         """Open the option list under the box."""

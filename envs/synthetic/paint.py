@@ -3,6 +3,9 @@
 Speed matters here (the suite targets thousands of steps per second on one core), so glyphs are
 rasterised once per (text, size) into an ``L`` mask and pasted afterwards, fonts are loaded once per
 size at module level, and the mouse cursor is painted straight into the numpy frame.
+
+The :class:`Canvas` also remembers where each word it drew landed (its ink box) and which opaque
+fills were painted after it, so the scene can annotate exactly the words left visible on screen.
 """
 
 from __future__ import annotations
@@ -13,10 +16,22 @@ import functools
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-__all__ = ["CURSOR_SIZE", "Box", "Canvas", "Theme", "font", "paint_cursor", "random_theme", "text_size"]
+__all__ = [
+    "CURSOR_SIZE",
+    "Box",
+    "Canvas",
+    "Theme",
+    "Word",
+    "font",
+    "paint_cursor",
+    "random_theme",
+    "text_size",
+]
 
 Box = tuple[int, int, int, int]
 """Pixel box ``(x0, y0, x1, y1)``, ``x1`` and ``y1`` exclusive."""
+Word = tuple[Box, str]
+"""A word on screen: the pixel box its glyphs touch and the word itself."""
 Colour = tuple[int, int, int]
 
 
@@ -51,6 +66,47 @@ def text_size(text: str, size: int) -> tuple[int, int]:
     return sum(_glyph(c, size)[1] for c in text), ascent + descent
 
 
+@functools.lru_cache(maxsize=4096)
+def _ink(char: str, size: int) -> tuple[int, int, int, int, int] | None:
+    """Advance and the box of the pixels one glyph touches (relative to its corner); ``None``: no ink."""
+    mask, advance = _glyph(char, size)
+    box = mask.getbbox()
+    return None if box is None else (advance, *box)
+
+
+@functools.lru_cache(maxsize=8192)
+def _word_boxes(text: str, size: int) -> tuple[Word, ...]:
+    """``(ink box, word)`` of each whitespace-separated word of ``text``, relative to its origin.
+
+    Laid out with the advances :func:`_text_mask` uses, so each box is exactly the bounding box of
+    the pixels the word's glyphs touch once drawn.
+    """
+    if text.split() == [text]:  # most text is one label: the mask's own box is the word's
+        box = _text_mask(text, size).getbbox()
+        return () if box is None else ((box, text),)
+    out: list[Word] = []
+    x, start = 0, 0
+    x0 = y0 = 1 << 30
+    x1 = y1 = -1
+    for i, char in enumerate(text + " "):
+        if char.isspace():
+            if x1 >= 0:
+                out.append(((x0, y0, x1, y1), text[start:i]))
+            x0 = y0 = 1 << 30
+            x1 = y1 = -1
+            start = i + 1
+            x += _glyph(char, size)[1] if i < len(text) else 0
+            continue
+        ink = _ink(char, size)
+        if ink is None:
+            x += _glyph(char, size)[1]
+            continue
+        advance, gx0, gy0, gx1, gy1 = ink
+        x0, y0, x1, y1 = min(x0, x + gx0), min(y0, gy0), max(x1, x + gx1), max(y1, gy1)
+        x += advance
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=8192)
 def _text_mask(text: str, size: int) -> Image.Image:
     # Composed from cached glyphs rather than rasterised whole: labels are mostly new random strings
@@ -66,11 +122,23 @@ def _text_mask(text: str, size: int) -> Image.Image:
 
 
 class Canvas:
-    """A Pillow image with the few drawing calls widgets need (text goes through the mask cache)."""
+    """A Pillow image with the few drawing calls widgets need (text goes through the mask cache).
 
-    def __init__(self, image: Image.Image) -> None:
+    Every word drawn is recorded with the number of opaque fills painted before it; :meth:`words`
+    then keeps the words no later fill overlaps. Only fills count as covering: lines and outlines are
+    one pixel wide and, where they cross text at all, are the text's own underline or caret.
+
+    Args:
+        image: The image to draw on.
+        words: Words already on ``image`` (e.g. baked into a cached background), bottom of the stack.
+    """
+
+    def __init__(self, image: Image.Image, words: list[Word] | None = None) -> None:
         self.image = image
         self.draw = ImageDraw.Draw(image)
+        # (x, y, word boxes relative to (x, y), number of fills painted before) per text drawn
+        self._texts: list[tuple[int, int, tuple[Word, ...], int]] = [(0, 0, tuple(words or ()), 0)]
+        self._fills: list[Box] = []
 
     def rect(
         self, box: Box, fill: Colour | None = None, outline: Colour | None = None, radius: int = 0
@@ -84,6 +152,8 @@ class Canvas:
             self.draw.rounded_rectangle(xy, radius=radius, fill=fill, outline=outline)
         else:
             self.draw.rectangle(xy, fill=fill, outline=outline)
+        if fill is not None:
+            self._fills.append(box)
 
     def line(self, points: list[tuple[int, int]], fill: Colour, width: int = 1) -> None:
         """A polyline."""
@@ -93,16 +163,47 @@ class Canvas:
         """An ellipse inscribed in the box."""
         x0, y0, x1, y1 = box
         self.draw.ellipse((x0, y0, x1 - 1, y1 - 1), fill=fill, outline=outline)
+        if fill is not None:
+            self._fills.append(box)  # its bounding box: a word it only nearly touches counts as hidden
+
+    def polygon(self, points: list[tuple[int, int]], fill: Colour) -> None:
+        """A filled polygon."""
+        self.draw.polygon(points, fill=fill)
+        xs, ys = [p[0] for p in points], [p[1] for p in points]
+        self._fills.append((min(xs), min(ys), max(xs) + 1, max(ys) + 1))
 
     def text(self, x: int, y: int, text: str, size: int, fill: Colour) -> None:
         """Draw ``text`` with its top-left corner at ``(x, y)``."""
         if text:
             self.image.paste(fill, (x, y), _text_mask(text, size))
+            self._texts.append((x, y, _word_boxes(text, size), len(self._fills)))
 
     def text_centered(self, box: Box, text: str, size: int, fill: Colour) -> None:
         """Draw ``text`` centred in ``box``."""
         w, h = text_size(text, size)
         self.text((box[0] + box[2] - w) // 2, (box[1] + box[3] - h) // 2, text, size, fill)
+
+    def words(self) -> list[Word]:
+        """The words wholly visible, in paint order.
+
+        A word that any later fill overlaps, or that runs off the image, is left out whole rather
+        than clipped: the letters of its visible part are not the word's.
+        """
+        width, height = self.image.size
+        fills = self._fills
+        out: list[Word] = []
+        for x, y, boxes, n in self._texts:
+            later = fills[n:]
+            for (x0, y0, x1, y1), word in boxes:
+                x0, y0, x1, y1 = x + x0, y + y0, x + x1, y + y1
+                if x0 < 0 or y0 < 0 or x1 > width or y1 > height:
+                    continue
+                for f in later:
+                    if f[0] < x1 and x0 < f[2] and f[1] < y1 and y0 < f[3]:
+                        break
+                else:
+                    out.append(((x0, y0, x1, y1), word))
+        return out
 
 
 @dataclasses.dataclass(frozen=True)

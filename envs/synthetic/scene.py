@@ -4,6 +4,8 @@ The scene turns an :class:`~envs.actions.Action` into widget reactions the way a
 does: pointer actions hit the topmost visible widget under the pointer (a popup menu first; while a
 modal dialog is up only its widgets), keys and text go to the focused widget, ``tab`` moves focus.
 Widgets report what happened through :meth:`Scene.emit`; tasks judge success from those events.
+Besides the interactive parts (:meth:`Scene.elements`) it reports every word left visible on screen
+(:meth:`Scene.words`), recorded by the canvas as it paints.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class Scene:
     """
 
     def __init__(self, width: int, height: int, theme: Theme, title: str, margin: int = 2) -> None:
-        self.width, self.height, self.theme = width, height, theme
+        self.width, self.height, self.theme, self.title = width, height, theme, title
         self.widgets: list[Widget] = []
         self.focus: Widget | None = None
         self.popup: Widget | None = None
@@ -56,7 +58,9 @@ class Scene:
             cx = width - margin - 6 - r - i * (2 * r + 3)
             canvas.ellipse((cx - r, margin + 2, cx + r, margin + 2 + 2 * r), fill=theme.title_text)
         self._base = base
+        self._base_words = canvas.words()  # the title's, drawn once into the cached background
         self._frame = np.zeros((height, width, 3), np.uint8)
+        self._words: list[tuple[list[float], str]] = []  # normalised boxes: built once per repaint
 
     # ------------------------------------------------------------------ building
     def add(self, widget: Widget) -> Widget:
@@ -118,6 +122,18 @@ class Scene:
             {"box": [b[0] / W, b[1] / H, b[2] / W, b[3] / H], "label": label, "role": role}
             for b, label, role in parts
         ]
+
+    def words(self) -> list[dict[str, Any]]:
+        """Every word visible on screen, as role ``"text"`` elements in paint order.
+
+        The title, captions, messages and the text inside widgets alike, each with the box its
+        glyphs touch; words partly hidden are left out (see :meth:`Canvas.words`). The pointer is
+        not taken into account, as for the widgets' boxes. Words go below the interactive parts in
+        ``info["elements"]``: a click on a button then still hits the button, and a widget's label
+        still names its cells, while plain text gets letters of its own.
+        """
+        self._repaint()
+        return [{"box": box[:], "label": word, "role": "text"} for box, word in self._words]
 
     def state(self) -> dict[str, Any]:
         """``info["state"]``: focus, popup and each stateful widget's state by ``role:label``."""
@@ -202,18 +218,25 @@ class Scene:
             w.tick(self)
 
     # ------------------------------------------------------------------ drawing
+    def _repaint(self) -> None:
+        """Redraw the widgets over the background if anything changed since the last time."""
+        if not self.dirty:
+            return
+        image = self._base.copy()
+        canvas = Canvas(image, self._base_words)
+        for w in self.widgets:
+            if w.visible:
+                w.draw(canvas, self.theme)
+        if self.popup is not None:
+            self.popup.draw(canvas, self.theme)
+        self._frame = np.asarray(image)
+        W, H = self.width, self.height
+        self._words = [([b[0] / W, b[1] / H, b[2] / W, b[3] / H], word) for b, word in canvas.words()]
+        self.dirty = False
+
     def render(self) -> np.ndarray:
         """The current frame, uint8 ``(height, width, 3)``, pointer included (a fresh array)."""
-        if self.dirty:
-            image = self._base.copy()
-            canvas = Canvas(image)
-            for w in self.widgets:
-                if w.visible:
-                    w.draw(canvas, self.theme)
-            if self.popup is not None:
-                self.popup.draw(canvas, self.theme)
-            self._frame = np.asarray(image)
-            self.dirty = False
+        self._repaint()
         frame = self._frame.copy()
         paint_cursor(frame, *self.cursor)
         return frame

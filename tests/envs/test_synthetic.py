@@ -14,10 +14,10 @@ from envs.registry import resolve_env_ids
 from envs.synthetic import ENV_IDS, SUITES
 from envs.synthetic.env import SyntheticEnv
 from envs.synthetic.expert import ExpertActor
-from envs.synthetic.lists import Card, Dropdown, DropZone, Icon, ListBox, Spinner
+from envs.synthetic.lists import Card, Dropdown, DropZone, Icon, ListBox, Menu, Spinner
 from envs.synthetic.paint import random_theme
 from envs.synthetic.scene import Scene
-from envs.synthetic.widgets import Button, Checkbox, Slider, Tab, TextField
+from envs.synthetic.widgets import Button, Checkbox, Link, Panel, Slider, Tab, Text, TextField
 
 W, H = 160, 210
 
@@ -96,7 +96,8 @@ def test_elements_are_pixel_exact_and_clickable_at_their_edges() -> None:
         for e in info["elements"]:
             px = [e["box"][0] * W, e["box"][1] * H, e["box"][2] * W, e["box"][3] * H]
             assert all(abs(v - round(v)) < 1e-9 for v in px)
-        target = next(e for e in info["elements"] if e["label"] == info["goal"]["button"])
+        buttons = [e for e in info["elements"] if e["role"] == "button"]  # not the words on them
+        target = next(e for e in buttons if e["label"] == info["goal"]["button"])
         x0, y0, x1, y1 = (round(v * s) for v, s in zip(target["box"], (W, H, W, H), strict=True))
         # one pixel outside the box: nothing happens (the scatter keeps a gap around buttons)
         _, reward, terminated, _, _ = env.step(Action.click(from_pixel(x1, W), from_pixel(y0, H)))
@@ -109,7 +110,9 @@ def test_elements_are_pixel_exact_and_clickable_at_their_edges() -> None:
 def test_wrong_button_fails() -> None:
     env = gym.make("deskpilot/mock-click-button-v0").unwrapped
     _, info = env.reset(seed=3)
-    other = next(e for e in info["elements"] if e["label"] != info["goal"]["button"])
+    other = next(
+        e for e in info["elements"] if e["role"] == "button" and e["label"] != info["goal"]["button"]
+    )
     b = other["box"]
     _, reward, terminated, truncated, info = env.step(Action.click((b[0] + b[2]) / 2, (b[1] + b[3]) / 2))
     assert terminated and not truncated and reward == 0.0 and info["success"] is False
@@ -409,3 +412,156 @@ def test_bench_env_smoke() -> None:
     rows = bench_env(seconds=0.5)
     names = [r[0] for r in rows]
     assert "reset/s" in names and "step/s" in names and all(r[1] > 0 for r in rows)
+
+
+# ---------------------------------------------------------------------------------- text words
+def pixels(box: list[float]) -> tuple[int, int, int, int]:
+    return round(box[0] * W), round(box[1] * H), round(box[2] * W), round(box[3] * H)
+
+
+def overlaps(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def inside(a: tuple[int, ...], b: tuple[int, ...]) -> bool:
+    return b[0] <= a[0] and b[1] <= a[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def words_of(info: dict) -> list[str]:
+    return [e["label"] for e in info["elements"] if e["role"] == "text"]
+
+
+TEXT_FAMILIES = ["click-link", "dialog", "login", "slider", "context-menu", "dropdown", "wait-spinner"]
+
+
+@pytest.mark.parametrize("family", TEXT_FAMILIES)
+def test_words_come_first_and_the_expert_never_clicks_one(family: str) -> None:
+    env = gym.make(f"deskpilot/mock-{family}-v0").unwrapped
+    expert = ExpertActor()
+    for seed in range(5):
+        obs, info = env.reset(seed=seed)
+        done = False
+        while not done:
+            roles = [e["role"] for e in info["elements"]]
+            n = roles.count("text")
+            assert n > 0 and roles[:n] == ["text"] * n and "text" not in roles[n:], roles
+            action = expert.act(obs, info)
+            if action.x is not None:
+                hits = [
+                    e
+                    for e in info["elements"]
+                    if e["box"][0] <= action.x < e["box"][2] and e["box"][1] <= action.y < e["box"][3]
+                ]
+                assert hits and hits[-1]["role"] != "text", (family, seed, action)  # the top hit is a widget
+            obs, _, terminated, truncated, info = env.step(action)
+            done = terminated or truncated
+        assert info["success"]
+
+
+@pytest.mark.parametrize("family", TEXT_FAMILIES)
+def test_word_boxes_are_the_drawn_ink(family: str) -> None:
+    env = gym.make(f"deskpilot/mock-{family}-v0").unwrapped
+    checked = 0
+    for seed in range(4):
+        obs, info = env.reset(seed=seed)
+        img = obs["screenshot"].astype(int)
+        cx, cy = env._task.scene.cursor
+        for e in info["elements"]:
+            if e["role"] != "text":
+                continue
+            x0, y0, x1, y1 = pixels(e["box"])
+            assert (
+                0 < x0 < x1 < W
+                and 0 < y0 < y1 < H
+                and all(abs(v * s - round(v * s)) < 1e-9 for v, s in zip(e["box"], (W, H, W, H), strict=True))
+            )
+            if x0 <= cx + 12 and cx <= x1 and y0 <= cy + 15 and cy <= y1:
+                continue  # the pointer is drawn over this word
+            ring = np.concatenate(
+                [img[y0 - 1, x0 - 1 : x1 + 1], img[y1, x0 - 1 : x1 + 1], img[y0:y1, x0 - 1], img[y0:y1, x1]]
+            )
+            colours, counts = np.unique(ring, axis=0, return_counts=True)
+            ink = (img[y0:y1, x0:x1] != colours[counts.argmax()]).any(-1)  # differs from the background
+            # Tight: drawn pixels touch all four sides of the box (and none of the ring is the word's).
+            assert ink[0].any() and ink[-1].any() and ink[:, 0].any() and ink[:, -1].any(), (seed, e)
+            checked += 1
+    assert checked > 10
+
+
+def test_words_name_the_visible_text() -> None:
+    env = gym.make("deskpilot/mock-click-link-v0").unwrapped
+    for seed in range(5):
+        _, info = env.reset(seed=seed)
+        scene = env._task.scene
+        words = [(e["label"], pixels(e["box"])) for e in info["elements"] if e["role"] == "text"]
+        assert words[0][0] == scene.title.split()[0]  # the window title is text too
+        paragraph = [w for w in scene.widgets if isinstance(w, (Text, Link))]
+        assert len(paragraph) >= 16
+        for w in paragraph:  # every word of the paragraph, links included, on its own widget
+            x0, y0, x1, y1 = w.box
+            room = (x0, y0, x1 + 2, y1)  # a last glyph's ink may overhang its advance ("y", "f")
+            assert any(label == w.label and inside(box, room) for label, box in words), (seed, w.label)
+    env = gym.make("deskpilot/mock-slider-v0").unwrapped
+    _, info = env.reset(seed=0)
+    captions = [w.label for w in env._task.scene.widgets if isinstance(w, Text)]
+    assert captions and all(" ".join(words_of(info)).count(c) for c in captions)  # "name: 3" read-outs
+
+
+def test_words_under_a_dialog_are_left_out() -> None:
+    env = gym.make("deskpilot/mock-dialog-v0").unwrapped
+    hidden = 0
+    for seed in range(20):
+        _, info = env.reset(seed=seed)
+        scene = env._task.scene
+        panel = next(w for w in scene.widgets if isinstance(w, Panel))
+        x0, y0, x1, y1 = panel.box
+        covered = [panel.box, (x0 + 2, y0 + 2, x1 + 2, y1 + 2)]  # the body and its drop shadow
+        message = next(w for w in scene.widgets if isinstance(w, Text)).label
+        labels = words_of(info)
+        assert " ".join(labels).count(f"{panel.title} {message}") == 1  # title, then the message
+        for e in info["elements"]:
+            box = pixels(e["box"])
+            if e["role"] == "text" and any(overlaps(box, c) for c in covered):
+                assert inside(box, panel.box), (seed, e)  # only what the dialog itself draws
+        behind = [w for w in scene.widgets if isinstance(w, Button) and w not in scene.modal]
+        hidden += sum(w.label not in labels for w in behind if any(overlaps(w.box, c) for c in covered))
+    assert hidden > 0  # the case was exercised: some background captions were (partly) covered
+
+
+def test_words_under_a_popup_menu_are_left_out() -> None:
+    env = gym.make("deskpilot/mock-context-menu-v0").unwrapped
+    expert = ExpertActor()
+    hidden = 0
+    for seed in range(10):
+        obs, info = env.reset(seed=seed)
+        before = words_of(info)
+        obs, *_, info = env.step(expert.act(obs, info))  # right-click: the menu opens at the pointer
+        menu = env._task.scene.popup
+        assert menu is not None
+        x0, y0, x1, y1 = menu.box
+        covered = [menu.box, (x0 + 2, y0 + 2, x1 + 2, y1 + 2)]
+        after = words_of(info)
+        assert after[-len(menu.entries) :] == menu.entries  # drawn last, on top
+        for e in info["elements"]:
+            box = pixels(e["box"])
+            if e["role"] == "text" and any(overlaps(box, c) for c in covered):
+                assert inside(box, menu.box) and e["label"] in menu.entries, (seed, e)
+        hidden += len(before) - (len(after) - len(menu.entries))
+        obs, *_, info = env.step(Action.press("escape"))
+        assert words_of(info) == before  # closed again: the same words as before
+    assert hidden > 0
+
+
+def test_scene_words_follow_paint_order(scene: Scene) -> None:
+    scene.add(Button((10, 30, 70, 45), "under"))
+    scene.add(Button((10, 60, 70, 75), "clear"))
+    scene.add(Panel((40, 25, 150, 55)))  # covers the right end of "under"
+    scene.add(Text((45, 35, 140, 50), "on top"))
+    assert [e["label"] for e in scene.words()] == ["Test", "clear", "on", "top"]
+    assert [e["label"] for e in scene.elements()] == ["under", "clear"]  # widgets stay as they were
+    scene.open_popup(Menu((5, 58, 90, 80), entries=["Open"]))
+    assert [e["label"] for e in scene.words()] == ["Test", "on", "top", "Open"]
+    scene.close_popup()
+    assert [e["label"] for e in scene.words()] == ["Test", "clear", "on", "top"]
+    on, top = scene.words()[2:]
+    assert on["box"][2] < top["box"][0]  # one box per word, the space between them left out

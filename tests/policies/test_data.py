@@ -100,3 +100,16 @@ def test_bench_train_rows() -> None:
     rows = bench_train(seconds=0.0, config_name="tiny", matmul_n=256)
     assert [unit for _, _, unit in rows] == ["ex/s", "ms", "GFLOP", "GFLOP/s", "GFLOP/s", "%"]
     assert all(value > 0 for _, value, _ in rows)
+
+
+def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
+    from policies.data import encode_targets, letter_bits, point_to_cell
+
+    # A word whose ink box holds no cell centre (x 41..45 px, y 49..53 px of 160 x 210).
+    word = {"box": [41 / 160, 49 / 210, 45 / 160, 53 / 210], "label": "Ox", "role": "text"}
+    button = {"box": [0.5, 0.5, 0.9, 0.6], "label": "ok", "role": "button"}
+    out = encode_targets(Action.click(0.7, 0.55), {"elements": [word, button]}, np.zeros(CFG.task_len), CFG)
+    cell = point_to_cell(43 / 160, 51 / 210, CFG)
+    assert out["cell_letters"][cell] == letter_bits("ox")
+    assert (out["cell_letters"] == letter_bits("ox")).sum() == 1
+    assert out["pointer"].sum() > 1 and out["letters"] == letter_bits("ok")
