@@ -86,9 +86,15 @@ def save(run_dir: Path | str, state: dict[str, Any], saved: Saved) -> None:
         manager.wait_until_finished()
 
 
-def check_compatible(saved: Config, current: Config, path: Path) -> None:
-    """Raise ``CheckpointError`` unless ``saved`` differs from ``current`` only in loop fields."""
+def check_compatible(saved: Config, current: Config, path: Path, *, model_only: bool = False) -> None:
+    """Raise ``CheckpointError`` unless ``saved`` differs from ``current`` only in loop fields.
+
+    ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
+    optimiser, so its learning rate, schedule and batch size are the new run's own).
+    """
     a, b = saved.to_json(), current.to_json()
+    if model_only:
+        a["train"] = b["train"]
     diffs = [
         f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"
         for k in a["model"]

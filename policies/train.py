@@ -269,7 +269,7 @@ def train_and_evaluate(
         saved_step = step
     elif init_from is not None:
         init_config, _, params = load_params(init_from)
-        checkpoint.check_compatible(init_config, config, Path(init_from))
+        checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
         trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
     writer = SummaryWriter(str(workdir / "tensorboard"))
     start = time.monotonic()

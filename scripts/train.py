@@ -26,6 +26,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     budget.add_argument("--minutes", type=float, help="wall-clock budget (train.minutes)")
     parser.add_argument("--resume", action="store_true", help="continue from the newest checkpoint in --out")
     parser.add_argument(
+        "--init-from",
+        type=Path,
+        metavar="RUN",
+        help="start from RUN's newest weights (fresh optimiser and schedule): fine-tune a model trained "
+        "elsewhere, e.g. on the synthetic suite, on other data such as MiniWoB or your recordings",
+    )
+    parser.add_argument(
         "--set",
         action="append",
         default=[],
@@ -49,12 +56,16 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=10**9)
         )
+    if args.stream and args.init_from:
+        raise ValueError("--init-from works with --data (fine-tuning on a dataset), not with --stream")
     if args.stream:
         import envs  # noqa: F401 - registers the env ids
         from envs.registry import resolve_env_ids
 
         report = train_on_envs(resolve_env_ids(args.stream), args.out, config, resume=args.resume)
     else:
-        report = train_from_directory(args.data, args.out, config, resume=args.resume)
+        report = train_from_directory(
+            args.data, args.out, config, resume=args.resume, init_from=args.init_from
+        )
     print(json.dumps(report, indent=2))
     return 0

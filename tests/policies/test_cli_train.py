@@ -1,5 +1,6 @@
 import json
 
+import jax
 import pytest
 
 from policies.checkpoint import CheckpointError, latest_step
@@ -20,6 +21,60 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
         main([*args, "--steps", "4", "--resume", "--set", "batch_size=4", "--set", "model.width=48"])
     with pytest.raises(ValueError, match="no field"):
         main([*args, "--set", "nope=1"])
+    # Fine-tuning starts from the run's weights (not from a fresh init) and counts its own steps.
+    from policies.train import load_params
+
+    tuned = tmp_path / "tuned"
+    assert (
+        main(
+            [
+                "train",
+                "--data",
+                str(data),
+                "--out",
+                str(tuned),
+                "--config",
+                "tiny",
+                "--steps",
+                "1",
+                "--set",
+                "batch_size=4",
+                "--set",
+                "train.learning_rate=1e-9",
+                "--init-from",
+                str(run),
+            ]
+        )
+        == 0
+    )
+    _, _, before = load_params(run)
+    _, _, after = load_params(tuned)
+    assert latest_step(tuned) == 1
+    assert (
+        max(
+            float(abs(a - b).max())
+            for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after), strict=True)
+        )
+        < 1e-4
+    )
+    with pytest.raises(CheckpointError, match="model.width"):
+        main(
+            [
+                "train",
+                "--data",
+                str(data),
+                "--out",
+                str(tmp_path / "t2"),
+                "--config",
+                "tiny",
+                "--steps",
+                "1",
+                "--set",
+                "model.width=48",
+                "--init-from",
+                str(run),
+            ]
+        )
 
 
 def test_train_on_streamed_expert_episodes(tmp_path, capsys) -> None:
