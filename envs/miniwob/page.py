@@ -21,8 +21,14 @@ function dpRead() {
   const W = __W__, H = __H__, MAX_WORDS = 120;
   const SEL = 'button, a, input, textarea, select, label, [role=button], [role=tab], [role=link], ' +
               '[role=checkbox], [role=option], [tabindex], [contenteditable=true], .alink';
-  const SKIP = '#reward-display, #sync-task-cover, #click-canvas, #query';
+  const CHROME = '#reward-display, #sync-task-cover, #click-canvas';  // MiniWoB's own overlays
+  const SKIP = CHROME + ', #query';
   const clean = s => (s || '').replace(/\s+/g, ' ').trim();
+  const shown = el => {
+    const st = getComputedStyle(el);
+    return !(st.visibility === 'hidden' || st.display === 'none' || st.opacity === '0');
+  };
+  const clip = r => [Math.max(0, r.left), Math.max(0, r.top), Math.min(W, r.right), Math.min(H, r.bottom)];
   function hitPoint(el) {
     for (const r of el.getClientRects()) {
       const x0 = Math.max(0, Math.ceil(r.left)), y0 = Math.max(0, Math.ceil(r.top));
@@ -61,11 +67,8 @@ function dpRead() {
   }
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
-    if (!(el.matches(SEL) || el.__dpClick || el.onclick) || el.closest(SKIP)) continue;
-    const st = getComputedStyle(el);
-    if (st.visibility === 'hidden' || st.display === 'none' || st.opacity === '0') continue;
-    const b = el.getBoundingClientRect();
-    const box = [Math.max(0, b.left), Math.max(0, b.top), Math.min(W, b.right), Math.min(H, b.bottom)];
+    if (!(el.matches(SEL) || el.__dpClick || el.onclick) || el.closest(SKIP) || !shown(el)) continue;
+    const box = clip(el.getBoundingClientRect());
     if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
     const point = hitPoint(el);
     if (point === null) continue;  // entirely covered or off the task area: not visible
@@ -83,14 +86,12 @@ function dpRead() {
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let n = walker.nextNode(); n && words.length < MAX_WORDS; n = walker.nextNode()) {
     const p = n.parentElement;
-    if (!p || p.closest('#reward-display, #sync-task-cover, #click-canvas, script, style')) continue;
-    const st = getComputedStyle(p);
-    if (st.visibility === 'hidden' || st.display === 'none' || st.opacity === '0') continue;
+    if (!p || p.closest(CHROME + ', script, style') || !shown(p)) continue;
     for (const m of n.textContent.matchAll(/\S+/g)) {
       range.setStart(n, m.index);
       range.setEnd(n, m.index + m[0].length);
       for (const r of range.getClientRects()) {
-        const box = [Math.max(0, r.left), Math.max(0, r.top), Math.min(W, r.right), Math.min(H, r.bottom)];
+        const box = clip(r);
         if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
         const hit = document.elementFromPoint((box[0] + box[2]) / 2, (box[1] + box[3]) / 2);
         if (!hit || !(hit === p || p.contains(hit) || hit.contains(p))) continue;  // covered
