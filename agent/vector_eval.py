@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
+from gymnasium.envs.registration import load_env_creator
 
 from collectors.loop import EpisodeResult, annotations_from_info, episode_meta, finish_episode
 from collectors.trajectory import EpisodeMeta, Step
@@ -29,11 +30,6 @@ from envs.actions import Action
 from envs.spaces import Actor, Observation
 
 __all__ = ["BatchActor", "SlotActors", "check_vectorisable", "run_vectorised"]
-
-# Envs whose instances in one process share a screen: MiniWoB's one browser per process (an env
-# refuses to step after another env reset that browser) and the live desktop. They cannot
-# run side by side, so they are refused up front rather than failing or clashing mid-evaluation.
-_SHARED_SCREEN_ENTRY_POINTS = ("envs.miniwob.", "envs.desktop.")
 
 
 @runtime_checkable
@@ -85,9 +81,14 @@ class SlotActors:
 
 
 def check_vectorisable(env_id: str) -> None:
-    """Raise ``ValueError`` if instances of ``env_id`` cannot run side by side in one process."""
-    entry_point = gym.spec(env_id).entry_point
-    if isinstance(entry_point, str) and entry_point.startswith(_SHARED_SCREEN_ENTRY_POINTS):
+    """Raise ``ValueError`` if instances of ``env_id`` cannot run side by side in one process.
+
+    The env class says so itself with ``metadata["one_per_process"]`` (MiniWoB's one browser per
+    process, the live desktop's one screen); refusing up front beats clashing mid-evaluation.
+    """
+    spec = gym.spec(env_id)
+    creator = load_env_creator(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
+    if getattr(creator, "metadata", {}).get("one_per_process", False):
         raise ValueError(
             f"num_envs: {env_id} envs share one screen (browser or desktop) per process and cannot "
             "be stepped side by side; evaluate them with num_envs=1"

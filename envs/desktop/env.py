@@ -113,7 +113,8 @@ class DesktopEnv(gym.Env[Observation, Action]):
     ``stopped`` and ``region`` (``(left, top, width, height)`` in root pixels).
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
+    # ``one_per_process``: instances cannot be stepped side by side (all act on the one screen).
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10, "one_per_process": True}
 
     def __init__(
         self,

@@ -239,7 +239,9 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
     page or change its geometry.
     """
 
-    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10}
+    # ``one_per_process``: instances cannot be stepped side by side (one browser and display per
+    # process: a reset by one env ends the page of the others).
+    metadata: dict[str, Any] = {"render_modes": ["rgb_array"], "render_fps": 10, "one_per_process": True}
 
     def __init__(self, task: str, render_mode: str | None = None, **kwargs: Any) -> None:
         """Create the env; the browser starts on the first ``reset``. ``kwargs`` are ``MiniWoBConfig`` fields."""
