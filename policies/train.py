@@ -41,6 +41,7 @@ from flax import nnx
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
 
+from collectors.relabel import relabelled
 from policies import checkpoint
 from policies.config import Config, TrainConfig
 from policies.data import ArrayDataset, Example, FixedSource, split_by_episode
@@ -371,6 +372,8 @@ def train_from_directory(
         raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()})")
     tc = config.train
     train_eps, val_eps = split_by_episode(report.trajectories, tc.val_fraction, tc.seed)
+    if tc.relabel:
+        train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
     shards = jax.process_count()

@@ -139,3 +139,33 @@ def test_checkbox_expert_clicks_the_name_not_the_square(make) -> None:
                 and e["box"][1] <= step.action.y < e["box"][3]
             ]
             assert hit[-1]["role"] == "label", hit
+
+
+@browser
+@pytest.mark.parametrize("task", ["click-link", "click-checkboxes"])
+def test_relabelled_episodes_click_what_the_expert_clicks_for_the_new_instruction(make, task: str) -> None:
+    from collectors.relabel import relabelled
+
+    env = make(task)
+    expert = env.unwrapped.make_expert()
+
+    def hit(info: dict, action: Action) -> dict:
+        widgets = [e for e in info["elements"] if e["role"] != "text"]
+        under = [
+            e
+            for e in widgets
+            if e["box"][0] <= action.x < e["box"][2] and e["box"][1] <= action.y < e["box"][3]
+        ]
+        assert under, action
+        return under[-1]
+
+    compared = 0
+    for seed in range(3):
+        episode = run_episode(env, expert, source="expert", seed=seed).trajectory
+        for copy in relabelled([episode], copies=3, seed=seed):
+            obs, info = env.reset(seed=seed)  # the recorded episode's first page again
+            assert np.array_equal(obs["screenshot"], copy.steps[0].screenshot)
+            wanted = expert.act({**obs, "task": copy.task}, info)  # the expert, told the new instruction
+            assert hit(info, copy.steps[0].action) == hit(info, wanted), copy.task
+            compared += 1
+    assert compared >= 3

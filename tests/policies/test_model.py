@@ -108,6 +108,8 @@ def test_config_validation_and_override() -> None:
         override(get_config("tiny"), ["model.num_kv_heads=3"])
     with pytest.raises(ValueError, match="no field"):
         override(get_config("tiny"), ["model.nope=3"])
+    with pytest.raises(ValueError, match="train.relabel"):
+        override(get_config("tiny"), ["train.relabel=-1"])
     cfg = override(get_config("small"), ["model.width=96", "batch_size=8", "model.conv_channels=8,16,32"])
     assert cfg.model.width == 96 and cfg.train.batch_size == 8 and cfg.model.conv_channels == (8, 16, 32)
     assert dataclasses.asdict(cfg)
