@@ -57,7 +57,7 @@ def _stop_key(key: str | None, on_press: Callable[[], None]) -> Iterator[None]:
     if key is None:
         yield
         return
-    from collectors.recorder import watch_key  # pynput lives in the recorder module only
+    from collectors.listeners import watch_key  # pynput is imported there, lazily
 
     with watch_key(key, on_press):
         yield

@@ -1,4 +1,4 @@
-"""Record a person doing a task on the live desktop: the only module that imports ``pynput`` (lazily).
+"""Record a person doing a task on the live desktop; with ``collectors.listeners``, the only code that uses ``pynput``.
 
 Three kinds of thread cooperate:
 
@@ -29,18 +29,15 @@ before the signal arrives; stop with the stop key to avoid it.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
 import logging
 import queue
 import secrets
-import shutil
 import signal
-import subprocess
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -53,114 +50,15 @@ from collectors.folding import (
     ScrollEvent,
 )
 from collectors.frames import FrameRing, StepMaker
+from collectors.listeners import JOIN_TIMEOUT, KEY_NAMES, listener_class, system_double_click_interval
 from collectors.trajectory import EpisodeMeta, TrajectoryWriter
-from envs.actions import Action, canonical_key
+from envs.actions import Action
 from envs.desktop.capture import Region, ScreenCapture
 from envs.spaces import DEFAULT_OBS_SIZE
 
-__all__ = ["Recorder", "RecorderConfig", "RecordingResult", "system_double_click_interval", "watch_key"]
+__all__ = ["Recorder", "RecorderConfig", "RecordingResult"]
 
 log = logging.getLogger(__name__)
-
-# pynput Key names that differ from ours (everything else keeps its pynput name).
-_KEY_NAMES = {
-    "ctrl_l": "ctrl",
-    "ctrl_r": "ctrl",
-    "alt_l": "alt",
-    "alt_r": "alt",
-    "shift_l": "shift",
-    "shift_r": "shift",
-    "shift_lock": "caps_lock",
-    "cmd": "super",
-    "cmd_l": "super",
-    "cmd_r": "super",
-    "esc": "escape",
-    "page_up": "pageup",
-    "page_down": "pagedown",
-}
-_JOIN_TIMEOUT = 2.0  # s; a listener that still runs then is a daemon thread and is left behind
-
-
-def system_double_click_interval(default: float = 0.5) -> float:
-    """The desktop's double-click interval in seconds (GNOME setting), else ``default``."""
-    if shutil.which("gsettings") is None:
-        return default
-    try:
-        out = subprocess.run(
-            ["gsettings", "get", "org.gnome.desktop.peripherals.mouse", "double-click"],
-            capture_output=True,
-            text=True,
-            timeout=2,
-            check=False,
-        ).stdout.split()
-        ms = int(out[-1])
-    except (subprocess.TimeoutExpired, OSError, ValueError, IndexError):
-        return default
-    return ms / 1000 if ms > 0 else default
-
-
-def _listener_class(base: type) -> type:
-    """``base`` (a pynput listener class) with two fixes for its X backend.
-
-    * It remembers the X keycode of the event being handled (``.code``), which pairs a key's
-      release with its press; pynput itself reports only the keysym, which depends on shift.
-    * It stops at once. pynput 1.8.2 sends its RECORD "disable" over the very connection that is
-      blocked reading events, so the listener leaves only after one more input event: a recorder
-      stopped by a signal would keep a thread reading a display that may be gone. Disabling the
-      context from a fresh connection ends the event stream immediately.
-    """
-
-    class Listener(base):  # type: ignore[misc, valid-type]
-        code: Hashable = None
-
-        def _handle_message(self, display: Any, event: Any, injected: bool) -> None:
-            self.code = getattr(event, "detail", None)
-            super()._handle_message(display, event, injected)
-
-        def _stop_platform(self) -> None:
-            context = getattr(self, "_context", None)
-            stop_display = getattr(self, "_display_stop", None)
-            if context is None or stop_display is None:  # not the X backend, or not started
-                super()._stop_platform()
-                return
-            import Xlib.display
-
-            # pynput disables the context once more on this connection as its thread ends; the
-            # server then answers BadContext, which is expected and not worth printing.
-            stop_display.set_error_handler(lambda *_: None)
-            display = Xlib.display.Display()
-            try:
-                display.record_disable_context(context)
-                display.sync()
-            finally:
-                display.close()
-
-    return Listener
-
-
-@contextlib.contextmanager
-def watch_key(key: str, on_press: Callable[[], None]) -> Iterator[None]:
-    """Within the block, call ``on_press`` (from the listener thread) whenever ``key`` is pressed.
-
-    ``key`` is a canonical key name such as ``f12``; the agent's live runs use it as a stop key.
-    """
-    from pynput import keyboard
-
-    wanted = canonical_key(key)
-
-    def pressed(k: Any, injected: bool = False) -> None:
-        name = getattr(k, "name", None) or getattr(k, "char", None) or ""
-        if _KEY_NAMES.get(name, name) == wanted:
-            on_press()
-
-    listener = _listener_class(keyboard.Listener)(on_press=pressed)
-    listener.start()
-    listener.wait()
-    try:
-        yield
-    finally:
-        listener.stop()
-        listener.join(_JOIN_TIMEOUT)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -255,8 +153,8 @@ class Recorder:
             self._queue.put((_DISCARD, 0.0))
             raise RuntimeError(f"recorder did not start: {self._error!r}") from self._error
 
-        kb = _listener_class(keyboard.Listener)(on_press=self._on_press, on_release=self._on_release)
-        ms = _listener_class(mouse.Listener)(
+        kb = listener_class(keyboard.Listener)(on_press=self._on_press, on_release=self._on_release)
+        ms = listener_class(mouse.Listener)(
             on_move=self._on_move, on_click=self._on_click, on_scroll=self._on_scroll
         )
         self._kb = kb
@@ -281,7 +179,7 @@ class Recorder:
             except Exception:  # e.g. the display is gone: the episode must still be finished
                 log.exception("could not stop an input listener")
         for listener in self._listeners:
-            listener.join(_JOIN_TIMEOUT)
+            listener.join(JOIN_TIMEOUT)
         writer = self._writer
         assert writer is not None
         if self._error is not None:
@@ -359,7 +257,7 @@ class Recorder:
         now = time.monotonic()
         code = self._kb.code if self._kb.code is not None else repr(self._kb.canonical(key))
         if isinstance(key, keyboard.Key):
-            name = _KEY_NAMES.get(key.name, key.name)
+            name = KEY_NAMES.get(key.name, key.name)
             char = " " if key is keyboard.Key.space else None
             return KeyEvent(code, name, char, pressed, now)
         char = getattr(key, "char", None)

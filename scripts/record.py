@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from collectors.folding import FoldingConfig
-from collectors.recorder import Recorder, RecorderConfig, system_double_click_interval
+from collectors.listeners import system_double_click_interval
+from collectors.recorder import Recorder, RecorderConfig
 from envs.desktop.capture import Region
 
 
