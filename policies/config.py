@@ -35,6 +35,9 @@ class TrainConfig:
     seed: int = 0  # parameter init and data order
     aux_weight: float = 1.0  # weight of the two letter-set auxiliary losses
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
+    balance: str = (
+        "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
+    )
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
 
     def __post_init__(self) -> None:
@@ -49,6 +52,8 @@ class TrainConfig:
                 raise ValueError(f"train.{name}: expected a float in [0, 1), got {getattr(self, name)}")
         if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
+        if self.balance not in ("example", "episode"):
+            raise ValueError(f"train.balance: expected 'example' or 'episode', got {self.balance!r}")
         if self.relabel < 0:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:

@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 Example = dict[str, np.ndarray]
+BALANCE = ("example", "episode")  # how FixedSource weighs examples
 _KEY_INDEX = {combo: i for i, combo in enumerate(KEY_COMBOS)}
 
 
@@ -240,6 +241,7 @@ class ArrayDataset:
 
     arrays: Example
     tasks: list[str]
+    episode_lengths: np.ndarray | None = None  # per example, the number of steps of its episode
 
     def __len__(self) -> int:
         return len(self.tasks)
@@ -247,15 +249,17 @@ class ArrayDataset:
     @classmethod
     def from_trajectories(cls, trajectories: Iterable[Trajectory], cfg: ModelConfig) -> ArrayDataset:
         """Convert and concatenate; episodes without steps are skipped."""
-        parts, tasks = [], []
+        parts, tasks, lengths = [], [], []
         for t in trajectories:
             ex = trajectory_to_examples(t, cfg)
             if ex:
                 parts.append(ex)
                 tasks += [t.meta.env_id or t.task] * len(t.steps)
+                lengths += [len(t.steps)] * len(t.steps)
         if not parts:
             raise ValueError("no examples: every trajectory given was empty")
-        return cls({k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, tasks)
+        arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        return cls(arrays, tasks, np.asarray(lengths, np.int64))
 
     def take(self, idx: np.ndarray) -> Example:
         """A batch of the examples at ``idx``."""
@@ -312,14 +316,31 @@ def split_by_episode(
 
 
 class FixedSource:
-    """Batches from an ``ArrayDataset``: concatenated seeded per-epoch permutations, exactly resumable."""
+    """Batches from an ``ArrayDataset``: concatenated seeded per-epoch orders, exactly resumable.
 
-    def __init__(self, dataset: ArrayDataset, batch_size: int, seed: int) -> None:
-        self.dataset, self.batch_size, self.seed = dataset, batch_size, seed
+    ``balance="example"``: each epoch is a permutation (every step equally often).
+    ``balance="episode"``: each epoch draws ``len(dataset)`` examples with replacement, a step of an
+    n-step episode with weight 1/n, so every episode counts the same however long it is. A suite
+    scored by its mean success over tasks otherwise spends most updates on its longest tasks (a
+    7-step slider episode outweighs a 1-step click seven times).
+    """
+
+    def __init__(self, dataset: ArrayDataset, batch_size: int, seed: int, balance: str = "example") -> None:
+        if balance not in BALANCE:
+            raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
+        if balance == "episode" and dataset.episode_lengths is None:
+            raise ValueError("balance='episode' needs a dataset that knows its episode lengths")
+        self.dataset, self.batch_size, self.seed, self.balance = dataset, batch_size, seed, balance
         self.epoch, self.offset = 0, 0
 
     def _order(self, epoch: int) -> np.ndarray:
-        return np.random.default_rng([self.seed, epoch]).permutation(len(self.dataset))
+        rng = np.random.default_rng([self.seed, epoch])
+        n = len(self.dataset)
+        if self.balance == "example":
+            return rng.permutation(n)
+        assert self.dataset.episode_lengths is not None
+        weights = 1.0 / self.dataset.episode_lengths
+        return rng.choice(n, size=n, p=weights / weights.sum())
 
     def next_batch(self) -> Example:
         """The next ``batch_size`` examples in the seeded order (epochs roll over mid-batch)."""

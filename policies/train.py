@@ -377,7 +377,7 @@ def train_from_directory(
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
     shards = jax.process_count()
-    source = FixedSource(train_set, tc.batch_size // shards, tc.seed + jax.process_index())
+    source = FixedSource(train_set, tc.batch_size // shards, tc.seed + jax.process_index(), tc.balance)
     return train_and_evaluate(
         config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
     )

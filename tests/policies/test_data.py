@@ -64,6 +64,38 @@ def test_fixed_source_resumes_its_order() -> None:
     assert len(np.concatenate(first)) == 15
 
 
+def test_episode_balance_weighs_every_episode_alike_and_resumes() -> None:
+    import dataclasses
+
+    long = make_episode("form", 1)
+    long = dataclasses.replace(long, steps=long.steps * 3)  # one long episode ...
+    short = [
+        dataclasses.replace(make_episode("click", i), steps=make_episode("click", i).steps[:1])
+        for i in range(3)
+    ]
+    ds = ArrayDataset.from_trajectories([long, *short], CFG)  # ... and three one-step ones
+    n_long = len(long.steps)
+    assert n_long >= 6 and list(ds.episode_lengths) == [n_long] * n_long + [1, 1, 1]
+
+    def share_of_long(balance: str) -> float:
+        src = FixedSource(ds, 50, seed=0, balance=balance)
+        steps = np.concatenate([src.next_batch()["step"] for _ in range(40)])
+        return float((steps > 0).mean())  # only the long episode has steps past its first
+
+    # By example the long episode gets (n-1)/(n+3) of the draws beyond its first step; by episode a
+    # quarter of all draws go to it, (n-1)/n of those beyond its first step.
+    assert abs(share_of_long("example") - (n_long - 1) / (n_long + 3)) < 0.05
+    assert abs(share_of_long("episode") - 0.25 * (n_long - 1) / n_long) < 0.05
+    a = FixedSource(ds, 7, seed=2, balance="episode")
+    for _ in range(3):
+        a.next_batch()
+    b = FixedSource(ds, 7, seed=2, balance="episode")
+    b.restore(a.state())
+    np.testing.assert_array_equal(a.next_batch()["step"], b.next_batch()["step"])
+    with pytest.raises(ValueError, match="balance"):
+        FixedSource(ds, 7, seed=0, balance="task")
+
+
 def test_streaming_source_batches_from_fresh_episodes() -> None:
     def episodes():
         seed = 0
