@@ -33,7 +33,7 @@ class TrainConfig:
     log_every: int = 50  # metrics line every this many steps
     val_fraction: float = 0.1  # share of episodes held out for validation (split by episode)
     seed: int = 0  # parameter init and data order
-    aux_weight: float = 1.0  # weight of the two letter-set auxiliary losses
+    aux_weight: float = 1.0  # weight of the auxiliary reading losses (letter sets, words the task mentions)
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
     balance: str = (
         "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)

@@ -4,8 +4,9 @@ One example per step: the screenshot the actor saw, the task bytes, the last K a
 counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
 (targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
 learning facts found essential: every cell of the target element counts as a correct click, and
-each cell gets the letter set of the label under it. Steps without annotations (human recordings)
-get those auxiliary losses masked and the click target falls back to the one cell under the point.
+each cell gets the letter set of the label under it and whether the word under it is one the task
+mentions (``cell_match``). Steps without annotations (human recordings) get those auxiliary losses
+masked and the click target falls back to the one cell under the point.
 
 Sources (``next_batch()`` / ``state()`` / ``restore(state)``):
 
@@ -73,6 +74,14 @@ def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
     return (col * CELL + CELL / 2) / w, min(row * CELL + CELL / 2, h - 0.5) / h
 
 
+_PUNCTUATION = "\"'.,:;!?()[]{}"
+
+
+def words(text: str) -> set[str]:
+    """The words of ``text``, case-folded, with quotes and punctuation around them removed."""
+    return {w for w in (w.strip(_PUNCTUATION).lower() for w in text.split()) if w}
+
+
 def letter_bits(label: str) -> int:
     """The set of a-z letters in ``label`` (case-folded) as a 26-bit mask."""
     return sum(1 << (ord(c) - 97) for c in set(label.lower()) if "a" <= c <= "z")
@@ -127,9 +136,17 @@ def encode_inputs(
 
 
 # ---------------------------------------------------------------------------------------- targets
+def _task_bytes(task_ids: np.ndarray) -> bytes:
+    return bytes(int(i) - NUM_SPECIALS for i in task_ids if i >= NUM_SPECIALS)
+
+
+def _task_text(task_ids: np.ndarray) -> str:
+    return _task_bytes(task_ids).decode("utf-8", errors="ignore")
+
+
 def _text_span(text: str, task_ids: np.ndarray) -> tuple[int, int] | None:
     """Token positions (start, end inclusive) of ``text`` in the task, preferring a quoted copy."""
-    task = bytes(int(i) - NUM_SPECIALS for i in task_ids if i >= NUM_SPECIALS)
+    task = _task_bytes(task_ids)
     data = text.encode("utf-8")
     for quote in (b"'", b'"', b""):
         at = task.find(quote + data + quote)
@@ -163,9 +180,11 @@ def encode_targets(
     elements = annotations.get("elements")
     top = None
     cell_letters = np.zeros(g, np.uint32)
+    cell_match = np.zeros(g, bool)
     if elements is not None:
         centres = cell_centres(cfg)
         top = np.full(g, -1)
+        mentioned = words(_task_text(task_ids))
         for i, e in enumerate(elements):
             inside = _inside(e["box"], centres[:, 0], centres[:, 1])
             if not inside.any():
@@ -175,6 +194,8 @@ def encode_targets(
                 inside[point_to_cell((x0 + x1) / 2, (y0 + y1) / 2, cfg)] = True
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
+            if e.get("role") == "text" and words(e.get("label", "")) & mentioned:
+                cell_match[inside] = True
     sample = action.to_space_sample()
     out: Example = {
         "type": np.asarray(int(action.type), np.int32),
@@ -186,9 +207,11 @@ def encode_targets(
         "scroll": np.asarray(sample["scroll"], np.int32),
         "letters": np.asarray(0, np.uint32),
         "cell_letters": cell_letters,
+        "cell_match": cell_match,
     }
-    w = {name: 0.0 for name in ("pointer", "pointer2", "span", "key", "scroll", "letters", "cell_letters")}
-    w["cell_letters"] = float(elements is not None)
+    heads = ("pointer", "pointer2", "span", "key", "scroll", "letters", "cell_letters", "cell_match")
+    w = {name: 0.0 for name in heads}
+    w["cell_letters"] = w["cell_match"] = float(elements is not None)
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)

@@ -8,7 +8,9 @@ patches never learned to read the labels (7-32% success); a small convolutional 
 of 8-px cells, a pointer over those cells, and two auxiliary "which letters are here" losses
 reached 96-99%. So the screen encoder is that convolutional reader; the fusion transformer of the
 issue ([CLS, screen, SEP, history, SEP, task], GQA through ``num_kv_heads``) sees 4x4-pooled cells
-to stay cheap, and the pointer reads the full-resolution cells.
+to stay cheap, and the pointer reads the full-resolution cells. A third reading loss, per cell
+"is the word here one the task mentions", scores each cell against every task token; on MiniWoB
+the letter losses alone left the policy picking a neighbouring link or checkbox name.
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -258,6 +260,12 @@ class Policy(nnx.Module):
         self.cell_keys = nnx.Linear(d, d, rngs=rngs)
         self.letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
         self.cell_letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
+        # Which cells show a word the task mentions: each cell against every task token. Its
+        # probability is also a feature of the pointer's keys, so "the box named in the task" is one
+        # direction the query can look along instead of something it must rebuild from letters.
+        self.match_cells = nnx.Linear(d, d, rngs=rngs)
+        self.match_task = nnx.Linear(d, d, rngs=rngs)
+        self.match_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.span_head = nnx.Linear(d, 2, rngs=rngs)
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
@@ -265,8 +273,8 @@ class Policy(nnx.Module):
     def __call__(self, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
         """Logits of every head.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, span_start/span_end BT (padding
-        at -1e9), key BV, scroll BR.
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_match BG, span_start/span_end
+        BT (padding at -1e9), key BV, scroll BR.
         """
         cfg = self.cfg
         b = batch["screen"].shape[0]
@@ -304,8 +312,10 @@ class Policy(nnx.Module):
         task_out = x[:, -cfg.task_len :]  # BTD
         query_in = head + self.text_proj(summary)
         q1, q2 = self.query(query_in), self.query2(query_in)
-        keys = self.cell_keys(cells)  # BGD
         scale = 1.0 / math.sqrt(d)
+        sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), self.match_task(normed[:, 1 + k :])) * scale
+        match = jax.nn.logsumexp(sim + jnp.where(batch["task_mask"], 0.0, -1e9)[:, None, :], -1)  # BG
+        keys = self.cell_keys(cells) + jax.nn.sigmoid(match)[..., None] * self.match_key[...]  # BGD
         span = self.span_head(task_out)  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         return {
@@ -314,6 +324,7 @@ class Policy(nnx.Module):
             "pointer2": jnp.einsum("BGD,BD->BG", keys, q2) * scale,
             "letters": self.letters_head(q1),
             "cell_letters": self.cell_letters_head(cells),
+            "cell_match": match,
             "span_start": span[..., 0] + neg,
             "span_end": span[..., 1] + neg,
             "key": self.key_head(head),
@@ -367,6 +378,14 @@ def _pointer_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     return jax.nn.logsumexp(logits, -1) - jax.nn.logsumexp(on_target, -1)
 
 
+def _balanced_bce(logits: jax.Array, targets: jax.Array) -> jax.Array:
+    """B: mean BCE over positive cells plus mean BCE over negative cells (most cells are negative)."""
+    pos = targets.astype(jnp.float32)
+    bce = optax_sigmoid_bce(logits, pos)
+    mean = lambda w: (bce * w).sum(-1) / jnp.maximum(w.sum(-1), 1.0)  # noqa: E731
+    return mean(pos) + mean(1.0 - pos)
+
+
 def _xent(logits: jax.Array, labels: jax.Array) -> jax.Array:
     logp = jax.nn.log_softmax(logits, -1)
     return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), -1)[..., 0]
@@ -397,6 +416,9 @@ def compute_loss(
         "letters": _masked_mean(bce(out["letters"], batch["letters"]), batch["w_letters"]),
         "cell_letters": _masked_mean(
             bce(out["cell_letters"], batch["cell_letters"]).mean(-1), batch["w_cell_letters"]
+        ),
+        "cell_match": _masked_mean(
+            _balanced_bce(out["cell_match"], batch["cell_match"]), batch["w_cell_match"]
         ),
     }
     total = sum(weights.get(k, 1.0) * v for k, v in parts.items())

@@ -115,7 +115,7 @@ def learning_rate(progress: float, tc: TrainConfig) -> float:
 
 def loss_weights(tc: TrainConfig) -> dict[str, float]:
     """Per-head loss weights."""
-    return {"letters": tc.aux_weight, "cell_letters": tc.aux_weight}
+    return {"letters": tc.aux_weight, "cell_letters": tc.aux_weight, "cell_match": tc.aux_weight}
 
 
 @functools.lru_cache(maxsize=8)

@@ -9,6 +9,7 @@ from policies.data import (
     ArrayDataset,
     FixedSource,
     StreamingSource,
+    cell_centres,
     encode_history,
     split_by_episode,
     trajectory_to_examples,
@@ -145,3 +146,22 @@ def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
     assert out["cell_letters"][cell] == letter_bits("ox")
     assert (out["cell_letters"] == letter_bits("ox")).sum() == 1
     assert out["pointer"].sum() > 1 and out["letters"] == letter_bits("ok")
+
+
+def test_cells_of_words_the_task_mentions_are_marked() -> None:
+    from policies.data import encode_targets, words
+    from policies.tokenizer import encode_padded
+
+    assert words('Click on the link "velit,".') == {"click", "on", "the", "link", "velit"}
+    elements = [
+        {"box": [0.1, 0.3, 0.3, 0.36], "label": "velit,", "role": "text"},  # mentioned (punctuation aside)
+        {"box": [0.4, 0.3, 0.6, 0.36], "label": "Neque", "role": "text"},
+        {"box": [0.1, 0.3, 0.3, 0.36], "label": "velit,", "role": "link"},  # widgets do not count
+        {"box": [0.0, 0.5, 1.0, 0.9], "label": "Click", "role": "button"},
+    ]
+    task = encode_padded('Click on the link "Velit,".', CFG.task_len)[0]
+    out = encode_targets(Action.click(0.2, 0.33), {"elements": elements}, task, CFG)
+    centres = cell_centres(CFG)
+    in_word = (centres[:, 0] >= 0.1) & (centres[:, 0] < 0.3) & (centres[:, 1] >= 0.3) & (centres[:, 1] < 0.36)
+    assert in_word.any() and out["w_cell_match"] == 1.0
+    np.testing.assert_array_equal(out["cell_match"], in_word)

@@ -44,6 +44,7 @@ def test_base_shapes_without_allocating() -> None:
     assert out["type"].shape == (b, NUM_TYPES)
     assert out["pointer"].shape == out["pointer2"].shape == (b, g)
     assert out["cell_letters"].shape == (b, g, 26)
+    assert out["cell_match"].shape == (b, g)
     assert out["span_start"].shape == (b, cfg.task_len)
     assert out["key"].shape == (b, NUM_KEYS)
     assert out["scroll"].shape == (b, NUM_SCROLL)
@@ -88,7 +89,7 @@ def test_targets_cover_the_whole_target_element() -> None:
     # no annotations: the single cell under the point, auxiliary losses masked
     t = encode_targets(Action.click(0.3, 0.55), {}, encode_padded("x", cfg.task_len)[0], cfg)
     assert np.flatnonzero(t["pointer"]).tolist() == [point_to_cell(0.3, 0.55, cfg)]
-    assert t["w_letters"] == 0 and t["w_cell_letters"] == 0
+    assert t["w_letters"] == 0 and t["w_cell_letters"] == 0 and t["w_cell_match"] == 0
 
 
 def test_tiny_overfits_handful_of_episodes(tmp_path) -> None:
