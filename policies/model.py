@@ -151,6 +151,18 @@ class ScreenEncoder(nnx.Module):
         return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
 
 
+def with_neighbours(x: jax.Array) -> jax.Array:
+    """BTD -> BT(3D): each token with the one before and after it (zeros past the ends).
+
+    The typed-text span starts after a quote and ends before one; with its neighbours beside it a
+    token says so directly, instead of through attention over learned absolute positions (which
+    cut unseen passwords one byte short).
+    """
+    prev = jnp.pad(x, ((0, 0), (1, 0), (0, 0)))[:, :-1]
+    after = jnp.pad(x, ((0, 0), (0, 1), (0, 0)))[:, 1:]
+    return jnp.concatenate([prev, x, after], -1)
+
+
 def fourier(v: jax.Array, freqs: int) -> jax.Array:
     """...F -> ...(2F): sin and cos of ``v`` at frequencies pi * 2^k, k < freqs."""
     scaled = v[..., None] * (jnp.pi * 2.0 ** jnp.arange(freqs))
@@ -264,9 +276,9 @@ class Policy(nnx.Module):
         # probability is also a feature of the pointer's keys, so "the box named in the task" is one
         # direction the query can look along instead of something it must rebuild from letters.
         self.match_cells = nnx.Linear(d, d, rngs=rngs)
-        self.match_task = nnx.Linear(d, d, rngs=rngs)
+        self.match_task = nnx.Linear(3 * d, d, rngs=rngs)
         self.match_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
-        self.span_head = nnx.Linear(d, 2, rngs=rngs)
+        self.span_head = nnx.Linear(3 * d, 2, rngs=rngs)  # a token with both neighbours: quotes mark spans
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
 
@@ -313,10 +325,11 @@ class Policy(nnx.Module):
         query_in = head + self.text_proj(summary)
         q1, q2 = self.query(query_in), self.query2(query_in)
         scale = 1.0 / math.sqrt(d)
-        sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), self.match_task(normed[:, 1 + k :])) * scale
+        task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
+        sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale
         match = jax.nn.logsumexp(sim + jnp.where(batch["task_mask"], 0.0, -1e9)[:, None, :], -1)  # BG
         keys = self.cell_keys(cells) + jax.nn.sigmoid(match)[..., None] * self.match_key[...]  # BGD
-        span = self.span_head(task_out)  # BT2
+        span = self.span_head(with_neighbours(task_out))  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         return {
             "type": self.type_head(head),

@@ -114,3 +114,11 @@ def test_config_validation_and_override() -> None:
     cfg = override(get_config("small"), ["model.width=96", "batch_size=8", "model.conv_channels=8,16,32"])
     assert cfg.model.width == 96 and cfg.train.batch_size == 8 and cfg.model.conv_channels == (8, 16, 32)
     assert dataclasses.asdict(cfg)
+
+
+def test_with_neighbours_puts_each_token_beside_the_ones_around_it() -> None:
+    from policies.model import with_neighbours
+
+    x = jnp.arange(1, 4, dtype=jnp.float32).reshape(1, 3, 1)  # tokens 1, 2, 3
+    out = with_neighbours(x)[0]  # T(3D): previous, itself, next
+    np.testing.assert_array_equal(out, [[0, 1, 2], [1, 2, 3], [2, 3, 0]])
