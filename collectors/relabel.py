@@ -29,7 +29,7 @@ import numpy as np
 from collectors.trajectory import Step, Trajectory
 from envs.actions import Action
 
-__all__ = ["RELABELERS", "relabel", "relabelled"]
+__all__ = ["ALTERNATIVES", "RELABELERS", "relabel", "relabelled", "with_alternatives"]
 
 Element = dict[str, Any]
 Relabeler = Callable[[Trajectory, np.random.Generator], Trajectory | None]
@@ -54,10 +54,20 @@ def _elements(step: Step) -> list[Element]:
     return list(elements)
 
 
-def _with(trajectory: Trajectory, task: str, actions: Sequence[Action]) -> Trajectory:
-    steps = [dataclasses.replace(s, action=a) for s, a in zip(trajectory.steps, actions, strict=True)]
-    extra = {**trajectory.meta.extra, "relabelled_from": trajectory.task}
-    meta = dataclasses.replace(trajectory.meta, task=task, extra=extra)
+def _with(
+    trajectory: Trajectory,
+    task: str,
+    actions: Sequence[Action],
+    targets: Sequence[list[list[float]]] | None = None,
+) -> Trajectory:
+    """A copy for ``task`` with ``actions`` (and, per step, every box that is as right a click)."""
+    steps = []
+    for i, (s, a) in enumerate(zip(trajectory.steps, actions, strict=True)):
+        annotations = s.annotations if targets is None else {**s.annotations, "targets": targets[i]}
+        steps.append(dataclasses.replace(s, action=a, annotations=annotations))
+    meta = trajectory.meta
+    if task != trajectory.task:
+        meta = dataclasses.replace(meta, task=task, extra={**meta.extra, "relabelled_from": trajectory.task})
     return dataclasses.replace(trajectory, meta=meta, steps=steps)
 
 
@@ -85,8 +95,11 @@ def _quoted_click(role: str) -> Relabeler:
     return relabel_one
 
 
-def _checkbox_click(box: Element, elements: list[Element], width: int) -> Action:
-    """Where the MiniWoB expert clicks to toggle ``box``: the name drawn right of the square."""
+def _checkbox_click(box: Element, elements: list[Element], width: int) -> tuple[Action, list[float]]:
+    """Where the MiniWoB expert clicks to toggle ``box``, and the box of what that click lands on.
+
+    The click is on the name right of the square, inside the ``<label>`` (else on the square).
+    """
     x0, _, x1, _ = box["box"]
     for lab in elements:
         lx0, ly0, lx1, ly1 = lab["box"]
@@ -94,8 +107,8 @@ def _checkbox_click(box: Element, elements: list[Element], width: int) -> Action
             lab["role"] == "label" and lab["label"] == box["label"] and lx0 <= x0 and x1 <= lx1 + 1 / width
         )
         if wraps and (lx1 - x1) * width >= 4:
-            return Action.click((x1 + lx1) / 2, (ly0 + ly1) / 2)
-    return Action.click(*_centre(box["box"]))
+            return Action.click((x1 + lx1) / 2, (ly0 + ly1) / 2), list(lab["box"])
+    return Action.click(*_centre(box["box"])), list(box["box"])
 
 
 def _toggled(action: Action, boxes: list[Element], elements: list[Element]) -> str | None:
@@ -113,39 +126,69 @@ def _toggled(action: Action, boxes: list[Element], elements: list[Element]) -> s
     return None
 
 
-def _checkbox_actions(trajectory: Trajectory, names: list[str], wanted: set[str]) -> list[Action] | None:
-    """Per frame, the expert's click for ``wanted``, or None if the page changed under the episode.
+def _checkbox_actions(
+    trajectory: Trajectory, names: list[str], wanted: set[str]
+) -> tuple[list[Action], list[list[list[float]]]] | None:
+    """Per frame, the expert's click for ``wanted`` and every box as right to click (None: page changed).
 
-    The first box in page order whose state is wrong (ticks replayed from the recorded clicks), else
-    Submit.
+    The expert clicks the first box in page order whose state is wrong (ticks replayed from the
+    recorded clicks), else Submit; any box whose state is wrong is as good a next click.
     """
     width = trajectory.meta.obs_size[1]
     checked: set[str] = set()
-    actions = []
+    actions, targets = [], []
     for step in trajectory.steps:
         elements = _elements(step)
         boxes = sorted((e for e in elements if e["role"] == "checkbox"), key=lambda e: e["box"][1])
         submit = [e for e in elements if e["role"] == "button" and e["label"].lower() == "submit"]
         if [b["label"] for b in boxes] != names or len(submit) != 1:
             return None
-        todo = [b for b in boxes if (b["label"] in checked) != (b["label"] in wanted)]
-        actions.append(
-            _checkbox_click(todo[0], elements, width) if todo else Action.click(*_centre(submit[0]["box"]))
-        )
+        todo = [
+            _checkbox_click(b, elements, width)
+            for b in boxes
+            if (b["label"] in checked) != (b["label"] in wanted)
+        ]
+        if todo:
+            actions.append(todo[0][0])
+            targets.append([box for _, box in todo])
+        else:
+            actions.append(Action.click(*_centre(submit[0]["box"])))
+            targets.append([list(submit[0]["box"])])
         hit = _toggled(step.action, boxes, elements)  # what the recorded click did to the page
         if hit is not None:
             checked ^= {hit}
-    return actions
+    return actions, targets
+
+
+def _checkbox_names(trajectory: Trajectory) -> list[str] | None:
+    boxes = sorted(
+        (e for e in _elements(trajectory.steps[0]) if e["role"] == "checkbox"), key=lambda e: e["box"][1]
+    )
+    names = [str(b["label"]) for b in boxes]
+    return names if names and len(set(names)) == len(names) else None
+
+
+def _checkbox_alternatives(trajectory: Trajectory) -> Trajectory | None:
+    """The recorded click-checkboxes episode with every equally right click of each step annotated."""
+    match = _CHECKBOX_TASK.fullmatch(trajectory.task)
+    names = _checkbox_names(trajectory) if match is not None and trajectory.success else None
+    if match is None or names is None:
+        return None
+    wanted = set() if match.group(1) == "nothing" else {w.strip() for w in match.group(1).split(",")}
+    planned = _checkbox_actions(trajectory, names, wanted)
+    return (
+        None
+        if planned is None
+        else _with(trajectory, trajectory.task, [s.action for s in trajectory.steps], planned[1])
+    )
 
 
 def _checkboxes(trajectory: Trajectory, rng: np.random.Generator) -> Trajectory | None:
     """click-checkboxes: ask for another set of names."""
     if not trajectory.success or _CHECKBOX_TASK.fullmatch(trajectory.task) is None:
         return None
-    first = _elements(trajectory.steps[0])
-    boxes = sorted((e for e in first if e["role"] == "checkbox"), key=lambda e: e["box"][1])
-    names = [str(b["label"]) for b in boxes]
-    if not names or len(set(names)) != len(names):
+    names = _checkbox_names(trajectory)
+    if names is None:
         return None
     for _ in range(16):  # draw until the instruction differs from the recorded one
         k = int(rng.integers(len(names) + 1))
@@ -156,8 +199,8 @@ def _checkboxes(trajectory: Trajectory, rng: np.random.Generator) -> Trajectory 
             break
     else:
         return None
-    actions = _checkbox_actions(trajectory, names, wanted)
-    return None if actions is None else _with(trajectory, task, actions)
+    planned = _checkbox_actions(trajectory, names, wanted)
+    return None if planned is None else _with(trajectory, task, *planned)
 
 
 RELABELERS: dict[str, Relabeler] = {
@@ -165,6 +208,26 @@ RELABELERS: dict[str, Relabeler] = {
     "deskpilot/miniwob-click-button-v0": _quoted_click("button"),
     "deskpilot/miniwob-click-checkboxes-v0": _checkboxes,
 }
+
+
+# Tasks where a step has several equally right clicks: the annotation lists them all.
+ALTERNATIVES: dict[str, Callable[[Trajectory], Trajectory | None]] = {
+    "deskpilot/miniwob-click-checkboxes-v0": _checkbox_alternatives,
+}
+
+
+def with_alternatives(trajectory: Trajectory) -> Trajectory:
+    """``trajectory`` with ``annotations["targets"]``, every box as right to click, where there are several.
+
+    The actions stay as recorded; a task without alternatives gives ``trajectory`` itself.
+    """
+    annotate = ALTERNATIVES.get(trajectory.meta.env_id or "")
+    if annotate is None:
+        return trajectory
+    try:
+        return annotate(trajectory) or trajectory
+    except ValueError:  # no annotations
+        return trajectory
 
 
 def relabel(trajectory: Trajectory, rng: np.random.Generator) -> Trajectory | None:

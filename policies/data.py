@@ -3,7 +3,8 @@
 One example per step: the screenshot the actor saw, the task bytes, the last K actions and the step
 counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
 (targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
-learning facts found essential: every cell of the target element counts as a correct click, and
+learning facts found essential: every cell of the target element counts as a correct click (and of
+every other box in ``annotations["targets"]`` where a step has several right clicks), and
 each cell gets the letter set of the label under it and whether the word under it is one the task
 mentions (``cell_match``). Steps without annotations (human recordings) get those auxiliary losses
 masked and the click target falls back to the one cell under the point.
@@ -156,6 +157,19 @@ def _text_span(text: str, task_ids: np.ndarray) -> tuple[int, int] | None:
     return None
 
 
+def _box_cells(box: Sequence[float], centres: np.ndarray, cfg: ModelConfig) -> np.ndarray:
+    """G bool: the cells whose centres lie in ``box``.
+
+    A box smaller than a cell (a word's tight ink box, a tiny checkbox) still names the cell under
+    its centre; otherwise its letters would teach the reader nothing.
+    """
+    inside = _inside(box, centres[:, 0], centres[:, 1])
+    if not inside.any():
+        x0, y0, x1, y1 = box
+        inside[point_to_cell((x0 + x1) / 2, (y0 + y1) / 2, cfg)] = True
+    return np.asarray(inside, bool)
+
+
 def _pointer_target(
     x: float, y: float, elements: list[dict[str, Any]] | None, top: np.ndarray | None, cfg: ModelConfig
 ) -> tuple[np.ndarray, int]:
@@ -186,12 +200,7 @@ def encode_targets(
         top = np.full(g, -1)
         mentioned = words(_task_text(task_ids))
         for i, e in enumerate(elements):
-            inside = _inside(e["box"], centres[:, 0], centres[:, 1])
-            if not inside.any():
-                # A box smaller than a cell (a word's tight ink box, a tiny checkbox) still names
-                # the cell under its centre; otherwise its letters would teach the reader nothing.
-                x0, y0, x1, y1 = e["box"]
-                inside[point_to_cell((x0 + x1) / 2, (y0 + y1) / 2, cfg)] = True
+            inside = _box_cells(e["box"], centres, cfg)
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if e.get("role") == "text" and words(e.get("label", "")) & mentioned:
@@ -215,6 +224,8 @@ def encode_targets(
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)
+        for box in annotations.get("targets") or ():  # other clicks that are just as right
+            out["pointer"] |= _box_cells(box, cell_centres(cfg), cfg)
         w["pointer"] = 1.0
         if target >= 0 and elements is not None:
             out["letters"] = np.asarray(letter_bits(elements[target].get("label", "")), np.uint32)

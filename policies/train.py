@@ -41,7 +41,7 @@ from flax import nnx
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from collectors.relabel import relabelled
+from collectors.relabel import relabelled, with_alternatives
 from policies import checkpoint
 from policies.config import Config, TrainConfig
 from policies.data import ArrayDataset, Example, FixedSource, split_by_episode
@@ -371,7 +371,8 @@ def train_from_directory(
     if not report.trajectories:
         raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()})")
     tc = config.train
-    train_eps, val_eps = split_by_episode(report.trajectories, tc.val_fraction, tc.seed)
+    episodes = [with_alternatives(t) for t in report.trajectories]
+    train_eps, val_eps = split_by_episode(episodes, tc.val_fraction, tc.seed)
     if tc.relabel:
         train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)

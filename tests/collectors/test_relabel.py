@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from collectors.relabel import relabel, relabelled
+from collectors.relabel import relabel, relabelled, with_alternatives
 from collectors.trajectory import EpisodeMeta, Step, Trajectory
 from envs.actions import Action
 
@@ -116,3 +116,23 @@ def test_relabelled_copies_are_seeded() -> None:
     episode = _episode(BOX_ENV, "Select nothing and click Submit.", [Action.click(0.3, 0.9)], page)
     first = [c.task for c in relabelled([episode], copies=3, seed=7)]
     assert first == [c.task for c in relabelled([episode], copies=3, seed=7)] and len(set(first)) == 3
+
+
+def test_checkbox_steps_list_every_box_whose_state_is_wrong_as_a_right_click() -> None:
+    names = ["AA", "BB", "CC"]
+    page = _boxes(names)
+    name_click = lambda i: Action.click(0.28, 0.325 + 0.1 * i)  # noqa: E731
+    recorded = [name_click(0), name_click(2), Action.click(0.3, 0.9)]
+    episode = _episode(BOX_ENV, "Select AA, CC and click Submit.", recorded, page)
+    annotated = with_alternatives(episode)
+    assert [s.action for s in annotated.steps] == recorded and annotated.task == episode.task
+    labels = {tuple(e["box"]): e["label"] for e in page}
+    targets = [[labels[tuple(b)] for b in s.annotations["targets"]] for s in annotated.steps]
+    # Nothing ticked: AA or CC; AA ticked: CC; both ticked: Submit.
+    assert targets == [["AA", "CC"], ["CC"], ["Submit"]]
+    assert all(s.annotations["elements"] == page for s in annotated.steps)
+    for copy in relabelled([episode], copies=4, seed=0):  # relabelled copies carry them too
+        for step in copy.steps:
+            assert _inside(step.annotations["targets"][0], step.action)
+    other = _episode(LINK_ENV, 'Click on the link "tellus".', [Action.click(0.2, 0.22)], LINKS)
+    assert with_alternatives(other) is other

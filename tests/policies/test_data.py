@@ -165,3 +165,23 @@ def test_cells_of_words_the_task_mentions_are_marked() -> None:
     in_word = (centres[:, 0] >= 0.1) & (centres[:, 0] < 0.3) & (centres[:, 1] >= 0.3) & (centres[:, 1] < 0.36)
     assert in_word.any() and out["w_cell_match"] == 1.0
     np.testing.assert_array_equal(out["cell_match"], in_word)
+
+
+def test_every_box_listed_as_a_right_click_is_a_pointer_target() -> None:
+    from policies.data import encode_targets
+
+    left = {"box": [0.0, 0.3, 0.3, 0.4], "label": "AA", "role": "label"}
+    right = {"box": [0.6, 0.3, 0.9, 0.4], "label": "BB", "role": "label"}
+    annotations = {"elements": [left, right], "targets": [left["box"], right["box"]]}
+    out = encode_targets(Action.click(0.1, 0.35), annotations, np.zeros(CFG.task_len, np.int32), CFG)
+    centres = cell_centres(CFG)
+
+    def in_box(b: list[float]) -> np.ndarray:
+        x, y = centres[:, 0], centres[:, 1]
+        return (x >= b[0]) & (x < b[2]) & (y >= b[1]) & (y < b[3])
+
+    np.testing.assert_array_equal(out["pointer"], in_box(left["box"]) | in_box(right["box"]))
+    only = encode_targets(
+        Action.click(0.1, 0.35), {"elements": [left, right]}, np.zeros(CFG.task_len, np.int32), CFG
+    )
+    np.testing.assert_array_equal(only["pointer"], in_box(left["box"]))
