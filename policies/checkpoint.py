@@ -8,7 +8,8 @@ Layout of a run folder::
         meta/                        optimiser state; JSON {step, config, data_state, elapsed_s}
 
 A checkpoint made with another model or optimiser configuration is refused with a message naming
-the fields that differ; a damaged one raises ``CheckpointError`` naming its path.
+the fields that differ, one written by another model version (``policies.model.MODEL_VERSION``)
+with a message naming both versions; a damaged one raises ``CheckpointError`` naming its path.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import jax
 import orbax.checkpoint as ocp
 
 from policies.config import Config
+from policies.model import MODEL_VERSION
 
 __all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "read_config", "restore", "save"]
 
@@ -72,6 +74,7 @@ def save(run_dir: Path | str, state: dict[str, Any], saved: Saved) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     _write_json_atomic(run_dir / CONFIG_FILE, saved.config.to_json())
     meta = {
+        "model_version": MODEL_VERSION,
         "step": saved.step,
         "config": saved.config.to_json(),
         "data_state": saved.data_state,
@@ -147,6 +150,12 @@ def restore(
             )
         except Exception as e:  # noqa: BLE001 - orbax raises many types for damaged files
             raise CheckpointError(f"{path}: damaged checkpoint metadata ({type(e).__name__}: {e})") from e
+        version = meta.get("model_version", 1)  # version 1 checkpoints predate the field
+        if version != MODEL_VERSION:
+            raise CheckpointError(
+                f"{path}: written by deskpilot model version {version}, this deskpilot reads version "
+                f"{MODEL_VERSION} (its parameters differ); retrain, or load it with the deskpilot that wrote it"
+            )
         if config is not None:
             check_compatible(saved.config, config, path)
         try:

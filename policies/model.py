@@ -41,6 +41,7 @@ from policies.tokenizer import VOCAB_SIZE
 
 __all__ = [
     "CELL",
+    "MODEL_VERSION",
     "NUM_LETTERS",
     "ModelConfig",
     "Policy",
@@ -50,6 +51,10 @@ __all__ = [
     "predict",
 ]
 
+# Bumped whenever the parameters change (a head added, a shape changed): checkpoints record it, and
+# one written by another version is refused by name instead of failing deep inside orbax.
+# 2: the "word the task mentions" head and the neighbour-aware span head.
+MODEL_VERSION = 2
 CELL = 8  # pixels per grid cell side
 NUM_LETTERS = 26  # a-z, the auxiliary letter-set targets
 NUM_TYPES = len(ActionType)

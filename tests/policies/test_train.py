@@ -13,6 +13,7 @@ from policies import checkpoint
 from policies.checkpoint import CheckpointError
 from policies.config import get_config, override
 from policies.data import ArrayDataset, FixedSource
+from policies.model import MODEL_VERSION
 from policies.train import TrainData, load_params, train_and_evaluate
 from tests.policies.fakes import make_episodes
 
@@ -64,6 +65,17 @@ def test_corrupt_checkpoint_names_its_path(tmp_path, dataset) -> None:
         load_params(tmp_path)
     with pytest.raises(CheckpointError, match="no checkpoints"):
         load_params(tmp_path / "nowhere")
+
+
+def test_checkpoint_of_another_model_version_is_refused_by_name(tmp_path, dataset, monkeypatch) -> None:
+    config = override(get_config("tiny"), [*SETTINGS, "steps=1"])
+    monkeypatch.setattr(checkpoint, "MODEL_VERSION", 1)  # as an older deskpilot wrote it
+    _train(config, dataset, tmp_path)
+    monkeypatch.undo()
+    with pytest.raises(
+        CheckpointError, match=f"model version 1, this deskpilot reads version {MODEL_VERSION}"
+    ):
+        load_params(tmp_path)
 
 
 SHARDED_SCRIPT = textwrap.dedent(
