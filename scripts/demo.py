@@ -21,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--eval-episodes", type=int, default=d.eval_episodes, help="held-out episodes per env"
     )
     parser.add_argument("--seed", type=int, default=d.seed)
+    parser.add_argument(
+        "--balance", choices=("example", "episode"), default=d.balance, help="training sample weighting"
+    )
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
 
 
@@ -32,15 +35,16 @@ def run(args: argparse.Namespace) -> int:
 
     console = Console()
     config = DemoConfig(
-        args.out,
-        args.env,
-        args.episodes,
-        args.workers,
-        args.config,
-        args.minutes,
-        args.eval_episodes,
-        args.seed,
-        tuple(args.set),
+        out=args.out,
+        env=args.env,
+        episodes=args.episodes,
+        workers=args.workers,
+        config=args.config,
+        minutes=args.minutes,
+        eval_episodes=args.eval_episodes,
+        seed=args.seed,
+        overrides=tuple(args.set),
+        balance=args.balance,
     )
     report = run_demo(config, log=console.print)
     console.print(report.table())

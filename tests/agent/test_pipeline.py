@@ -35,3 +35,5 @@ def test_demo_pipeline_end_to_end_with_tiny_budgets(tmp_path):
 def test_demo_config_is_validated():
     with pytest.raises(ValueError, match="minutes"):
         DemoConfig(minutes=0)
+    with pytest.raises(ValueError, match="balance"):
+        DemoConfig(balance="task")
