@@ -193,10 +193,10 @@ def encode_targets(
     g = cfg.num_cells
     elements = annotations.get("elements")
     top = None
+    centres = cell_centres(cfg)
     cell_letters = np.zeros(g, np.uint32)
     cell_match = np.zeros(g, bool)
     if elements is not None:
-        centres = cell_centres(cfg)
         top = np.full(g, -1)
         mentioned = words(_task_text(task_ids))
         for i, e in enumerate(elements):
@@ -225,7 +225,7 @@ def encode_targets(
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)
         for box in annotations.get("targets") or ():  # other clicks that are just as right
-            out["pointer"] |= _box_cells(box, cell_centres(cfg), cfg)
+            out["pointer"] |= _box_cells(box, centres, cfg)
         w["pointer"] = 1.0
         if target >= 0 and elements is not None:
             out["letters"] = np.asarray(letter_bits(elements[target].get("label", "")), np.uint32)
