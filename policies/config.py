@@ -39,6 +39,7 @@ class TrainConfig:
         "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
     )
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
+    drills: float = 0.0  # share of each batch from fresh MiniWoB-styled reading drills (policies.drills)
 
     def __post_init__(self) -> None:
         positive = ("batch_size", "learning_rate", "grad_clip", "eval_every", "checkpoint_every", "log_every")
@@ -54,6 +55,8 @@ class TrainConfig:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
         if self.balance not in ("example", "episode"):
             raise ValueError(f"train.balance: expected 'example' or 'episode', got {self.balance!r}")
+        if not 0.0 <= self.drills < 1.0:
+            raise ValueError(f"train.drills: expected a share of the batch in [0, 1), got {self.drills}")
         if self.relabel < 0:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:

@@ -378,7 +378,17 @@ def train_from_directory(
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
     shards = jax.process_count()
-    source = FixedSource(train_set, tc.batch_size // shards, tc.seed + jax.process_index(), tc.balance)
+    batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
+    drill_rows = round(tc.drills * batch)
+    source: DataSource = FixedSource(train_set, batch - drill_rows, seed, tc.balance)
+    if drill_rows:
+        from policies.data import StreamingSource
+        from policies.drills import MixedSource, drill_episodes
+
+        drills = StreamingSource(
+            drill_episodes(seed), config.model, drill_rows, seed, capacity=tc.stream_capacity
+        )
+        source = MixedSource(source, drills)
     return train_and_evaluate(
         config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
     )
