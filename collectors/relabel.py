@@ -5,8 +5,8 @@ other three are demonstrations of the same task that nobody had to run. ``relabe
 recorded episode for another instruction its frames answer just as well, with the action the
 scripted expert would take for that instruction on each frame (read from the element annotations
 recorded with the frame; the frames themselves are untouched). For click-checkboxes it also asks
-for a different set of names, so a frame with boxes already ticked gets a target that unticks one,
-the recovery a fixed expert order never shows.
+for a different set of names; the copy keeps the recorded frames only as far as its own clicks would
+have made them (after that, the page would show ticks its history never made).
 
 Why it matters here: the task caps the expert at 200 episodes, and with one frame per episode the
 pointer of click-link sees 180 training frames; the policy learnt where links tend to be, not which
@@ -200,7 +200,21 @@ def _checkboxes(trajectory: Trajectory, rng: np.random.Generator) -> Trajectory 
     else:
         return None
     planned = _checkbox_actions(trajectory, names, wanted)
-    return None if planned is None else _with(trajectory, task, *planned)
+    if planned is None:
+        return None
+    # The policy sees its own past clicks; past the first step where the new click differs from the
+    # recorded one, the frames show ticks the copy's history did not make (it clicked BB, yet the
+    # page shows AA ticked), and such copies taught re-clicking the box just clicked. A copy keeps
+    # the steps its history agrees with, and the first one that differs.
+    agree = 0
+    for step, action in zip(trajectory.steps, planned[0], strict=True):
+        elements = _elements(step)
+        boxes = [e for e in elements if e["role"] == "checkbox"]
+        if _toggled(action, boxes, elements) != _toggled(step.action, boxes, elements):
+            break
+        agree += 1
+    copy = _with(trajectory, task, *planned)
+    return dataclasses.replace(copy, steps=copy.steps[: agree + 1])
 
 
 RELABELERS: dict[str, Relabeler] = {

@@ -83,7 +83,7 @@ def _boxes(names: list[str]) -> list[dict]:
     return out
 
 
-def test_checkboxes_relabel_replays_ticks_and_unticks_what_the_new_task_does_not_name() -> None:
+def test_checkbox_copies_keep_only_the_frames_their_own_clicks_would_have_made() -> None:
     names = ["AA", "BB", "CC"]
     page = _boxes(names)
     name_click = lambda i: Action.click(0.28, 0.325 + 0.1 * i)  # noqa: E731 - the expert's click on a name
@@ -93,18 +93,22 @@ def test_checkboxes_relabel_replays_ticks_and_unticks_what_the_new_task_does_not
     copies = relabelled([episode], copies=8, seed=1)
     assert copies and all(c.task != episode.task for c in copies)
     seen = {c.task: c for c in copies}
-    # Asked for BB only: tick BB first (AA is not ticked yet) ... then, with AA ticked, untick AA ...
-    # then, with AA and CC ticked, untick AA again (the first wrong box in page order).
-    if "Select BB and click Submit." in seen:
-        acts = [s.action for s in seen["Select BB and click Submit."].steps]
-        assert _inside(page[2]["box"], acts[0]) and _inside(page[0]["box"], acts[1])
-        assert _inside(page[0]["box"], acts[2])
-    if "Select AA and click Submit." in seen:
-        acts = [s.action for s in seen["Select AA and click Submit."].steps]
-        # AA unticked: tick it; AA ticked: Submit; AA and CC ticked: untick CC.
-        assert _inside(page[0]["box"], acts[0]) and _inside(page[6]["box"], acts[1])
-        assert _inside(page[4]["box"], acts[2])
-    assert {"Select BB and click Submit.", "Select AA and click Submit."} <= set(seen)
+    # Asked for BB only: tick BB on the first frame; the recorded second frame shows AA ticked, which
+    # a policy that clicked BB never sees, so the copy ends there.
+    acts = [s.action for s in seen["Select BB and click Submit."].steps]
+    assert len(acts) == 1 and _inside(page[2]["box"], acts[0])
+    # Asked for AA only: tick AA (as recorded), then with AA ticked Submit (the recording ticked CC).
+    acts = [s.action for s in seen["Select AA and click Submit."].steps]
+    assert len(acts) == 2 and _inside(page[0]["box"], acts[0]) and _inside(page[6]["box"], acts[1])
+    # Asked for AA, BB, CC: AA, then BB (the recording ticked CC): two steps.
+    if "Select AA, BB, CC and click Submit." in seen:
+        acts = [s.action for s in seen["Select AA, BB, CC and click Submit."].steps]
+        assert len(acts) == 2 and _inside(page[2]["box"], acts[1])
+    for copy in copies:  # every step but the last clicks what the recording clicked
+        for mine, theirs in zip(copy.steps[:-1], episode.steps, strict=False):
+            assert [e["label"] for e in page if _inside(e["box"], mine.action)] == [
+                e["label"] for e in page if _inside(e["box"], theirs.action)
+            ]
     for copy in copies:  # every click is on a name (where the expert clicks), never on the square
         for step in copy.steps:
             hits = [e for e in page if _inside(e["box"], step.action)]
