@@ -8,8 +8,10 @@ Modules, in dependency order:
   (action type, pointer over cells, drag end, copied text span, key, scroll) with masked losses.
   The design follows the measurements in ``shared/notes/learning-facts.md`` rather than a ViT.
 * ``config``     ``Config`` = ``ModelConfig`` + ``TrainConfig``; presets ``tiny``, ``small``, ``base``.
-* ``data``       trajectories -> fixed-shape examples; ``FixedSource`` (resumable) and
-  ``StreamingSource`` (fresh expert episodes from a producer thread).
+* ``data``       trajectories -> fixed-shape examples.
+* ``sources``    batches: ``FixedSource`` (resumable), ``StreamingSource`` (fresh episodes from a
+  producer thread), ``MixedSource`` (two sources per batch).
+* ``drills``     fresh MiniWoB-styled reading drills (Pillow pages with known answers).
 * ``train``      ``train_and_evaluate(config, data, workdir)``: data parallel over a device mesh.
 * ``checkpoint`` orbax checkpoints + JSON config; refuses other configs, names damaged paths.
 * ``actor``      ``PolicyActor.from_checkpoint(run_dir)``: an ``envs.Actor``; ``Predictor`` for batches.

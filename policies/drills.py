@@ -11,8 +11,8 @@ text is visibly bolder). The answer and every word's box are known by constructi
 the same annotations as recorded MiniWoB steps. They teach reading; the real envs stay the judge.
 
 ``drill_episodes(seed)`` yields endless one-page ``Trajectory``s (click-link pages, and whole
-click-checkboxes episodes: tick the named boxes in page order, then Submit); ``MixedSource`` puts a
-fixed number of their steps into every training batch.
+click-checkboxes episodes: tick the named boxes in page order, then Submit);
+``policies.sources.MixedSource`` puts a fixed number of their steps into every training batch.
 """
 
 from __future__ import annotations
@@ -29,9 +29,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from collectors.trajectory import EpisodeMeta, Step, Trajectory
 from envs.actions import Action
-from policies.data import Example
 
-__all__ = ["KINDS", "MixedSource", "drill", "drill_episodes"]
+__all__ = ["KINDS", "drill", "drill_episodes"]
 
 W, H = 160, 210  # MiniWoB's task area (the observation)
 S = 4  # supersampling factor
@@ -286,32 +285,3 @@ def drill_episodes(seed: int, kinds: tuple[str, ...] = KINDS) -> Iterator[Trajec
     rng = np.random.default_rng(seed)
     for kind in itertools.cycle(kinds):
         yield drill(kind, rng)
-
-
-class MixedSource:
-    """Batches whose first rows come from ``main`` and last ``extra_rows`` from ``extra``.
-
-    Both are ``policies.train.DataSource``s built for their share of the batch; resuming restores
-    ``main`` exactly (``extra`` is a fresh stream).
-    """
-
-    def __init__(self, main: Any, extra: Any) -> None:
-        self.main, self.extra = main, extra
-
-    def next_batch(self) -> Example:
-        """``main``'s rows, then ``extra``'s."""
-        a, b = self.main.next_batch(), self.extra.next_batch()
-        return {k: np.concatenate([a[k], b[k]]) for k in a}
-
-    def state(self) -> dict[str, Any]:
-        """``main``'s position (the drills are a fresh stream)."""
-        return self.main.state()
-
-    def restore(self, state: dict[str, Any]) -> None:
-        """Continue ``main`` from ``state()``."""
-        self.main.restore(state)
-
-    def close(self) -> None:
-        """Close both sources."""
-        self.main.close()
-        self.extra.close()

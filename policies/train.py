@@ -44,8 +44,9 @@ from jax.sharding import PartitionSpec as P
 from collectors.relabel import relabelled, with_alternatives
 from policies import checkpoint
 from policies.config import Config, TrainConfig
-from policies.data import ArrayDataset, Example, FixedSource, split_by_episode
+from policies.data import ArrayDataset, Example, split_by_episode
 from policies.model import Policy, compute_loss, evaluate, init_params
+from policies.sources import FixedSource, MixedSource, StreamingSource, expert_episodes
 
 __all__ = [
     "DataSource",
@@ -62,7 +63,7 @@ HEADS = ("type", "pointer", "pointer2", "span", "key", "scroll")
 
 
 class DataSource(Protocol):
-    """Where training batches come from (``policies.data.FixedSource`` or ``StreamingSource``)."""
+    """Where training batches come from (``policies.sources``)."""
 
     def next_batch(self) -> Example: ...  # noqa: D102
     def state(self) -> dict[str, Any]: ...  # noqa: D102
@@ -382,8 +383,7 @@ def train_from_directory(
     drill_rows = round(tc.drills * batch)
     source: DataSource = FixedSource(train_set, batch - drill_rows, seed, tc.balance)
     if drill_rows:
-        from policies.data import StreamingSource
-        from policies.drills import MixedSource, drill_episodes
+        from policies.drills import drill_episodes
 
         drills = StreamingSource(
             drill_episodes(seed), config.model, drill_rows, seed, capacity=tc.stream_capacity
@@ -426,8 +426,6 @@ def train_on_envs(
     10_000_000`` on); all seeds stay below ``collectors.collect.EVAL_SEED_OFFSET``.
     """
     import itertools
-
-    from policies.data import StreamingSource, expert_episodes
 
     tc = config.train
     val_episodes = itertools.islice(

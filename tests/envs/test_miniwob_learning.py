@@ -139,7 +139,8 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
 
     # It trains like expert data: one dataset with the expert's episode, a few finite-loss steps.
     from policies.config import get_config
-    from policies.data import ArrayDataset, FixedSource, trajectory_to_examples
+    from policies.data import ArrayDataset, trajectory_to_examples
+    from policies.sources import FixedSource
     from policies.train import Trainer
 
     config_t = get_config("tiny")  # its compiled train step is reused by the test below

@@ -7,8 +7,9 @@ from collectors.loop import run_episode
 from envs.actions import KEY_COMBOS, Action, ActionType
 from policies.actor import PolicyActor, Predictor, choice_to_action
 from policies.config import get_config, override
-from policies.data import ArrayDataset, FixedSource, cell_to_point
+from policies.data import ArrayDataset, cell_to_point
 from policies.model import init_params
+from policies.sources import FixedSource
 from policies.tokenizer import encode_padded
 from policies.train import TrainData, train_and_evaluate
 from tests.policies.fakes import make_episodes

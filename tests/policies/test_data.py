@@ -7,13 +7,12 @@ from envs.actions import Action
 from policies.config import get_config
 from policies.data import (
     ArrayDataset,
-    FixedSource,
-    StreamingSource,
     cell_centres,
     encode_history,
     split_by_episode,
     trajectory_to_examples,
 )
+from policies.sources import FixedSource, StreamingSource
 from tests.policies.fakes import make_episode, make_episodes
 
 CFG = get_config("tiny").model

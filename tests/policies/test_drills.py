@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from policies.config import TrainConfig, get_config
-from policies.data import ArrayDataset, FixedSource, StreamingSource, trajectory_to_examples
-from policies.drills import BLUE, TICK, MixedSource, drill, drill_episodes
+from policies.data import ArrayDataset, trajectory_to_examples
+from policies.drills import BLUE, TICK, drill, drill_episodes
+from policies.sources import FixedSource, MixedSource, StreamingSource
 from tests.policies.fakes import make_episodes
 
 CFG = get_config("tiny").model

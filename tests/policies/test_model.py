@@ -8,8 +8,9 @@ from flax import nnx
 
 from envs.actions import Action, ActionType
 from policies.config import get_config, override
-from policies.data import ArrayDataset, FixedSource, cell_to_point, encode_targets, point_to_cell
+from policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
 from policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, compute_loss, init_params
+from policies.sources import FixedSource
 from policies.tokenizer import encode_padded
 from policies.train import TrainData, train_and_evaluate
 from tests.policies.fakes import make_episodes

@@ -12,8 +12,9 @@ import pytest
 from policies import checkpoint
 from policies.checkpoint import CheckpointError
 from policies.config import get_config, override
-from policies.data import ArrayDataset, FixedSource
+from policies.data import ArrayDataset
 from policies.model import MODEL_VERSION
+from policies.sources import FixedSource
 from policies.train import TrainData, load_params, train_and_evaluate
 from tests.policies.fakes import make_episodes
 
