@@ -128,15 +128,16 @@ def _toggled(action: Action, boxes: list[Element], elements: list[Element]) -> s
 
 def _checkbox_actions(
     trajectory: Trajectory, names: list[str], wanted: set[str]
-) -> tuple[list[Action], list[list[list[float]]]] | None:
+) -> tuple[list[Action], list[list[list[float]]], int] | None:
     """Per frame, the expert's click for ``wanted`` and every box as right to click (None: page changed).
 
-    The expert clicks the first box in page order whose state is wrong (ticks replayed from the
+    Also how many leading frames the expert's clicks toggle what the recorded clicks toggled. The
+    expert clicks the first box in page order whose state is wrong (ticks replayed from the
     recorded clicks), else Submit; any box whose state is wrong is as good a next click.
     """
     width = trajectory.meta.obs_size[1]
     checked: set[str] = set()
-    actions, targets = [], []
+    actions, targets, agree, agreeing = [], [], 0, True
     for step in trajectory.steps:
         elements = _elements(step)
         boxes = sorted((e for e in elements if e["role"] == "checkbox"), key=lambda e: e["box"][1])
@@ -155,9 +156,11 @@ def _checkbox_actions(
             actions.append(Action.click(*_centre(submit[0]["box"])))
             targets.append([list(submit[0]["box"])])
         hit = _toggled(step.action, boxes, elements)  # what the recorded click did to the page
+        agreeing = agreeing and _toggled(actions[-1], boxes, elements) == hit
+        agree += agreeing
         if hit is not None:
             checked ^= {hit}
-    return actions, targets
+    return actions, targets, agree
 
 
 def _checkbox_names(trajectory: Trajectory) -> list[str] | None:
@@ -206,14 +209,8 @@ def _checkboxes(trajectory: Trajectory, rng: np.random.Generator) -> Trajectory 
     # recorded one, the frames show ticks the copy's history did not make (it clicked BB, yet the
     # page shows AA ticked), and such copies taught re-clicking the box just clicked. A copy keeps
     # the steps its history agrees with, and the first one that differs.
-    agree = 0
-    for step, action in zip(trajectory.steps, planned[0], strict=True):
-        elements = _elements(step)
-        boxes = [e for e in elements if e["role"] == "checkbox"]
-        if _toggled(action, boxes, elements) != _toggled(step.action, boxes, elements):
-            break
-        agree += 1
-    copy = _with(trajectory, task, *planned)
+    actions, targets, agree = planned
+    copy = _with(trajectory, task, actions, targets)
     return dataclasses.replace(copy, steps=copy.steps[: agree + 1])
 
 
