@@ -26,7 +26,8 @@ from envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, 
 from envs.spaces import Observation
 from policies.config import Config
 from policies.data import Example, cell_to_point, encode_inputs
-from policies.model import ModelConfig, predict
+from policies.losses import predict
+from policies.model import ModelConfig
 from policies.tokenizer import decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]

@@ -6,13 +6,17 @@ counter (inputs), and per head a target and a 0/1 weight saying whether the head
 learning facts found essential: every cell of the target element counts as a correct click (and of
 every other box in ``annotations["targets"]`` where a step has several right clicks), and
 each cell gets the letter set of the label under it and whether the word under it is one the task
-mentions (``cell_match``). Steps without annotations (human recordings) get those auxiliary losses
-masked and the click target falls back to the one cell under the point.
+mentions (``cell_match``). Word ids pair screen words with task words: ``task_word_id`` numbers
+each distinct task word on its bytes (0 between words), ``cell_word_id`` gives each cell the id of
+the word drawn on it (0 for a word the task does not mention, -1 for no word). Steps without
+annotations (human recordings) get those auxiliary losses masked and the click target falls back
+to the one cell under the point.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -129,6 +133,24 @@ def _task_text(task_ids: np.ndarray) -> str:
     return _task_bytes(task_ids).decode("utf-8", errors="ignore")
 
 
+def task_word_ids(task_ids: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
+    """(T int16: the id of the task word each byte is part of, 0 between words; word -> id).
+
+    Words as ``words`` cuts them (case-folded, punctuation stripped); ids from 1 in order of first
+    appearance, the same id wherever a word repeats.
+    """
+    ids = np.zeros(len(task_ids), np.int16)
+    vocab: dict[str, int] = {}
+    for m in re.finditer(rb"\S+", _task_bytes(task_ids)):
+        raw = m.group()
+        word = raw.strip(_PUNCTUATION.encode()).lower().decode("utf-8", errors="ignore")
+        if not word:
+            continue
+        start = m.start() + len(raw) - len(raw.lstrip(_PUNCTUATION.encode()))
+        ids[start : start + len(word.encode())] = vocab.setdefault(word, len(vocab) + 1)
+    return ids, vocab
+
+
 def _text_span(text: str, task_ids: np.ndarray) -> tuple[int, int] | None:
     """Token positions (start, end inclusive) of ``text`` in the task, preferring a quoted copy."""
     task = _task_bytes(task_ids)
@@ -180,15 +202,18 @@ def encode_targets(
     centres = cell_centres(cfg)
     cell_letters = np.zeros(g, np.uint32)
     cell_match = np.zeros(g, bool)
+    task_word_id, vocab = task_word_ids(task_ids)
+    cell_word_id = np.full(g, -1, np.int16)
     if elements is not None:
         top = np.full(g, -1)
-        mentioned = words(_task_text(task_ids))
         for i, e in enumerate(elements):
             inside = _box_cells(e["box"], centres, cfg)
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
-            if e.get("role") == "text" and words(e.get("label", "")) & mentioned:
-                cell_match[inside] = True
+            if e.get("role") == "text":
+                mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
+                cell_word_id[inside] = mentioned[0] if mentioned else 0
+                cell_match[inside] |= bool(mentioned)
     sample = action.to_space_sample()
     out: Example = {
         "type": np.asarray(int(action.type), np.int32),
@@ -201,6 +226,8 @@ def encode_targets(
         "letters": np.asarray(0, np.uint32),
         "cell_letters": cell_letters,
         "cell_match": cell_match,
+        "cell_word_id": cell_word_id,
+        "task_word_id": task_word_id,
     }
     heads = ("pointer", "pointer2", "span", "key", "scroll", "letters", "cell_letters", "cell_match")
     w = {name: 0.0 for name in heads}

@@ -1,6 +1,7 @@
 """The action-prediction model: screen + task + recent actions -> the next ``envs.Action``.
 
-One file, top to bottom: config, encoders, fusion transformer, heads, losses, metrics.
+One file, top to bottom: config, encoders, fusion transformer, heads. The losses,
+decoding and metrics over these heads' outputs live in ``policies.losses``.
 
 Why this architecture and not the ViT of the issue: the issue says to measure and pick, and
 ``shared/notes/learning-facts.md`` measured it on this kind of 2-core CPU. A ViT over 16-px
@@ -10,7 +11,9 @@ reached 96-99%. So the screen encoder is that convolutional reader; the fusion t
 issue ([CLS, screen, SEP, history, SEP, task], GQA through ``num_kv_heads``) sees 4x4-pooled cells
 to stay cheap, and the pointer reads the full-resolution cells. A third reading loss, per cell
 "is the word here one the task mentions", scores each cell against every task token; on MiniWoB
-the letter losses alone left the policy picking a neighbouring link or checkbox name.
+the letter losses alone left the policy picking a neighbouring link or checkbox name. That score
+(``word_sim``, cells x task bytes) is also trained pair by pair: a cell showing a word should match
+the bytes of that word in the task and no other word's (``policies.losses``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -45,10 +48,7 @@ __all__ = [
     "NUM_LETTERS",
     "ModelConfig",
     "Policy",
-    "compute_loss",
-    "evaluate",
     "init_params",
-    "predict",
 ]
 
 # Bumped whenever the parameters change (a head added, a shape changed): checkpoints record it, and
@@ -290,8 +290,9 @@ class Policy(nnx.Module):
     def __call__(self, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
         """Logits of every head.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_match BG, span_start/span_end
-        BT (padding at -1e9), key BV, scroll BR.
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_match BG, word_sim BGT
+        (each cell against each task byte), span_start/span_end BT (padding at -1e9), key BV,
+        scroll BR.
         """
         cfg = self.cfg
         b = batch["screen"].shape[0]
@@ -343,6 +344,7 @@ class Policy(nnx.Module):
             "letters": self.letters_head(q1),
             "cell_letters": self.cell_letters_head(cells),
             "cell_match": match,
+            "word_sim": sim,
             "span_start": span[..., 0] + neg,
             "span_end": span[..., 1] + neg,
             "key": self.key_head(head),
@@ -376,127 +378,3 @@ def init_params(cfg: ModelConfig, seed: int) -> tuple[nnx.GraphDef, nnx.State]:
         return jnp.asarray(value, leaf.dtype)
 
     return graphdef, jax.tree_util.tree_map_with_path(init, abstract)
-
-
-# ------------------------------------------------------------------------------------------ losses
-def unpack_letters(bits: jax.Array) -> jax.Array:
-    """...(uint32 bit set) -> ...Z float multi-hot (bit i = letter chr(ord('a') + i))."""
-    return ((bits[..., None].astype(jnp.uint32) >> jnp.arange(NUM_LETTERS, dtype=jnp.uint32)) & 1).astype(
-        jnp.float32
-    )
-
-
-def _masked_mean(values: jax.Array, weights: jax.Array) -> jax.Array:
-    return (values * weights).sum() / jnp.maximum(weights.sum(), 1.0)
-
-
-def _pointer_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
-    """B: -log P(any target cell) = logsumexp(all cells) - logsumexp(target cells)."""
-    on_target = jnp.where(targets, logits, -1e9)
-    return jax.nn.logsumexp(logits, -1) - jax.nn.logsumexp(on_target, -1)
-
-
-def _balanced_bce(logits: jax.Array, targets: jax.Array) -> jax.Array:
-    """B: mean BCE over positive cells plus mean BCE over negative cells (most cells are negative)."""
-    pos = targets.astype(jnp.float32)
-    bce = optax_sigmoid_bce(logits, pos)
-    mean = lambda w: (bce * w).sum(-1) / jnp.maximum(w.sum(-1), 1.0)  # noqa: E731
-    return mean(pos) + mean(1.0 - pos)
-
-
-def _xent(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    logp = jax.nn.log_softmax(logits, -1)
-    return -jnp.take_along_axis(logp, labels[..., None].astype(jnp.int32), -1)[..., 0]
-
-
-def compute_loss(
-    out: dict[str, jax.Array], batch: dict[str, jax.Array], weights: dict[str, float]
-) -> tuple[jax.Array, dict[str, jax.Array]]:
-    """Total loss and per-head losses.
-
-    Each head's loss is averaged over the examples whose ``w_<head>`` mask is 1 (the action types
-    that use it, and annotations where needed), so no head learns from examples it does not apply to.
-    """
-    f32 = jnp.float32
-    # Summed over the 26 letters (not averaged): averaged, the letter losses are ~20x weaker than the
-    # pointer's and the model never learns to read (measured: letter loss stuck at its prior).
-    bce = lambda logits, bits: optax_sigmoid_bce(logits, unpack_letters(bits)).sum(-1)  # noqa: E731
-    parts = {
-        "type": _masked_mean(_xent(out["type"], batch["type"]), jnp.ones_like(batch["type"], f32)),
-        "pointer": _masked_mean(_pointer_loss(out["pointer"], batch["pointer"]), batch["w_pointer"]),
-        "pointer2": _masked_mean(_pointer_loss(out["pointer2"], batch["pointer2"]), batch["w_pointer2"]),
-        "span": _masked_mean(
-            _xent(out["span_start"], batch["span_start"]) + _xent(out["span_end"], batch["span_end"]),
-            batch["w_span"],
-        ),
-        "key": _masked_mean(_xent(out["key"], batch["key"]), batch["w_key"]),
-        "scroll": _masked_mean(_xent(out["scroll"], batch["scroll"]), batch["w_scroll"]),
-        "letters": _masked_mean(bce(out["letters"], batch["letters"]), batch["w_letters"]),
-        "cell_letters": _masked_mean(
-            bce(out["cell_letters"], batch["cell_letters"]).mean(-1), batch["w_cell_letters"]
-        ),
-        "cell_match": _masked_mean(
-            _balanced_bce(out["cell_match"], batch["cell_match"]), batch["w_cell_match"]
-        ),
-    }
-    total = sum(weights.get(k, 1.0) * v for k, v in parts.items())
-    return jnp.asarray(total), parts
-
-
-def optax_sigmoid_bce(logits: jax.Array, labels: jax.Array) -> jax.Array:
-    """Elementwise binary cross-entropy of sigmoid logits (numerically stable)."""
-    return jnp.maximum(logits, 0) - logits * labels + jnp.log1p(jnp.exp(-jnp.abs(logits)))
-
-
-# ------------------------------------------------------------------------------ decoding, metrics
-def predict(
-    out: dict[str, jax.Array], rng: jax.Array | None = None, temperature: float | jax.Array = 1.0
-) -> dict[str, jax.Array]:
-    """Each head's choice: greedy (argmax) when ``rng`` is None, else sampled at ``temperature``.
-
-    The span end is chosen among positions >= the chosen start.
-    """
-
-    def pick(logits: jax.Array, key: jax.Array | None) -> jax.Array:
-        if key is None:
-            return jnp.argmax(logits, -1)
-        return jax.random.categorical(key, logits / jnp.maximum(temperature, 1e-6), -1)
-
-    keys: list[Any] = list(jax.random.split(rng, 7)) if rng is not None else [None] * 7
-    start = pick(out["span_start"], keys[4])
-    positions = jnp.arange(out["span_end"].shape[-1])
-    end_logits = jnp.where(positions[None] >= start[:, None], out["span_end"], -1e9)
-    return {
-        "type": pick(out["type"], keys[0]),
-        "pointer": pick(out["pointer"], keys[1]),
-        "pointer2": pick(out["pointer2"], keys[2]),
-        "key": pick(out["key"], keys[3]),
-        "span_start": start,
-        "span_end": pick(end_logits, keys[5]),
-        "scroll": pick(out["scroll"], keys[6]),
-    }
-
-
-def evaluate(out: dict[str, jax.Array], batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
-    """Per example: ``<head>_correct`` (greedy choice right) and ``<head>_n`` (head applies) arrays B."""
-    pred = predict(out)
-    take = lambda m, i: jnp.take_along_axis(m, i[:, None], -1)[:, 0]  # noqa: E731
-    correct = {
-        "type": pred["type"] == batch["type"],
-        "pointer": take(batch["pointer"], pred["pointer"]),  # the chosen cell is a target cell
-        "pointer2": take(batch["pointer2"], pred["pointer2"]),
-        "span": (pred["span_start"] == batch["span_start"]) & (pred["span_end"] == batch["span_end"]),
-        "key": pred["key"] == batch["key"],
-        "scroll": pred["scroll"] == batch["scroll"],
-    }
-    weights = {
-        "type": jnp.ones_like(batch["w_pointer"]),
-        "pointer": batch["w_pointer"],
-        "pointer2": batch["w_pointer2"],
-        "span": batch["w_span"],
-        "key": batch["w_key"],
-        "scroll": batch["w_scroll"],
-    }
-    result = {f"{k}_correct": v.astype(jnp.float32) for k, v in correct.items()}
-    result.update({f"{k}_n": (w > 0).astype(jnp.float32) for k, w in weights.items()})
-    return result

@@ -45,7 +45,8 @@ from collectors.relabel import relabelled, with_alternatives
 from policies import checkpoint
 from policies.config import Config, TrainConfig
 from policies.data import ArrayDataset, Example, split_by_episode
-from policies.model import Policy, compute_loss, evaluate, init_params
+from policies.losses import compute_loss, evaluate
+from policies.model import Policy, init_params
 from policies.sources import FixedSource, MixedSource, StreamingSource, expert_episodes
 
 __all__ = [
@@ -116,7 +117,7 @@ def learning_rate(progress: float, tc: TrainConfig) -> float:
 
 def loss_weights(tc: TrainConfig) -> dict[str, float]:
     """Per-head loss weights."""
-    return {"letters": tc.aux_weight, "cell_letters": tc.aux_weight, "cell_match": tc.aux_weight}
+    return {name: tc.aux_weight for name in ("letters", "cell_letters", "cell_match", "word_align")}
 
 
 @functools.lru_cache(maxsize=8)

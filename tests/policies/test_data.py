@@ -164,6 +164,13 @@ def test_cells_of_words_the_task_mentions_are_marked() -> None:
     in_word = (centres[:, 0] >= 0.1) & (centres[:, 0] < 0.3) & (centres[:, 1] >= 0.3) & (centres[:, 1] < 0.36)
     assert in_word.any() and out["w_cell_match"] == 1.0
     np.testing.assert_array_equal(out["cell_match"], in_word)
+    in_other = (
+        (centres[:, 0] >= 0.4) & (centres[:, 0] < 0.6) & (centres[:, 1] >= 0.3) & (centres[:, 1] < 0.36)
+    )
+    # "velit" is the task's 5th word; "Neque" is not in it; widgets and background carry no word
+    np.testing.assert_array_equal(out["cell_word_id"], np.where(in_word, 5, np.where(in_other, 0, -1)))
+    ids = out["task_word_id"][: len(b'Click on the link "Velit,".')]
+    assert list(ids) == [1] * 5 + [0] + [2] * 2 + [0] + [3] * 3 + [0] + [4] * 4 + [0, 0] + [5] * 5 + [0] * 3
 
 
 def test_every_box_listed_as_a_right_click_is_a_pointer_target() -> None:

@@ -9,7 +9,8 @@ from flax import nnx
 from envs.actions import Action, ActionType
 from policies.config import get_config, override
 from policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
-from policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, compute_loss, init_params
+from policies.losses import compute_loss
+from policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, init_params
 from policies.sources import FixedSource
 from policies.tokenizer import encode_padded
 from policies.train import TrainData, train_and_evaluate
@@ -70,6 +71,47 @@ def test_click_loss_ignores_text_key_scroll_and_drag_heads() -> None:
     for name in ("span_head", "key_head", "scroll_head"):
         assert all(float(jnp.abs(g).max()) == 0.0 for g in jax.tree.leaves(grads[name]))
     assert float(jnp.abs(grads["type_head"]["kernel"][...]).max()) > 0
+
+
+def test_an_unasked_word_scored_as_asked_costs_as_much_however_empty_the_page() -> None:
+    cfg = get_config("tiny").model
+    batch = _batch(cfg, make_episodes(1))
+    one = {k: v[:1] for k, v in batch.items()}
+    g = cfg.num_cells
+    asked, other = jnp.arange(g) < 4, (jnp.arange(g) >= 4) & (jnp.arange(g) < 8)
+    word_id = jnp.where(asked, 1, jnp.where(other, 0, -1)).astype(jnp.int16)
+    one.update(cell_match=asked[None], cell_word_id=word_id[None], w_cell_match=jnp.ones(1))
+    out = nnx.merge(*init_params(cfg, 0))(one)
+    confused = jnp.where(asked | other, 10.0, -10.0)[None]  # the other word scored as asked
+    right = jnp.where(asked, 10.0, -10.0)[None]
+    assert float(compute_loss({**out, "cell_match": right}, one, {})[1]["cell_match"]) < 0.01
+    # the confusion is judged over the other word's 4 cells, not diluted by hundreds of empty ones
+    assert float(compute_loss({**out, "cell_match": confused}, one, {})[1]["cell_match"]) > 9.0
+
+
+def test_word_alignment_pairs_each_screen_word_with_its_own_task_word() -> None:
+    cfg = get_config("tiny").model
+    batch = _batch(cfg, make_episodes(1))
+    one = {k: v[:1] for k, v in batch.items()}
+    g, t = cfg.num_cells, cfg.task_len
+    cells, bytes_ = jnp.arange(g), jnp.arange(t)
+    # screen: cells 0-3 show task word 1, cells 4-7 task word 2, 8-11 an unasked word; task bytes
+    # 0-4 are word 1, 6-9 word 2
+    cell_id = jnp.select([cells < 4, cells < 8, cells < 12], [1, 2, 0], -1).astype(jnp.int16)
+    task_id = jnp.select([bytes_ < 5, (bytes_ > 5) & (bytes_ < 10)], [1, 2], 0).astype(jnp.int16)
+    one.update(cell_word_id=cell_id[None], task_word_id=task_id[None], w_cell_match=jnp.ones(1))
+    out = nnx.merge(*init_params(cfg, 0))(one)
+
+    def loss(sim):
+        return float(compute_loss({**out, "word_sim": sim[None]}, one, {})[1]["word_align"])
+
+    same = cell_id[:, None] == task_id[None, :]
+    right = jnp.where(same, 10.0, -10.0)
+    words_only = jnp.where((cell_id[:, None] > 0) & (task_id[None, :] > 0), 10.0, -10.0)  # any asked word
+    assert loss(right) < 0.01
+    assert loss(words_only) > 3.0  # word 1's cells must not match word 2's bytes
+    # pairs with no word on either side are not judged
+    assert loss(jnp.where(same | (cell_id[:, None] < 0) | (task_id[None, :] == 0), 10.0, -10.0)) < 0.01
 
 
 def test_targets_cover_the_whole_target_element() -> None:
