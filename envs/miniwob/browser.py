@@ -345,7 +345,10 @@ class BrowserSession(_Guarded):
         if self._closed:
             return
         self._closed = True
+        # Kill first, then let selenium tidy up against a dead driver (it fails at once). A graceful
+        # quit() first waits on Chromium's own shutdown, up to selenium's 120-s HTTP timeout: under
+        # load a Ctrl+C'd process sat there past 30 s (seen once in the full suite).
+        self._reap()
         if self.driver is not None:
             with contextlib.suppress(Exception):
                 self.driver.quit()
-        self._reap()

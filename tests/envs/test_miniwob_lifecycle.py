@@ -22,7 +22,8 @@ from envs.miniwob.browser import BrowserCrashedError
 pytestmark = [pytest.mark.browser, pytest.mark.display]
 ROOT = Path(__file__).resolve().parents[2]
 
-# The child makes an env on a private Xvfb, resets it, reports what it started, then ends as told.
+# The child makes an env on a private Xvfb, resets it, reports what it started, waits until the test
+# has looked at those processes (a line on stdin), then ends as told.
 CHILD = """
 import gc, json, sys, time
 import gymnasium as gym
@@ -32,6 +33,7 @@ env.reset(seed=0)
 host = env.unwrapped._host
 parts = [host.session, host.xvfb]
 print(json.dumps([{"token": p.token, "folder": p.folder, "pids": p.pids()} for p in parts]), flush=True)
+sys.stdin.readline()
 how = sys.argv[1]
 if how == "close":
     env.close()
@@ -47,6 +49,14 @@ print("END", flush=True)
 @pytest.fixture(autouse=True)
 def _need_browser(need_browser: None) -> None:
     """Every test here drives Chromium."""
+
+
+def _exe(pid: int) -> str | None:
+    """The program ``pid`` runs, or None once it has exited (Chromium's helpers come and go)."""
+    try:
+        return Path(os.readlink(f"/proc/{pid}/exe")).name
+    except OSError:
+        return None
 
 
 def _gone(token: str, folder: str, timeout: float = 10.0) -> bool:
@@ -66,6 +76,7 @@ def test_nothing_outlives_the_env(how: str) -> None:
         [sys.executable, "-c", CHILD, mode],
         cwd=ROOT,
         env=env,
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -75,9 +86,12 @@ def test_nothing_outlives_the_env(how: str) -> None:
         parts = json.loads(child.stdout.readline() or "null")
         assert parts is not None, child.stderr.read() if child.stderr else ""
         pids = [p for part in parts for p in part["pids"]]
-        names = {Path(f"/proc/{p}/exe").resolve().name for p in pids if os.path.exists(f"/proc/{p}")}
+        names = {_exe(p) for p in pids}
         assert {"Xvfb", "chromedriver"} <= names and any("chrom" in n for n in names - {"chromedriver"})
         assert all(os.path.isdir(part["folder"]) for part in parts)
+        assert child.stdin is not None
+        child.stdin.write("go\n")
+        child.stdin.flush()
         if how == "sigkill":
             child.send_signal(signal.SIGKILL)
         elif how == "sigint":
@@ -95,7 +109,7 @@ def test_nothing_outlives_the_env(how: str) -> None:
         if child.poll() is None:
             child.kill()
             child.wait()
-        for stream in (child.stdout, child.stderr):
+        for stream in (child.stdin, child.stdout, child.stderr):
             if stream is not None:
                 stream.close()
 
@@ -105,7 +119,7 @@ def test_crashed_browser_gives_a_clear_error_and_reset_recovers(xvfb: str) -> No
     try:
         env.reset(seed=0)
         session = env.unwrapped._host.session
-        chromium = [p for p in session.pids() if Path(f"/proc/{p}/exe").resolve().name != "chromedriver"]
+        chromium = [p for p in session.pids() if _exe(p) not in ("chromedriver", None)]
         for pid in chromium:
             os.kill(pid, signal.SIGKILL)
         with pytest.raises(BrowserCrashedError, match="reset"):
