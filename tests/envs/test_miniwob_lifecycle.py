@@ -78,6 +78,9 @@ def test_nothing_outlives_the_env(how: str) -> None:
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        # A suite started in the background (`cmd &` in a script) inherits SIGINT ignored, and so
+        # would the child, which then never sees the Ctrl+C this test sends.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         stderr=subprocess.PIPE,
         text=True,
     )
@@ -101,7 +104,13 @@ def test_nothing_outlives_the_env(how: str) -> None:
             assert child.stdout.readline().strip() == "END"
             for part in parts:
                 assert not session_pids(part["token"]) and not os.path.exists(part["folder"])
-        child.wait(timeout=30)
+        try:
+            child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            raise AssertionError(
+                f"child still running 30 s after {how}: {child.communicate()[1][-3000:]}"
+            ) from None
         for part in parts:
             left = session_pids(part["token"])
             assert _gone(part["token"], part["folder"]), f"left behind after {how}: {left}"
