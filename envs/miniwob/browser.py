@@ -346,8 +346,8 @@ class BrowserSession(_Guarded):
             return
         self._closed = True
         # Kill first, then let selenium tidy up against a dead driver (it fails at once). A graceful
-        # quit() first waits on Chromium's own shutdown, up to selenium's 120-s HTTP timeout: under
-        # load a Ctrl+C'd process sat there past 30 s (seen once in the full suite).
+        # quit() first would wait on Chromium's own shutdown, bounded only by selenium's 120-s HTTP
+        # timeout; the profile folder is deleted anyway, so there is nothing to shut down cleanly.
         self._reap()
         if self.driver is not None:
             with contextlib.suppress(Exception):
