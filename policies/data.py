@@ -66,9 +66,14 @@ def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
 _PUNCTUATION = "\"'.,:;!?()[]{}"
 
 
+def _word(token: str) -> str:
+    """A whitespace-separated token as a word: quotes and punctuation around it removed, case-folded."""
+    return token.strip(_PUNCTUATION).lower()
+
+
 def words(text: str) -> set[str]:
     """The words of ``text``, case-folded, with quotes and punctuation around them removed."""
-    return {w for w in (w.strip(_PUNCTUATION).lower() for w in text.split()) if w}
+    return {w for w in map(_word, text.split()) if w}
 
 
 def letter_bits(label: str) -> int:
@@ -139,15 +144,17 @@ def task_word_ids(task_ids: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     Words as ``words`` cuts them (case-folded, punctuation stripped); ids from 1 in order of first
     appearance, the same id wherever a word repeats.
     """
+    text = _task_text(task_ids)
     ids = np.zeros(len(task_ids), np.int16)
     vocab: dict[str, int] = {}
-    for m in re.finditer(rb"\S+", _task_bytes(task_ids)):
-        raw = m.group()
-        word = raw.strip(_PUNCTUATION.encode()).lower().decode("utf-8", errors="ignore")
+    for m in re.finditer(r"\S+", text):
+        word = _word(m.group())
         if not word:
             continue
-        start = m.start() + len(raw) - len(raw.lstrip(_PUNCTUATION.encode()))
-        ids[start : start + len(word.encode())] = vocab.setdefault(word, len(vocab) + 1)
+        token = m.group()
+        start = len(text[: m.start() + len(token) - len(token.lstrip(_PUNCTUATION))].encode())
+        end = start + len(token.strip(_PUNCTUATION).encode())  # bytes of the word as written
+        ids[start:end] = vocab.setdefault(word, len(vocab) + 1)
     return ids, vocab
 
 
