@@ -20,9 +20,9 @@ def bench_agent(seconds: float = 5.0, config: str = "small") -> list[tuple[str, 
     """Rows (name, value, unit): compile time, p50/p99/mean per-step latency, steps per second."""
     from flax import nnx
 
-    from policies.actor import PolicyActor, Predictor
-    from policies.config import get_config
-    from policies.model import Policy
+    from deskpilot.policies.actor import PolicyActor, Predictor
+    from deskpilot.policies.config import get_config
+    from deskpilot.policies.model import Policy
 
     cfg = get_config(config)
     graphdef, params = nnx.split(Policy(cfg.model, nnx.Rngs(0)))

@@ -19,11 +19,11 @@ from typing import Any
 import gymnasium as gym
 from rich.table import Table
 
-from agent.vector_eval import BatchActor, check_vectorisable, run_vectorised
-from collectors.collect import EVAL_SEED_OFFSET
-from collectors.loop import EpisodeResult, run_episode
-from collectors.view import render_frames, write_gif
-from envs.spaces import Actor
+from deskpilot.agent.vector_eval import BatchActor, check_vectorisable, run_vectorised
+from deskpilot.collectors.collect import EVAL_SEED_OFFSET
+from deskpilot.collectors.loop import EpisodeResult, run_episode
+from deskpilot.collectors.view import render_frames, write_gif
+from deskpilot.envs.spaces import Actor
 
 __all__ = ["EvalReport", "TaskResult", "evaluate", "wilson_interval"]
 

@@ -18,11 +18,11 @@ from typing import Any
 
 import gymnasium as gym
 
-from agent.evaluate import EvalReport, evaluate
-from collectors.collect import episode_id, make_expert
-from collectors.loop import run_episode
-from collectors.trajectory import PARTIAL_SUFFIX, EpisodeMeta, TrajectoryWriter
-from envs.spaces import Actor
+from deskpilot.agent.evaluate import EvalReport, evaluate
+from deskpilot.collectors.collect import episode_id, make_expert
+from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.trajectory import PARTIAL_SUFFIX, EpisodeMeta, TrajectoryWriter
+from deskpilot.envs.spaces import Actor
 
 __all__ = ["ImproveConfig", "dagger_round", "improve"]
 

@@ -22,12 +22,12 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from collectors.loop import EpisodeResult, run_episode
-from collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
-from collectors.view import render_frames
-from envs.actions import Action
-from envs.desktop import DesktopEnv, Region
-from envs.spaces import Actor, Observation
+from deskpilot.collectors.loop import EpisodeResult, run_episode
+from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
+from deskpilot.collectors.view import render_frames
+from deskpilot.envs.actions import Action
+from deskpilot.envs.desktop import DesktopEnv, Region
+from deskpilot.envs.spaces import Actor, Observation
 
 __all__ = ["LiveConfig", "run_live"]
 
@@ -57,7 +57,7 @@ def _stop_key(key: str | None, on_press: Callable[[], None]) -> Iterator[None]:
     if key is None:
         yield
         return
-    from collectors.listeners import watch_key  # pynput is imported there, lazily
+    from deskpilot.collectors.listeners import watch_key  # pynput is imported there, lazily
 
     with watch_key(key, on_press):
         yield

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from agent.evaluate import EvalReport, evaluate
-from collectors.collect import CollectConfig, collect
-from envs.registry import resolve_env_ids
+from deskpilot.agent.evaluate import EvalReport, evaluate
+from deskpilot.collectors.collect import CollectConfig, collect
+from deskpilot.envs.registry import resolve_env_ids
 
 __all__ = ["DemoConfig", "run_demo"]
 
@@ -49,9 +49,9 @@ class DemoConfig:
 
 def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalReport:
     """Collect expert data, train, evaluate; return the held-out report (also saved under ``out``)."""
-    from policies.actor import PolicyActor
-    from policies.config import get_config, override
-    from policies.train import train_from_directory
+    from deskpilot.policies.actor import PolicyActor
+    from deskpilot.policies.config import get_config, override
+    from deskpilot.policies.train import train_from_directory
 
     env_ids = resolve_env_ids(config.env)
     start = time.monotonic()

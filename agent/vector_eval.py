@@ -24,10 +24,10 @@ from typing import Any, Protocol, runtime_checkable
 import gymnasium as gym
 from gymnasium.envs.registration import load_env_creator
 
-from collectors.loop import EpisodeResult, annotations_from_info, episode_meta, finish_episode
-from collectors.trajectory import EpisodeMeta, Step
-from envs.actions import Action
-from envs.spaces import Actor, Observation
+from deskpilot.collectors.loop import EpisodeResult, annotations_from_info, episode_meta, finish_episode
+from deskpilot.collectors.trajectory import EpisodeMeta, Step
+from deskpilot.envs.actions import Action
+from deskpilot.envs.spaces import Actor, Observation
 
 __all__ = ["BatchActor", "SlotActors", "check_vectorisable", "run_vectorised"]
 

@@ -17,8 +17,8 @@ from typing import Any
 
 import gymnasium as gym
 
-from collectors.loop import run_episode
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
 
 __all__ = ["EVAL_SEED_OFFSET", "CollectConfig", "CollectSummary", "collect", "episode_id", "make_expert"]
 

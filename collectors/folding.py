@@ -35,7 +35,7 @@ import math
 from collections.abc import Hashable
 from typing import Literal
 
-from envs.actions import (
+from deskpilot.envs.actions import (
     MAX_SCROLL,
     MAX_TEXT_LENGTH,
     MODIFIERS,
@@ -44,7 +44,7 @@ from envs.actions import (
     canonical_key,
     from_pixel,
 )
-from envs.desktop.capture import Region
+from deskpilot.envs.desktop.capture import Region
 
 __all__ = [
     "ButtonEvent",

@@ -19,9 +19,9 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from collectors.folding import EventFolder, Folded, RawEvent
-from collectors.trajectory import TrajectoryWriter
-from envs.actions import Action
+from deskpilot.collectors.folding import EventFolder, Folded, RawEvent
+from deskpilot.collectors.trajectory import TrajectoryWriter
+from deskpilot.envs.actions import Action
 
 __all__ = ["Frame", "FrameRing", "StepMaker"]
 

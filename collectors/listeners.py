@@ -12,7 +12,7 @@ import subprocess
 from collections.abc import Callable, Hashable, Iterator
 from typing import Any
 
-from envs.actions import canonical_key
+from deskpilot.envs.actions import canonical_key
 
 __all__ = ["JOIN_TIMEOUT", "KEY_NAMES", "listener_class", "system_double_click_interval", "watch_key"]
 

@@ -15,9 +15,9 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
-from envs.actions import Action
-from envs.spaces import Actor, Observation
+from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
+from deskpilot.envs.actions import Action
+from deskpilot.envs.spaces import Actor, Observation
 
 __all__ = ["EpisodeResult", "annotations_from_info", "episode_meta", "finish_episode", "run_episode"]
 

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from collectors.folding import (
+from deskpilot.collectors.folding import (
     ButtonEvent,
     EventFolder,
     FoldingConfig,
@@ -49,12 +49,17 @@ from collectors.folding import (
     MoveEvent,
     ScrollEvent,
 )
-from collectors.frames import FrameRing, StepMaker
-from collectors.listeners import JOIN_TIMEOUT, KEY_NAMES, listener_class, system_double_click_interval
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter
-from envs.actions import Action
-from envs.desktop.capture import Region, ScreenCapture
-from envs.spaces import DEFAULT_OBS_SIZE
+from deskpilot.collectors.frames import FrameRing, StepMaker
+from deskpilot.collectors.listeners import (
+    JOIN_TIMEOUT,
+    KEY_NAMES,
+    listener_class,
+    system_double_click_interval,
+)
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
+from deskpilot.envs.actions import Action
+from deskpilot.envs.desktop.capture import Region, ScreenCapture
+from deskpilot.envs.spaces import DEFAULT_OBS_SIZE
 
 __all__ = ["Recorder", "RecorderConfig", "RecordingResult"]
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from collectors.trajectory import Step, Trajectory
-from envs.actions import Action
+from deskpilot.collectors.trajectory import Step, Trajectory
+from deskpilot.envs.actions import Action
 
 __all__ = ["ALTERNATIVES", "RELABELERS", "relabel", "relabelled", "with_alternatives"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from envs.actions import Action
+from deskpilot.envs.actions import Action
 
 __all__ = [
     "FORMAT_VERSION",

@@ -1,6 +1,6 @@
 """Named suites of env ids, and resolving a user's ``--env`` argument to env ids.
 
-Env families register their ids with Gymnasium themselves (from a table, on ``import envs``) and
+Env families register their ids with Gymnasium themselves (from a table, on ``import deskpilot.envs``) and
 add their suites here with ``register_suite``.
 """
 

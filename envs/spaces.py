@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypedDict
 import numpy as np
 from gymnasium import spaces
 
-from envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, Action, ActionType
+from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, Action, ActionType
 
 __all__ = [
     "DEFAULT_OBS_SIZE",

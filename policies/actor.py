@@ -22,13 +22,13 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, Action, ActionType
-from envs.spaces import Observation
-from policies.config import Config
-from policies.data import Example, cell_to_point, encode_inputs
-from policies.losses import predict
-from policies.model import ModelConfig
-from policies.tokenizer import decode
+from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, Action, ActionType
+from deskpilot.envs.spaces import Observation
+from deskpilot.policies.config import Config
+from deskpilot.policies.data import Example, cell_to_point, encode_inputs
+from deskpilot.policies.losses import predict
+from deskpilot.policies.model import ModelConfig
+from deskpilot.policies.tokenizer import decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
 
@@ -85,7 +85,7 @@ class Predictor:
     @classmethod
     def from_checkpoint(cls, run_dir: Path | str, *, sample: bool = False) -> Predictor:
         """The newest checkpoint of a training run folder."""
-        from policies.train import load_params
+        from deskpilot.policies.train import load_params
 
         config, graphdef, params = load_params(run_dir)
         return cls(config, graphdef, params, sample=sample)

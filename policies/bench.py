@@ -13,17 +13,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from policies.config import get_config
-from policies.data import ArrayDataset
-from policies.train import Trainer
+from deskpilot.policies.config import get_config
+from deskpilot.policies.data import ArrayDataset
+from deskpilot.policies.train import Trainer
 
 __all__ = ["bench_train", "matmul_flops"]
 
 
 def _fake_examples(config_name: str, n: int) -> ArrayDataset:
     """Random screens and a mix of action targets, shaped like real examples."""
-    from collectors.trajectory import EpisodeMeta, Step, Trajectory
-    from envs.actions import Action
+    from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory
+    from deskpilot.envs.actions import Action
 
     cfg = get_config(config_name).model
     rng = np.random.default_rng(0)

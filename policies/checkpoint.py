@@ -23,8 +23,8 @@ from typing import Any
 import jax
 import orbax.checkpoint as ocp
 
-from policies.config import Config
-from policies.model import MODEL_VERSION
+from deskpilot.policies.config import Config
+from deskpilot.policies.model import MODEL_VERSION
 
 __all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "read_config", "restore", "save"]
 

@@ -11,7 +11,7 @@ import dataclasses
 import json
 from typing import Any
 
-from policies.model import ModelConfig
+from deskpilot.policies.model import ModelConfig
 
 __all__ = ["PRESETS", "Config", "TrainConfig", "get_config", "override"]
 

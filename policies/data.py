@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from collectors.trajectory import Trajectory
-from envs.actions import KEY_COMBOS, Action, ActionType, to_pixel
-from policies.model import CELL, POINTER_TYPES, ModelConfig
-from policies.tokenizer import NUM_SPECIALS, encode_padded
+from deskpilot.collectors.trajectory import Trajectory
+from deskpilot.envs.actions import KEY_COMBOS, Action, ActionType, to_pixel
+from deskpilot.policies.model import CELL, POINTER_TYPES, ModelConfig
+from deskpilot.policies.tokenizer import NUM_SPECIALS, encode_padded
 
 __all__ = [
     "ArrayDataset",

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from collectors.trajectory import EpisodeMeta, Step, Trajectory
-from envs.actions import Action
+from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory
+from deskpilot.envs.actions import Action
 
 __all__ = ["KINDS", "drill", "drill_episodes"]
 

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from policies.model import NUM_LETTERS
+from deskpilot.policies.model import NUM_LETTERS
 
 __all__ = ["compute_loss", "evaluate", "predict", "unpack_letters"]
 

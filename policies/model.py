@@ -39,8 +39,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
-from policies.tokenizer import VOCAB_SIZE
+from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
+from deskpilot.policies.tokenizer import VOCAB_SIZE
 
 __all__ = [
     "CELL",

@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from collectors.trajectory import Trajectory
-from policies.data import ArrayDataset, Example, trajectory_to_examples
-from policies.model import ModelConfig
+from deskpilot.collectors.trajectory import Trajectory
+from deskpilot.policies.data import ArrayDataset, Example, trajectory_to_examples
+from deskpilot.policies.model import ModelConfig
 
 __all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "expert_episodes"]
 
@@ -39,9 +39,9 @@ def expert_episodes(
     """
     import gymnasium as gym
 
-    import envs  # noqa: F401 - registers the env ids
-    from collectors.collect import make_expert
-    from collectors.loop import run_episode
+    import deskpilot.envs  # noqa: F401 - registers the env ids
+    from deskpilot.collectors.collect import make_expert
+    from deskpilot.collectors.loop import run_episode
 
     made = [gym.make(e, **env_kwargs) for e in env_ids]
     try:

@@ -41,13 +41,13 @@ from flax import nnx
 from jax.sharding import AxisType, NamedSharding
 from jax.sharding import PartitionSpec as P
 
-from collectors.relabel import relabelled, with_alternatives
-from policies import checkpoint
-from policies.config import Config, TrainConfig
-from policies.data import ArrayDataset, Example, split_by_episode
-from policies.losses import compute_loss, evaluate
-from policies.model import Policy, init_params
-from policies.sources import FixedSource, MixedSource, StreamingSource, expert_episodes
+from deskpilot.collectors.relabel import relabelled, with_alternatives
+from deskpilot.policies import checkpoint
+from deskpilot.policies.config import Config, TrainConfig
+from deskpilot.policies.data import ArrayDataset, Example, split_by_episode
+from deskpilot.policies.losses import compute_loss, evaluate
+from deskpilot.policies.model import Policy, init_params
+from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, expert_episodes
 
 __all__ = [
     "DataSource",
@@ -367,7 +367,7 @@ def train_from_directory(
     init_from: Path | str | None = None,
 ) -> dict[str, Any]:
     """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path)."""
-    from collectors.trajectory import read_dataset
+    from deskpilot.collectors.trajectory import read_dataset
 
     report = read_dataset(data_dir)
     if not report.trajectories:
@@ -384,7 +384,7 @@ def train_from_directory(
     drill_rows = round(tc.drills * batch)
     source: DataSource = FixedSource(train_set, batch - drill_rows, seed, tc.balance)
     if drill_rows:
-        from policies.drills import drill_episodes
+        from deskpilot.policies.drills import drill_episodes
 
         drills = StreamingSource(
             drill_episodes(seed), config.model, drill_rows, seed, capacity=tc.stream_capacity

@@ -18,11 +18,11 @@ Rows = list[tuple[str, float, str]]
 
 # what -> (module, function, needs an X display)
 BENCHMARKS: dict[str, tuple[str, str, bool]] = {
-    "env": ("envs.synthetic.bench", "bench_env", False),
-    "desktop": ("envs.desktop.bench", "bench_desktop", True),
-    "train": ("policies.bench", "bench_train", False),
-    "agent": ("agent.bench", "bench_agent", False),
-    "miniwob": ("envs.miniwob.bench", "bench_miniwob", False),
+    "env": ("deskpilot.envs.synthetic.bench", "bench_env", False),
+    "desktop": ("deskpilot.envs.desktop.bench", "bench_desktop", True),
+    "train": ("deskpilot.policies.bench", "bench_train", False),
+    "agent": ("deskpilot.agent.bench", "bench_agent", False),
+    "miniwob": ("deskpilot.envs.miniwob.bench", "bench_miniwob", False),
 }
 
 

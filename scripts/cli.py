@@ -27,9 +27,9 @@ COMMANDS: dict[str, str] = {
 
 def _load(name: str):  # noqa: ANN202 - returns a module
     try:
-        return importlib.import_module(f"scripts.{name}")
+        return importlib.import_module(f"deskpilot.scripts.{name}")
     except ModuleNotFoundError as e:
-        if e.name == f"scripts.{name}":
+        if e.name == f"deskpilot.scripts.{name}":
             return None
         raise
 

@@ -9,8 +9,8 @@ from rich.console import Console
 from rich.table import Table
 from tqdm import tqdm
 
-from collectors.collect import CollectConfig, collect
-from envs.registry import resolve_env_ids
+from deskpilot.collectors.collect import CollectConfig, collect
+from deskpilot.envs.registry import resolve_env_ids
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from agent.pipeline import DemoConfig
+from deskpilot.agent.pipeline import DemoConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     """Run the demo and print the per-task table."""
     from rich.console import Console
 
-    from agent.pipeline import run_demo
+    from deskpilot.agent.pipeline import run_demo
 
     console = Console()
     config = DemoConfig(

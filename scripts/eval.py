@@ -39,9 +39,9 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate, print the table, save the JSON and pictures of failures."""
     from rich.console import Console
 
-    from agent.evaluate import evaluate
-    from envs.registry import resolve_env_ids
-    from policies.actor import PolicyActor, PolicyBatchActor
+    from deskpilot.agent.evaluate import evaluate
+    from deskpilot.envs.registry import resolve_env_ids
+    from deskpilot.policies.actor import PolicyActor, PolicyBatchActor
 
     if args.num_envs > 1 and args.temperature > 0:
         raise ValueError("--num-envs > 1 decides greedily; use --temperature 0 or --num-envs 1")

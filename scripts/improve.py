@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from agent.improve import ImproveConfig
+from deskpilot.agent.improve import ImproveConfig
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,10 +29,10 @@ def run(args: argparse.Namespace) -> int:
     """Run the rounds, printing the held-out table after each."""
     from rich.console import Console
 
-    from agent.improve import improve
-    from envs.registry import resolve_env_ids
-    from policies.actor import PolicyActor
-    from policies.train import finetune
+    from deskpilot.agent.improve import improve
+    from deskpilot.envs.registry import resolve_env_ids
+    from deskpilot.policies.actor import PolicyActor
+    from deskpilot.policies.train import finetune
 
     console = Console()
     config = ImproveConfig(

@@ -7,10 +7,10 @@ import logging
 import sys
 from pathlib import Path
 
-from collectors.folding import FoldingConfig
-from collectors.listeners import system_double_click_interval
-from collectors.recorder import Recorder, RecorderConfig
-from envs.desktop.capture import Region
+from deskpilot.collectors.folding import FoldingConfig
+from deskpilot.collectors.listeners import system_double_click_interval
+from deskpilot.collectors.recorder import Recorder, RecorderConfig
+from deskpilot.envs.desktop.capture import Region
 
 
 def _ints(text: str, n: int, what: str) -> tuple[int, ...]:

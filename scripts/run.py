@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _region(text: str):  # noqa: ANN202 - returns envs.desktop.Region
-    from envs.desktop import Region
+    from deskpilot.envs.desktop import Region
 
     try:
         left, top, width, height = (int(v) for v in text.split(","))
@@ -37,8 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the policy, run one live episode, print where it was saved."""
-    from agent.live import LiveConfig, run_live
-    from policies.actor import PolicyActor
+    from deskpilot.agent.live import LiveConfig, run_live
+    from deskpilot.policies.actor import PolicyActor
 
     steps = args.steps if args.steps is not None else (20 if args.execute else 1)
     stop_key = None if args.stop_key.lower() == "none" else args.stop_key

@@ -43,8 +43,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Build the config, train, print the last validation report."""
-    from policies.config import get_config, override
-    from policies.train import train_from_directory, train_on_envs
+    from deskpilot.policies.config import get_config, override
+    from deskpilot.policies.train import train_from_directory, train_on_envs
 
     config = override(get_config(args.config), args.set)
     if args.steps is not None:
@@ -59,8 +59,8 @@ def run(args: argparse.Namespace) -> int:
     if args.stream and args.init_from:
         raise ValueError("--init-from works with --data (fine-tuning on a dataset), not with --stream")
     if args.stream:
-        import envs  # noqa: F401 - registers the env ids
-        from envs.registry import resolve_env_ids
+        import deskpilot.envs  # noqa: F401 - registers the env ids
+        from deskpilot.envs.registry import resolve_env_ids
 
         report = train_on_envs(resolve_env_ids(args.stream), args.out, config, resume=args.resume)
     else:

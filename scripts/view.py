@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from collectors.view import view
+from deskpilot.collectors.view import view
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from envs.desktop.xvfb import start_xvfb
+from deskpilot.envs.desktop.xvfb import start_xvfb
 
 SCREEN_SIZE = (800, 600)  # (width, height) of the Xvfb screen
 _TK_APP = Path(__file__).with_name("tkapp.py")

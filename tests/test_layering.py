@@ -1,4 +1,4 @@
-"""Imports flow one way: envs <- collectors <- policies <- agent <- scripts."""
+"""Imports flow one way: envs <- collectors <- policies <- agent <- scripts (all under ``deskpilot``)."""
 
 import ast
 import pathlib
@@ -17,14 +17,20 @@ ONLY_IN = {
 }
 
 
+def _top(name: str) -> str:
+    """The layer (or library) an absolute import names: ``deskpilot.envs.x`` -> ``envs``."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "deskpilot" and len(parts) > 1 else parts[0]
+
+
 def _imports(path: pathlib.Path):
     tree = ast.parse(path.read_text(), filename=str(path))
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                yield alias.name.split(".")[0], node.lineno
+                yield _top(alias.name), node.lineno
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            yield node.module.split(".")[0], node.lineno
+            yield _top(node.module), node.lineno
 
 
 def _files():
@@ -67,11 +73,19 @@ def test_device_libraries_live_in_their_own_modules():
 def test_the_layering_check_catches_an_upward_import(tmp_path, monkeypatch):
     fake = tmp_path / "envs"
     fake.mkdir()
-    (fake / "bad.py").write_text("from policies import model\n")
+    (fake / "bad.py").write_text("from deskpilot.policies import model\n")
     assert ("policies", 1) in list(_imports(fake / "bad.py"))
 
 
-@pytest.mark.parametrize("module", ["envs", "collectors", "collectors.trajectory", "collectors.loop"])
+@pytest.mark.parametrize(
+    "module",
+    [
+        "deskpilot.envs",
+        "deskpilot.collectors",
+        "deskpilot.collectors.trajectory",
+        "deskpilot.collectors.loop",
+    ],
+)
 def test_imports_work_without_a_display(module):
     code = (
         f"import sys, {module}\n"
@@ -80,3 +94,16 @@ def test_imports_work_without_a_display(module):
     )
     env = {"PATH": "/usr/bin:/bin"}
     subprocess.run([sys.executable, "-c", code], check=True, env=env, cwd=ROOT)
+
+
+def test_every_import_of_the_package_goes_through_its_one_name():
+    """``from envs import x`` works in the source tree only; installed, just ``deskpilot.envs`` exists."""
+    bad = []
+    for _, path in _files():
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            bad += [f"{path.relative_to(ROOT)}:{node.lineno} {n}" for n in names if n.split(".")[0] in LAYERS]
+    assert not bad, "imports without the deskpilot prefix:\n" + "\n".join(bad)

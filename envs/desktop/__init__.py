@@ -11,7 +11,7 @@ Nothing here touches a display at import time: ``mss`` (in ``capture``) and ``py
 
 import gymnasium as gym
 
-from envs.desktop.capture import (
+from deskpilot.envs.desktop.capture import (
     CaptureError,
     Region,
     ScreenCapture,
@@ -19,8 +19,8 @@ from envs.desktop.capture import (
     find_window,
     wait_until_stable,
 )
-from envs.desktop.env import DesktopConfig, DesktopEnv
-from envs.desktop.executor import Executor, ExecutorError
+from deskpilot.envs.desktop.env import DesktopConfig, DesktopEnv
+from deskpilot.envs.desktop.executor import Executor, ExecutorError
 
 __all__ = [
     "ENV_ID",
@@ -43,4 +43,4 @@ ENV_ID = "deskpilot/desktop-v0"
 def register() -> None:
     """Register ``deskpilot/desktop-v0`` with Gymnasium (idempotent; makes no display connection)."""
     if ENV_ID not in gym.registry:
-        gym.register(id=ENV_ID, entry_point="envs.desktop.env:DesktopEnv")
+        gym.register(id=ENV_ID, entry_point="deskpilot.envs.desktop.env:DesktopEnv")

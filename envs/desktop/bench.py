@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from envs.actions import Action, ActionType
-from envs.desktop.capture import ScreenCapture
-from envs.desktop.env import resize
-from envs.desktop.executor import Executor
-from envs.spaces import DEFAULT_OBS_SIZE
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.envs.desktop.capture import ScreenCapture
+from deskpilot.envs.desktop.env import resize
+from deskpilot.envs.desktop.executor import Executor
+from deskpilot.envs.spaces import DEFAULT_OBS_SIZE
 
 __all__ = ["bench_desktop", "is_xvfb"]
 

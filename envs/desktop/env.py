@@ -13,10 +13,10 @@ import gymnasium as gym
 import numpy as np
 from PIL import Image
 
-from envs.actions import Action, ActionType
-from envs.desktop.capture import Region, ScreenCapture, find_window, wait_until_stable
-from envs.desktop.executor import Executor
-from envs.spaces import (
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.envs.desktop.capture import Region, ScreenCapture, find_window, wait_until_stable
+from deskpilot.envs.desktop.executor import Executor
+from deskpilot.envs.spaces import (
     DEFAULT_OBS_SIZE,
     MAX_TASK_LENGTH,
     Observation,

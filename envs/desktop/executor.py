@@ -37,8 +37,8 @@ import sys
 import warnings
 from typing import Any, NamedTuple
 
-from envs.actions import Action, ActionType, to_pixel
-from envs.desktop.capture import Region
+from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.envs.desktop.capture import Region
 
 __all__ = ["PYAUTOGUI_SAFE_TEXT", "Call", "Executor", "ExecutorError", "plan"]
 

@@ -1,9 +1,9 @@
 """MiniWoB++ tasks in a real Chromium, seen and driven only through the desktop (capture + OS input).
 
-``import envs.miniwob`` is light: selenium and the browser load when an env first resets.
+``import deskpilot.envs.miniwob`` is light: selenium and the browser load when an env first resets.
 Ids: ``deskpilot/miniwob-<task>-v0`` for every task page of the ``miniwob`` wheel; suites in ``SUITES``.
 """
 
-from envs.miniwob.registry import ENV_IDS, SUITE_TASKS, SUITES, env_id, register_all
+from deskpilot.envs.miniwob.registry import ENV_IDS, SUITE_TASKS, SUITES, env_id, register_all
 
 __all__ = ["ENV_IDS", "SUITES", "SUITE_TASKS", "env_id", "register_all"]

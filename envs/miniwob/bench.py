@@ -16,8 +16,8 @@ from typing import Any
 import gymnasium as gym
 import numpy as np
 
-from envs.actions import Action, from_pixel
-from envs.miniwob.registry import SUITE_TASKS, env_id
+from deskpilot.envs.actions import Action, from_pixel
+from deskpilot.envs.miniwob.registry import SUITE_TASKS, env_id
 
 __all__ = ["bench_miniwob"]
 
@@ -27,7 +27,7 @@ Rows = list[tuple[str, float, str]]
 def _display() -> str:
     if "pyautogui" not in sys.modules:
         return "auto"
-    from envs.desktop.bench import is_xvfb
+    from deskpilot.envs.desktop.bench import is_xvfb
 
     display = os.environ.get("DISPLAY", "")
     if not is_xvfb(display):
@@ -49,7 +49,7 @@ def _ms(fn: Callable[[], object], repeats: int) -> float:
 
 def bench_miniwob(seconds: float = 5.0) -> Rows:
     """Measure the MiniWoB env; ``seconds`` bounds the expert-episode part (the rest takes ~5 s)."""
-    import envs  # noqa: F401  (registers the ids)
+    import deskpilot.envs  # noqa: F401  (registers the ids)
 
     display = _display()
     # All envs stay open together: they share the process's one browser and display.

@@ -27,8 +27,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from envs.desktop.xvfb import XvfbError, start_xvfb
-from envs.miniwob import _reaper
+from deskpilot.envs.desktop.xvfb import XvfbError, start_xvfb
+from deskpilot.envs.miniwob import _reaper
 
 __all__ = [
     "WINDOW_SIZE",

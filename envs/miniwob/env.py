@@ -12,16 +12,16 @@ from typing import Any, ClassVar
 import gymnasium as gym
 import numpy as np
 
-from envs.actions import TEXT_CHARSET, Action, ActionType
-from envs.miniwob.browser import (
+from deskpilot.envs.actions import TEXT_CHARSET, Action, ActionType
+from deskpilot.envs.miniwob.browser import (
     WINDOW_SIZE,
     BrowserCrashedError,
     BrowserError,
     BrowserSession,
     PrivateDisplay,
 )
-from envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
-from envs.spaces import (
+from deskpilot.envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
+from deskpilot.envs.spaces import (
     DEFAULT_OBS_SIZE,
     MAX_TASK_LENGTH,
     Observation,
@@ -127,8 +127,8 @@ class _Host:
         return self.session
 
     def _open_display(self) -> None:
-        from envs.desktop.capture import Region, ScreenCapture
-        from envs.desktop.executor import Executor
+        from deskpilot.envs.desktop.capture import Region, ScreenCapture
+        from deskpilot.envs.desktop.executor import Executor
 
         if self.key == "auto":
             if _Host.bound is not None:
@@ -338,7 +338,7 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
     # ----------------------------------------------------------------- helpers
     def make_expert(self) -> Any:
         """The scripted DOM-reading expert for this task."""
-        from envs.miniwob.expert import MiniWoBExpert
+        from deskpilot.envs.miniwob.expert import MiniWoBExpert
 
         return MiniWoBExpert(self.config.task)
 

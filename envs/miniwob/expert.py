@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from envs.actions import Action, from_pixel
-from envs.miniwob.page import TASK_H, TASK_W
-from envs.spaces import Observation
+from deskpilot.envs.actions import Action, from_pixel
+from deskpilot.envs.miniwob.page import TASK_H, TASK_W
+from deskpilot.envs.spaces import Observation
 
 __all__ = ["EXPERT_TASKS", "MiniWoBExpert"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envs.actions import Action, ActionType
+from deskpilot.envs.actions import Action, ActionType
 
 __all__ = ["RESET_JS", "STATE_JS", "STEP_JS", "expected_events"]
 

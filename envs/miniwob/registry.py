@@ -1,7 +1,7 @@
 """Gymnasium ids ``deskpilot/miniwob-<task>-v0`` for every MiniWoB++ task page, and the MiniWoB suites.
 
 The task list comes from the pages shipped in the ``miniwob`` wheel, found without importing it
-(so ``import envs`` stays light). Without the wheel only the suite tasks are registered; making
+(so ``import deskpilot.envs`` stays light). Without the wheel only the suite tasks are registered; making
 one then raises a message that says what to install.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from envs.miniwob.browser import task_folder
+from deskpilot.envs.miniwob.browser import task_folder
 
 __all__ = ["ENV_IDS", "SUITE_TASKS", "SUITES", "env_id", "register_all", "tasks"]
 
@@ -27,7 +27,7 @@ SUITE_TASKS: tuple[str, ...] = (
 )
 """The ten tasks of ``deskpilot/miniwob-suite`` (each has a scripted expert)."""
 
-_ENTRY_POINT = "envs.miniwob.env:MiniWoBEnv"
+_ENTRY_POINT = "deskpilot.envs.miniwob.env:MiniWoBEnv"
 
 
 def env_id(task: str) -> str:
@@ -53,7 +53,7 @@ SUITES: dict[str, tuple[str, ...]] = {
 
 def register_all() -> None:
     """Register every MiniWoB env id and suite (idempotent)."""
-    from envs.registry import register_suite
+    from deskpilot.envs.registry import register_suite
 
     for eid in ENV_IDS:
         if eid not in gym.registry:

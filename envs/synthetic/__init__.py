@@ -1,8 +1,8 @@
 """The synthetic GUI suite: Pillow-drawn desktop windows with tasks, a scripted expert, registration.
 
-``import envs`` registers every ``deskpilot/mock-*-v0`` id; ``SUITES`` names groups of them.
+``import deskpilot.envs`` registers every ``deskpilot/mock-*-v0`` id; ``SUITES`` names groups of them.
 """
 
-from envs.synthetic.registry import ENV_IDS, SUITES, register_all
+from deskpilot.envs.synthetic.registry import ENV_IDS, SUITES, register_all
 
 __all__ = ["ENV_IDS", "SUITES", "register_all"]

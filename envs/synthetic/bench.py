@@ -6,8 +6,8 @@ import time
 
 import gymnasium as gym
 
-from envs.synthetic.expert import ExpertActor
-from envs.synthetic.registry import SUITES, register_all
+from deskpilot.envs.synthetic.expert import ExpertActor
+from deskpilot.envs.synthetic.registry import SUITES, register_all
 
 __all__ = ["bench_env"]
 

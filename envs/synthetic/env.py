@@ -7,13 +7,13 @@ from typing import Any, SupportsFloat
 import gymnasium as gym
 import numpy as np
 
-from envs.actions import Action
-from envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
-from envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
-from envs.synthetic.expert import ExpertActor
-from envs.synthetic.paint import random_theme
-from envs.synthetic.scene import Scene
-from envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
+from deskpilot.envs.actions import Action
+from deskpilot.envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
+from deskpilot.envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
+from deskpilot.envs.synthetic.expert import ExpertActor
+from deskpilot.envs.synthetic.paint import random_theme
+from deskpilot.envs.synthetic.scene import Scene
+from deskpilot.envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
 
 __all__ = ["SyntheticEnv"]
 

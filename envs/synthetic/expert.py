@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from envs.actions import Action, from_pixel
-from envs.spaces import Observation
+from deskpilot.envs.actions import Action, from_pixel
+from deskpilot.envs.spaces import Observation
 
 __all__ = ["ExpertActor"]
 

@@ -6,11 +6,11 @@ import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from envs.synthetic.paint import Box, Canvas, Theme, text_size
-from envs.synthetic.widgets import Widget
+from deskpilot.envs.synthetic.paint import Box, Canvas, Theme, text_size
+from deskpilot.envs.synthetic.widgets import Widget
 
 if TYPE_CHECKING:
-    from envs.synthetic.scene import Scene
+    from deskpilot.envs.synthetic.scene import Scene
 
 __all__ = ["Card", "DropZone", "Dropdown", "Icon", "ListBox", "Menu", "Spinner"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gymnasium as gym
 
-from envs.registry import register_suite
+from deskpilot.envs.registry import register_suite
 
 __all__ = ["ENV_IDS", "SUITES", "register_all"]
 
@@ -29,7 +29,7 @@ _TABLE: tuple[str, ...] = (
     "click-link",
     "dialog",
 )
-_ENTRY_POINT = "envs.synthetic.env:SyntheticEnv"
+_ENTRY_POINT = "deskpilot.envs.synthetic.env:SyntheticEnv"
 
 
 def env_id(family: str) -> str:

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from envs.actions import Action, ActionType, to_pixel
-from envs.synthetic.paint import Box, Canvas, Theme, paint_cursor, text_size
-from envs.synthetic.widgets import TextField, Widget
+from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.envs.synthetic.paint import Box, Canvas, Theme, paint_cursor, text_size
+from deskpilot.envs.synthetic.widgets import TextField, Widget
 
 __all__ = ["Event", "Scene"]
 

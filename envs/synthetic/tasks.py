@@ -14,10 +14,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from envs.actions import Action, ActionType
-from envs.synthetic.paint import Box, text_size
-from envs.synthetic.scene import Event, Scene
-from envs.synthetic.widgets import Button, Text, Widget
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.envs.synthetic.paint import Box, text_size
+from deskpilot.envs.synthetic.scene import Event, Scene
+from deskpilot.envs.synthetic.widgets import Button, Text, Widget
 
 __all__ = ["FAMILIES", "Task", "family", "labels", "scatter"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from envs.actions import Action
-from envs.synthetic.lists import Card, DropZone, Icon, ListBox, Spinner
-from envs.synthetic.paint import text_size
-from envs.synthetic.scene import Event
-from envs.synthetic.tasks import Retry, Task, clicked, family, labels, pick, scatter
-from envs.synthetic.widgets import Button, Checkbox, Link, Panel, Slider, Tab, Text
+from deskpilot.envs.actions import Action
+from deskpilot.envs.synthetic.lists import Card, DropZone, Icon, ListBox, Spinner
+from deskpilot.envs.synthetic.paint import text_size
+from deskpilot.envs.synthetic.scene import Event
+from deskpilot.envs.synthetic.tasks import Retry, Task, clicked, family, labels, pick, scatter
+from deskpilot.envs.synthetic.widgets import Button, Checkbox, Link, Panel, Slider, Tab, Text
 
 MENU_WORDS = ("Open", "Copy", "Cut", "Paste", "Rename", "Delete", "Share", "Print", "Pin", "Move", "Info")
 DIALOG_WORDS = ("OK", "Cancel", "Yes", "No", "Apply", "Retry", "Save", "Discard", "Close", "Ignore")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import string
 
-from envs.actions import Action
-from envs.synthetic.lists import Dropdown
-from envs.synthetic.paint import text_size
-from envs.synthetic.scene import Event
-from envs.synthetic.tasks import Task, clicked, family, labels, pick
-from envs.synthetic.widgets import Checkbox, TextField, Widget
+from deskpilot.envs.actions import Action
+from deskpilot.envs.synthetic.lists import Dropdown
+from deskpilot.envs.synthetic.paint import text_size
+from deskpilot.envs.synthetic.scene import Event
+from deskpilot.envs.synthetic.tasks import Task, clicked, family, labels, pick
+from deskpilot.envs.synthetic.widgets import Checkbox, TextField, Widget
 
 FIELD_NAMES = (
     "Name",

@@ -11,10 +11,10 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from envs.synthetic.paint import Box, Canvas, Theme, text_size
+from deskpilot.envs.synthetic.paint import Box, Canvas, Theme, text_size
 
 if TYPE_CHECKING:
-    from envs.synthetic.scene import Scene
+    from deskpilot.envs.synthetic.scene import Scene
 
 __all__ = [
     "Button",

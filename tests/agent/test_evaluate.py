@@ -3,9 +3,9 @@ import json
 import gymnasium as gym
 import pytest
 
-from agent.evaluate import evaluate, wilson_interval
-from collectors.collect import EVAL_SEED_OFFSET
-from envs import Action
+from deskpilot.agent.evaluate import evaluate, wilson_interval
+from deskpilot.collectors.collect import EVAL_SEED_OFFSET
+from deskpilot.envs import Action
 
 ENVS = ["deskpilot/mock-click-button-v0", "deskpilot/mock-enter-text-v0"]
 

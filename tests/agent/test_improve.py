@@ -1,11 +1,11 @@
 import pytest
 
-from agent.improve import DAGGER_SEED_BASE, ImproveConfig, improve
-from collectors.collect import CollectConfig, collect
-from collectors.trajectory import read_dataset
-from policies.actor import PolicyActor
-from policies.config import get_config, override
-from policies.train import finetune, train_from_directory
+from deskpilot.agent.improve import DAGGER_SEED_BASE, ImproveConfig, improve
+from deskpilot.collectors.collect import CollectConfig, collect
+from deskpilot.collectors.trajectory import read_dataset
+from deskpilot.policies.actor import PolicyActor
+from deskpilot.policies.config import get_config, override
+from deskpilot.policies.train import finetune, train_from_directory
 
 pytestmark = pytest.mark.slow
 

@@ -8,11 +8,11 @@ for platform-level float differences, not for a model that stopped learning.
 
 import pytest
 
-from agent.evaluate import evaluate
-from collectors.collect import CollectConfig, collect
-from policies.actor import PolicyActor
-from policies.config import get_config, override
-from policies.train import train_from_directory
+from deskpilot.agent.evaluate import evaluate
+from deskpilot.collectors.collect import CollectConfig, collect
+from deskpilot.policies.actor import PolicyActor
+from deskpilot.policies.config import get_config, override
+from deskpilot.policies.train import train_from_directory
 
 pytestmark = pytest.mark.slow
 

@@ -5,11 +5,11 @@ import threading
 
 import pytest
 
-from agent.live import LiveConfig, run_live
-from collectors.trajectory import read_trajectory
-from envs import Action
-from envs.actions import from_pixel
-from envs.desktop import Executor, Region
+from deskpilot.agent.live import LiveConfig, run_live
+from deskpilot.collectors.trajectory import read_trajectory
+from deskpilot.envs import Action
+from deskpilot.envs.actions import from_pixel
+from deskpilot.envs.desktop import Executor, Region
 
 pytestmark = pytest.mark.display
 

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from agent.pipeline import DemoConfig, run_demo
+from deskpilot.agent.pipeline import DemoConfig, run_demo
 
 pytestmark = pytest.mark.slow
 

@@ -3,15 +3,15 @@ import zlib
 import numpy as np
 import pytest
 
-from agent.evaluate import evaluate
-from agent.vector_eval import SlotActors
-from collectors.collect import EVAL_SEED_OFFSET
-from envs import Action
-from envs.synthetic.env import SyntheticEnv
-from envs.synthetic.expert import ExpertActor
-from policies.actor import PolicyBatchActor, Predictor
-from policies.config import get_config
-from policies.model import init_params
+from deskpilot.agent.evaluate import evaluate
+from deskpilot.agent.vector_eval import SlotActors
+from deskpilot.collectors.collect import EVAL_SEED_OFFSET
+from deskpilot.envs import Action
+from deskpilot.envs.synthetic.env import SyntheticEnv
+from deskpilot.envs.synthetic.expert import ExpertActor
+from deskpilot.policies.actor import PolicyBatchActor, Predictor
+from deskpilot.policies.config import get_config
+from deskpilot.policies.model import init_params
 
 ENVS = ["deskpilot/mock-click-button-v0", "deskpilot/mock-shortcut-v0"]
 MAX_STEPS = 6

@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from collectors.collect import EVAL_SEED_OFFSET, CollectConfig, collect, episode_id
-from collectors.trajectory import read_dataset
-from envs.registry import resolve_env_ids
+from deskpilot.collectors.collect import EVAL_SEED_OFFSET, CollectConfig, collect, episode_id
+from deskpilot.collectors.trajectory import read_dataset
+from deskpilot.envs.registry import resolve_env_ids
 
 ENVS = ["deskpilot/mock-click-button-v0", "deskpilot/mock-enter-text-v0"]
 
@@ -35,7 +35,7 @@ def test_interrupted_collection_resumes_without_duplicates(tmp_path):
     cmd = [
         sys.executable,
         "-m",
-        "scripts.cli",
+        "deskpilot.scripts.cli",
         "collect",
         "--env",
         ENVS[1],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from collectors.folding import (
+from deskpilot.collectors.folding import (
     ButtonEvent,
     EventFolder,
     Folded,
@@ -14,8 +14,8 @@ from collectors.folding import (
     RawEvent,
     ScrollEvent,
 )
-from envs.actions import MAX_SCROLL, MAX_TEXT_LENGTH, Action, from_pixel
-from envs.desktop.capture import Region
+from deskpilot.envs.actions import MAX_SCROLL, MAX_TEXT_LENGTH, Action, from_pixel
+from deskpilot.envs.desktop.capture import Region
 
 REGION = Region(100, 50, 400, 300)
 CFG = FoldingConfig(double_click_interval=0.5, double_click_distance=4, drag_threshold=5, scroll_gap=0.5)

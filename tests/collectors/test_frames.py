@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from collectors.folding import ButtonEvent, EventFolder, FoldingConfig, KeyEvent
-from collectors.frames import FrameRing, StepMaker
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
-from envs.actions import Action, ActionType
-from envs.desktop.capture import Region
+from deskpilot.collectors.folding import ButtonEvent, EventFolder, FoldingConfig, KeyEvent
+from deskpilot.collectors.frames import FrameRing, StepMaker
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.envs.desktop.capture import Region
 
 REGION = Region(0, 0, 8, 6)
 

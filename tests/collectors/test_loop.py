@@ -1,9 +1,9 @@
 import gymnasium as gym
 import pytest
 
-from collectors.loop import run_episode
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
-from envs import Action
+from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.envs import Action
 
 
 class Scripted:

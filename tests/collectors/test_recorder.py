@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from collectors.folding import FoldingConfig
-from collectors.recorder import Recorder, RecorderConfig
-from collectors.trajectory import read_trajectory
-from envs.actions import Action, from_pixel
-from envs.desktop.capture import Region, ScreenCapture, wait_until_stable
+from deskpilot.collectors.folding import FoldingConfig
+from deskpilot.collectors.recorder import Recorder, RecorderConfig
+from deskpilot.collectors.trajectory import read_trajectory
+from deskpilot.envs.actions import Action, from_pixel
+from deskpilot.envs.desktop.capture import Region, ScreenCapture, wait_until_stable
 
 pytestmark = pytest.mark.display
 REPO = Path(__file__).resolve().parents[2]
@@ -219,7 +219,7 @@ def _start_cli(tmp_path: Path, region: Region) -> subprocess.Popen[bytes]:
         [
             sys.executable,
             "-m",
-            "scripts.cli",
+            "deskpilot.scripts.cli",
             "record",
             "--task",
             "press the button",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from collectors.relabel import relabel, relabelled, with_alternatives
-from collectors.trajectory import EpisodeMeta, Step, Trajectory
-from envs.actions import Action
+from deskpilot.collectors.relabel import relabel, relabelled, with_alternatives
+from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory
+from deskpilot.envs.actions import Action
 
 LINK_ENV = "deskpilot/miniwob-click-link-v0"
 BOX_ENV = "deskpilot/miniwob-click-checkboxes-v0"

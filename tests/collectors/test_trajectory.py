@@ -12,14 +12,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from collectors.trajectory import (
+from deskpilot.collectors.trajectory import (
     EpisodeMeta,
     TrajectoryError,
     TrajectoryWriter,
     read_dataset,
     read_trajectory,
 )
-from envs import Action
+from deskpilot.envs import Action
 from tests.envs.test_actions import actions
 
 SIZE = (6, 5)
@@ -145,8 +145,8 @@ def test_writer_killed_mid_episode_keeps_every_finished_step(tmp_path):
     code = textwrap.dedent(
         f"""
         import sys, numpy as np
-        from collectors.trajectory import EpisodeMeta, TrajectoryWriter
-        from envs import Action
+        from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
+        from deskpilot.envs import Action
         w = TrajectoryWriter({str(tmp_path)!r}, "ep", EpisodeMeta(task="t", source="human", obs_size={SIZE}))
         i = 0
         while True:

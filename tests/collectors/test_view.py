@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
-from collectors.view import MARKER_COLORS, render_frames, view
-from envs.actions import Action, ActionType, to_pixel
-from scripts.cli import main
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.view import MARKER_COLORS, render_frames, view
+from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.scripts.cli import main
 
 H, W = 210, 160
 SCALE = 2  # 160 px wide observations are drawn twice as large

@@ -8,8 +8,8 @@ from typing import Any
 import gymnasium as gym
 import pytest
 
-from envs.miniwob import env_id
-from envs.miniwob.browser import BrowserNotFoundError, find_browser
+from deskpilot.envs.miniwob import env_id
+from deskpilot.envs.miniwob.browser import BrowserNotFoundError, find_browser
 
 
 @pytest.fixture

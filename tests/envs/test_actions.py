@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from envs import KEY_COMBOS, Action, ActionType, action_space, canonical_key
-from envs.actions import MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, from_pixel, to_pixel
+from deskpilot.envs import KEY_COMBOS, Action, ActionType, action_space, canonical_key
+from deskpilot.envs.actions import MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, from_pixel, to_pixel
 
 unit = st.floats(0.0, 1.0, allow_nan=False)
 texts = st.text(alphabet=st.sampled_from(TEXT_CHARSET), min_size=1, max_size=MAX_TEXT_LENGTH)

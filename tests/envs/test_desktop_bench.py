@@ -1,6 +1,6 @@
 import pytest
 
-from envs.desktop.bench import bench_desktop, is_xvfb
+from deskpilot.envs.desktop.bench import bench_desktop, is_xvfb
 
 
 def test_bench_needs_a_display(monkeypatch):

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from envs.desktop.capture import (
+from deskpilot.envs.desktop.capture import (
     CaptureError,
     Region,
     ScreenCapture,

@@ -7,9 +7,9 @@ import gymnasium as gym
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-from envs import Action
-from envs.actions import from_pixel
-from envs.desktop import DesktopConfig, DesktopEnv, Executor, Region
+from deskpilot.envs import Action
+from deskpilot.envs.actions import from_pixel
+from deskpilot.envs.desktop import DesktopConfig, DesktopEnv, Executor, Region
 
 pytestmark = pytest.mark.display
 

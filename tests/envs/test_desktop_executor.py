@@ -4,9 +4,9 @@ import sys
 
 import pytest
 
-from envs import Action
-from envs.desktop.capture import Region
-from envs.desktop.executor import Call, Executor, ExecutorError, plan
+from deskpilot.envs import Action
+from deskpilot.envs.desktop.capture import Region
+from deskpilot.envs.desktop.executor import Call, Executor, ExecutorError, plan
 
 REGION = Region(100, 50, 200, 100)
 
@@ -67,7 +67,7 @@ def test_bad_arguments(kwargs):
 def test_import_envs_without_display_loads_no_input_or_capture_library():
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     code = (
-        "import sys, envs, envs.desktop, gymnasium as gym; "
+        "import sys, deskpilot.envs, deskpilot.envs.desktop, gymnasium as gym; "
         "assert 'deskpilot/desktop-v0' in gym.registry; "
         "print(sorted(m for m in ('mss', 'pyautogui', 'pynput', 'Xlib') if m in sys.modules))"
     )

@@ -8,11 +8,11 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the ids)
-from collectors.loop import run_episode
-from envs.actions import Action, from_pixel
-from envs.miniwob import SUITES
-from envs.miniwob.browser import BrowserNotFoundError, find_browser
+import deskpilot.envs  # noqa: F401  (registers the ids)
+from deskpilot.collectors.loop import run_episode
+from deskpilot.envs.actions import Action, from_pixel
+from deskpilot.envs.miniwob import SUITES
+from deskpilot.envs.miniwob.browser import BrowserNotFoundError, find_browser
 
 
 def browser(f):
@@ -92,15 +92,15 @@ def test_import_envs_stays_light() -> None:
     import subprocess
     import sys
 
-    code = "import sys, envs; print(sorted(m for m in ('selenium', 'miniwob', 'pyautogui', 'mss') if m in sys.modules))"
+    code = "import sys, deskpilot.envs; print(sorted(m for m in ('selenium', 'miniwob', 'pyautogui', 'mss') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
 
 
 @browser
 def test_every_visible_word_is_annotated_and_clicks_go_to_the_element(make) -> None:
-    from policies.data import encode_targets
-    from policies.model import ModelConfig
+    from deskpilot.policies.data import encode_targets
+    from deskpilot.policies.model import ModelConfig
 
     env = make("click-link")
     obs, info = env.reset(seed=3)
@@ -144,7 +144,7 @@ def test_checkbox_expert_clicks_the_name_not_the_square(make) -> None:
 @browser
 @pytest.mark.parametrize("task", ["click-link", "click-checkboxes"])
 def test_relabelled_episodes_click_what_the_expert_clicks_for_the_new_instruction(make, task: str) -> None:
-    from collectors.relabel import relabelled
+    from deskpilot.collectors.relabel import relabelled
 
     env = make(task)
     expert = env.unwrapped.make_expert()

@@ -19,14 +19,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-import envs  # noqa: F401  (registers the ids)
-from collectors.folding import FoldingConfig
-from collectors.loop import run_episode
-from collectors.recorder import Recorder, RecorderConfig
-from collectors.trajectory import read_dataset, read_trajectory
-from envs.actions import Action, ActionType, to_pixel
-from envs.desktop.capture import Region, ScreenCapture, wait_until_stable
-from envs.miniwob import env_id
+import deskpilot.envs  # noqa: F401  (registers the ids)
+from deskpilot.collectors.folding import FoldingConfig
+from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.recorder import Recorder, RecorderConfig
+from deskpilot.collectors.trajectory import read_dataset, read_trajectory
+from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.envs.desktop.capture import Region, ScreenCapture, wait_until_stable
+from deskpilot.envs.miniwob import env_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.display]
 
@@ -138,10 +138,10 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     assert all(s.shape == (210, 160, 3) and s.dtype == np.uint8 for s in traj.screenshots)
 
     # It trains like expert data: one dataset with the expert's episode, a few finite-loss steps.
-    from policies.config import get_config
-    from policies.data import ArrayDataset, trajectory_to_examples
-    from policies.sources import FixedSource
-    from policies.train import Trainer
+    from deskpilot.policies.config import get_config
+    from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
+    from deskpilot.policies.sources import FixedSource
+    from deskpilot.policies.train import Trainer
 
     config_t = get_config("tiny")  # its compiled train step is reused by the test below
     examples = trajectory_to_examples(traj, config_t.model)
@@ -159,12 +159,12 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
 def test_tiny_policy_trained_on_collected_click_test_runs_through_the_desktop(
     xvfb: str, tmp_path: Path
 ) -> None:
-    from agent.evaluate import evaluate
-    from collectors import collect as collect_module
-    from collectors.collect import CollectConfig, collect
-    from policies.actor import PolicyActor
-    from policies.config import get_config, override
-    from policies.train import train_from_directory
+    from deskpilot.agent.evaluate import evaluate
+    from deskpilot.collectors import collect as collect_module
+    from deskpilot.collectors.collect import CollectConfig, collect
+    from deskpilot.policies.actor import PolicyActor
+    from deskpilot.policies.config import get_config, override
+    from deskpilot.policies.train import train_from_directory
 
     ids = [env_id("click-test")]
     data = tmp_path / "data"

@@ -13,11 +13,11 @@ from pathlib import Path
 import gymnasium as gym
 import pytest
 
-import envs  # noqa: F401  (registers the ids)
-from envs.actions import Action
-from envs.miniwob import env_id
-from envs.miniwob._reaper import session_pids
-from envs.miniwob.browser import BrowserCrashedError
+import deskpilot.envs  # noqa: F401  (registers the ids)
+from deskpilot.envs.actions import Action
+from deskpilot.envs.miniwob import env_id
+from deskpilot.envs.miniwob._reaper import session_pids
+from deskpilot.envs.miniwob.browser import BrowserCrashedError
 
 pytestmark = [pytest.mark.browser, pytest.mark.display]
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHILD = """
 import gc, json, sys, time
 import gymnasium as gym
-import envs
+import deskpilot.envs
 env = gym.make("deskpilot/miniwob-click-test-v0")
 env.reset(seed=0)
 host = env.unwrapped._host
@@ -144,7 +144,7 @@ def test_crashed_browser_gives_a_clear_error_and_reset_recovers(xvfb: str) -> No
 
 
 def test_bench_reports_every_figure() -> None:
-    code = "from envs.miniwob.bench import bench_miniwob; import json; print(json.dumps(bench_miniwob(seconds=0.5)))"
+    code = "from deskpilot.envs.miniwob.bench import bench_miniwob; import json; print(json.dumps(bench_miniwob(seconds=0.5)))"
     env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
@@ -158,8 +158,8 @@ def test_bench_reports_every_figure() -> None:
 
 def test_second_private_display_in_one_process_fails_loudly() -> None:
     code = (
-        "import gymnasium as gym, envs\n"
-        "from envs.miniwob.browser import BrowserError\n"
+        "import gymnasium as gym, deskpilot.envs\n"
+        "from deskpilot.envs.miniwob.browser import BrowserError\n"
         "e = gym.make('deskpilot/miniwob-click-test-v0'); e.reset(seed=0); e.close()\n"
         "e = gym.make('deskpilot/miniwob-click-test-v0')\n"
         "try:\n    e.reset(seed=0)\nexcept BrowserError as err:\n    print('REFUSED', err)\n"

@@ -7,17 +7,17 @@ import numpy as np
 import pytest
 from gymnasium.utils.env_checker import check_env
 
-import envs  # noqa: F401  (registers the ids)
-from envs import Action, ActionType
-from envs.actions import from_pixel
-from envs.registry import resolve_env_ids
-from envs.synthetic import ENV_IDS, SUITES
-from envs.synthetic.env import SyntheticEnv
-from envs.synthetic.expert import ExpertActor
-from envs.synthetic.lists import Card, Dropdown, DropZone, Icon, ListBox, Menu, Spinner
-from envs.synthetic.paint import random_theme
-from envs.synthetic.scene import Scene
-from envs.synthetic.widgets import Button, Checkbox, Link, Panel, Slider, Tab, Text, TextField
+import deskpilot.envs  # noqa: F401  (registers the ids)
+from deskpilot.envs import Action, ActionType
+from deskpilot.envs.actions import from_pixel
+from deskpilot.envs.registry import resolve_env_ids
+from deskpilot.envs.synthetic import ENV_IDS, SUITES
+from deskpilot.envs.synthetic.env import SyntheticEnv
+from deskpilot.envs.synthetic.expert import ExpertActor
+from deskpilot.envs.synthetic.lists import Card, Dropdown, DropZone, Icon, ListBox, Menu, Spinner
+from deskpilot.envs.synthetic.paint import random_theme
+from deskpilot.envs.synthetic.scene import Scene
+from deskpilot.envs.synthetic.widgets import Button, Checkbox, Link, Panel, Slider, Tab, Text, TextField
 
 W, H = 160, 210
 
@@ -407,7 +407,7 @@ def test_pointer_is_drawn(scene: Scene) -> None:
 
 
 def test_bench_env_smoke() -> None:
-    from envs.synthetic.bench import bench_env
+    from deskpilot.envs.synthetic.bench import bench_env
 
     rows = bench_env(seconds=0.5)
     names = [r[0] for r in rows]

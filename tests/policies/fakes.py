@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageDraw
 
-from collectors.trajectory import EpisodeMeta, Step, Trajectory
-from envs.actions import Action
+from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory
+from deskpilot.envs.actions import Action
 
 H, W = 210, 160
 WORDS = ["ok", "save", "kiwi", "plum", "exit", "zebra", "fig", "lime"]

@@ -2,16 +2,16 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-import envs  # noqa: F401 - registers the synthetic envs
-from collectors.loop import run_episode
-from envs.actions import KEY_COMBOS, Action, ActionType
-from policies.actor import PolicyActor, Predictor, choice_to_action
-from policies.config import get_config, override
-from policies.data import ArrayDataset, cell_to_point
-from policies.model import init_params
-from policies.sources import FixedSource
-from policies.tokenizer import encode_padded
-from policies.train import TrainData, train_and_evaluate
+import deskpilot.envs  # noqa: F401 - registers the synthetic envs
+from deskpilot.collectors.loop import run_episode
+from deskpilot.envs.actions import KEY_COMBOS, Action, ActionType
+from deskpilot.policies.actor import PolicyActor, Predictor, choice_to_action
+from deskpilot.policies.config import get_config, override
+from deskpilot.policies.data import ArrayDataset, cell_to_point
+from deskpilot.policies.model import init_params
+from deskpilot.policies.sources import FixedSource
+from deskpilot.policies.tokenizer import encode_padded
+from deskpilot.policies.train import TrainData, train_and_evaluate
 from tests.policies.fakes import make_episodes
 
 

@@ -3,8 +3,8 @@ import json
 import jax
 import pytest
 
-from policies.checkpoint import CheckpointError, latest_step
-from scripts.cli import main
+from deskpilot.policies.checkpoint import CheckpointError, latest_step
+from deskpilot.scripts.cli import main
 
 
 def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
@@ -22,7 +22,7 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
     with pytest.raises(ValueError, match="no field"):
         main([*args, "--set", "nope=1"])
     # Fine-tuning starts from the run's weights (not from a fresh init) and counts its own steps.
-    from policies.train import load_params
+    from deskpilot.policies.train import load_params
 
     tuned = tmp_path / "tuned"
     assert (

@@ -3,16 +3,16 @@ import threading
 import numpy as np
 import pytest
 
-from envs.actions import Action
-from policies.config import get_config
-from policies.data import (
+from deskpilot.envs.actions import Action
+from deskpilot.policies.config import get_config
+from deskpilot.policies.data import (
     ArrayDataset,
     cell_centres,
     encode_history,
     split_by_episode,
     trajectory_to_examples,
 )
-from policies.sources import FixedSource, StreamingSource
+from deskpilot.policies.sources import FixedSource, StreamingSource
 from tests.policies.fakes import make_episode, make_episodes
 
 CFG = get_config("tiny").model
@@ -127,7 +127,7 @@ def test_streaming_source_reports_a_failing_producer() -> None:
 
 
 def test_bench_train_rows() -> None:
-    from policies.bench import bench_train
+    from deskpilot.policies.bench import bench_train
 
     rows = bench_train(seconds=0.0, config_name="tiny", matmul_n=256)
     assert [unit for _, _, unit in rows] == ["ex/s", "ms", "GFLOP", "GFLOP/s", "GFLOP/s", "%"]
@@ -135,7 +135,7 @@ def test_bench_train_rows() -> None:
 
 
 def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
-    from policies.data import encode_targets, letter_bits, point_to_cell
+    from deskpilot.policies.data import encode_targets, letter_bits, point_to_cell
 
     # A word whose ink box holds no cell centre (x 41..45 px, y 49..53 px of 160 x 210).
     word = {"box": [41 / 160, 49 / 210, 45 / 160, 53 / 210], "label": "Ox", "role": "text"}
@@ -148,8 +148,8 @@ def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
 
 
 def test_cells_of_words_the_task_mentions_are_marked() -> None:
-    from policies.data import encode_targets, words
-    from policies.tokenizer import encode_padded
+    from deskpilot.policies.data import encode_targets, words
+    from deskpilot.policies.tokenizer import encode_padded
 
     assert words('Click on the link "velit,".') == {"click", "on", "the", "link", "velit"}
     elements = [
@@ -174,7 +174,7 @@ def test_cells_of_words_the_task_mentions_are_marked() -> None:
 
 
 def test_every_box_listed_as_a_right_click_is_a_pointer_target() -> None:
-    from policies.data import encode_targets
+    from deskpilot.policies.data import encode_targets
 
     left = {"box": [0.0, 0.3, 0.3, 0.4], "label": "AA", "role": "label"}
     right = {"box": [0.6, 0.3, 0.9, 0.4], "label": "BB", "role": "label"}

@@ -3,10 +3,10 @@ import re
 import numpy as np
 import pytest
 
-from policies.config import TrainConfig, get_config
-from policies.data import ArrayDataset, trajectory_to_examples
-from policies.drills import BLUE, TICK, drill, drill_episodes
-from policies.sources import FixedSource, MixedSource, StreamingSource
+from deskpilot.policies.config import TrainConfig, get_config
+from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
+from deskpilot.policies.drills import BLUE, TICK, drill, drill_episodes
+from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource
 from tests.policies.fakes import make_episodes
 
 CFG = get_config("tiny").model

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 from flax import nnx
 
-from envs.actions import Action, ActionType
-from policies.config import get_config, override
-from policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
-from policies.losses import compute_loss
-from policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, init_params
-from policies.sources import FixedSource
-from policies.tokenizer import encode_padded
-from policies.train import TrainData, train_and_evaluate
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.policies.config import get_config, override
+from deskpilot.policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
+from deskpilot.policies.losses import compute_loss
+from deskpilot.policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, init_params
+from deskpilot.policies.sources import FixedSource
+from deskpilot.policies.tokenizer import encode_padded
+from deskpilot.policies.train import TrainData, train_and_evaluate
 from tests.policies.fakes import make_episodes
 
 
@@ -160,7 +160,7 @@ def test_config_validation_and_override() -> None:
 
 
 def test_with_neighbours_puts_each_token_beside_the_ones_around_it() -> None:
-    from policies.model import with_neighbours
+    from deskpilot.policies.model import with_neighbours
 
     x = jnp.arange(1, 4, dtype=jnp.float32).reshape(1, 3, 1)  # tokens 1, 2, 3
     out = with_neighbours(x)[0]  # T(3D): previous, itself, next

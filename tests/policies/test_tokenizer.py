@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from policies.tokenizer import NUM_SPECIALS, decode, encode, encode_padded
+from deskpilot.policies.tokenizer import NUM_SPECIALS, decode, encode, encode_padded
 
 
 @given(st.text())

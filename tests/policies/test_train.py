@@ -9,13 +9,13 @@ import jax
 import numpy as np
 import pytest
 
-from policies import checkpoint
-from policies.checkpoint import CheckpointError
-from policies.config import get_config, override
-from policies.data import ArrayDataset
-from policies.model import MODEL_VERSION
-from policies.sources import FixedSource
-from policies.train import TrainData, load_params, train_and_evaluate
+from deskpilot.policies import checkpoint
+from deskpilot.policies.checkpoint import CheckpointError
+from deskpilot.policies.config import get_config, override
+from deskpilot.policies.data import ArrayDataset
+from deskpilot.policies.model import MODEL_VERSION
+from deskpilot.policies.sources import FixedSource
+from deskpilot.policies.train import TrainData, load_params, train_and_evaluate
 from tests.policies.fakes import make_episodes
 
 REPO = Path(__file__).resolve().parents[2]
@@ -83,9 +83,9 @@ SHARDED_SCRIPT = textwrap.dedent(
     """
     import json, jax, numpy as np
     from jax.sharding import AxisType
-    from policies.config import get_config, override
-    from policies.data import ArrayDataset
-    from policies.train import Trainer
+    from deskpilot.policies.config import get_config, override
+    from deskpilot.policies.data import ArrayDataset
+    from deskpilot.policies.train import Trainer
     from tests.policies.fakes import make_episodes
 
     assert jax.device_count() == 4, jax.devices()
