@@ -7,7 +7,9 @@ machine the step uses.
 
 from __future__ import annotations
 
+import dataclasses
 import time
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -57,41 +59,60 @@ def _timed(fn) -> float:  # type: ignore[no-untyped-def]
 
 
 def bench_train(
-    seconds: float = 5.0, config_name: str = "small", matmul_n: int = 2048
+    seconds: float = 5.0, config_name: str = "small", matmul_n: int = 2048, baseline: str = "conv"
 ) -> list[tuple[str, float, str]]:
     """Rows ``(name, value, unit)``: train examples/s, step FLOPs, achieved and matmul FLOP/s.
 
-    Times at least three steps and as many as fit in ``seconds`` (after compiling).
+    The preset's step and the same preset with the ``baseline`` screen reader are timed side by
+    side, one step of each in turn (these machines are shared and noisy: only a ratio measured in
+    one run means anything), at least three steps each and as many as fit in ``seconds`` after
+    compiling. The speed-up row is the ratio of the two medians.
     """
     config = get_config(config_name)
-    trainer = Trainer(config)
+    old = dataclasses.replace(config, model=dataclasses.replace(config.model, encoder=baseline))
     bs = config.train.batch_size
-    data = _fake_examples(config_name, bs)
-    batch = trainer.shard(data.take(np.arange(bs)))
-    lr = jnp.asarray(1e-4, jnp.float32)
-    compiled = trainer.train_step.lower(trainer.params, trainer.opt_state, batch, lr).compile()
-    cost = compiled.cost_analysis() or {}
-    cost = cost[0] if isinstance(cost, list) else cost
-    flops = float(cost.get("flops", 0.0))
-    trainer.step(data.take(np.arange(bs)), 1e-4)  # warm up
-    jax.block_until_ready(trainer.params)
-    start, steps = time.perf_counter(), 0
-    while steps < 3 or time.perf_counter() - start < seconds:
-        trainer.step(data.take(np.arange(bs)), 1e-4)
-        jax.block_until_ready(trainer.params)
-        steps += 1
-    seconds = (time.perf_counter() - start) / steps
-    achieved = flops / seconds
+    data = _fake_examples(config_name, bs).take(np.arange(bs))
+    runs = {name: _Timed(c, data) for name, c in (("new", config), ("old", old))}
+    start = time.perf_counter()
+    while min(len(r.times) for r in runs.values()) < 3 or time.perf_counter() - start < 2 * seconds:
+        for r in runs.values():
+            r.step()
+    new, base = (float(np.median(runs[k].times)) for k in ("new", "old"))
+    achieved = runs["new"].flops / new
     peak = matmul_flops(matmul_n)
+    name = f"train {config_name}"
     return [
-        (
-            f"train {config_name}: examples/s (batch {bs}, {jax.device_count()} device(s))",
-            bs / seconds,
-            "ex/s",
-        ),
-        (f"train {config_name}: step time", seconds * 1e3, "ms"),
-        (f"train {config_name}: FLOPs per step (XLA cost analysis)", flops / 1e9, "GFLOP"),
-        (f"train {config_name}: achieved", achieved / 1e9, "GFLOP/s"),
+        (f"{name}: examples/s (batch {bs}, {jax.device_count()} device(s))", bs / new, "ex/s"),
+        (f"{name}: step time", new * 1e3, "ms"),
+        (f"{name}: FLOPs per step (XLA cost analysis)", runs["new"].flops / 1e9, "GFLOP"),
+        (f"{name}: achieved", achieved / 1e9, "GFLOP/s"),
         (f"float32 {matmul_n}x{matmul_n} matmul", peak / 1e9, "GFLOP/s"),
-        (f"train {config_name}: share of matmul FLOP/s", 100 * achieved / peak, "%"),
+        (f"{name}: share of matmul FLOP/s", 100 * achieved / peak, "%"),
+        (
+            f"{name} with the '{config.model.encoder}' reader / '{baseline}' reader, alternated",
+            base / new,
+            "x",
+        ),
+        (f"{name} '{baseline}' reader: examples/s, alternated", bs / base, "ex/s"),
     ]
+
+
+class _Timed:
+    """One config's compiled train step on a fixed batch; ``step()`` appends its wall time."""
+
+    def __init__(self, config: Any, batch: dict[str, np.ndarray]) -> None:
+        self.trainer, self.batch = Trainer(config), batch
+        lr = jnp.asarray(1e-4, jnp.float32)
+        args = (self.trainer.params, self.trainer.opt_state, self.trainer.shard(batch), lr)
+        cost = self.trainer.train_step.lower(*args).compile().cost_analysis() or {}
+        cost = cost[0] if isinstance(cost, list) else cost
+        self.flops = float(cost.get("flops", 0.0))
+        self.times: list[float] = []
+        self.trainer.step(batch, 1e-4)  # compile and warm up
+        jax.block_until_ready(self.trainer.params)
+
+    def step(self) -> None:
+        start = time.perf_counter()
+        self.trainer.step(self.batch, 1e-4)
+        jax.block_until_ready(self.trainer.params)
+        self.times.append(time.perf_counter() - start)

@@ -3,17 +3,17 @@
 One file, top to bottom: config, encoders, fusion transformer, heads. The losses,
 decoding and metrics over these heads' outputs live in ``policies.losses``.
 
-Why this architecture and not the ViT of the issue: the issue says to measure and pick, and
-``shared/notes/learning-facts.md`` measured it on this kind of 2-core CPU. A ViT over 16-px
-patches never learned to read the labels (7-32% success); a small convolutional reader over a grid
-of 8-px cells, a pointer over those cells, and two auxiliary "which letters are here" losses
-reached 96-99%. So the screen encoder is that convolutional reader; the fusion transformer of the
-issue ([CLS, screen, SEP, history, SEP, task], GQA through ``num_kv_heads``) sees 4x4-pooled cells
-to stay cheap, and the pointer reads the full-resolution cells. A third reading loss, per cell
-"is the word here one the task mentions", scores each cell against every task token; on MiniWoB
-the letter losses alone left the policy picking a neighbouring link or checkbox name. That score
-(``word_sim``, cells x task bytes) is also trained pair by pair: a cell showing a word should match
-the bytes of that word in the task and no other word's (``policies.losses``).
+Why this architecture: on this kind of 2-core CPU, a ViT over 16-px patches never learned to read
+the labels (7-32% success), while a small convolutional reader over a grid of 8-px cells, a pointer
+over those cells and two auxiliary "which letters are here" losses reached 96-99%. So the screen
+encoder is a reader of 8-px cells (built from 4-px patches and matrix products, which XLA runs
+fast on a CPU); the fusion transformer ([CLS, screen, SEP, history, SEP, task], grouped-query
+attention through ``num_kv_heads``) sees 4x4-pooled cells to stay cheap, and the pointer reads the
+full-resolution cells. A third reading loss, per cell "is the word here one the task mentions",
+scores each cell against every task token; with the letter losses alone the policy picked a
+neighbouring link or checkbox name. That score (``word_sim``, cells x task bytes) is also trained
+pair by pair: a cell showing a word should match the bytes of that word in the task and no other
+word's (``policies.losses``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -21,7 +21,7 @@ Shape legend (axis letters used in comments and einsums)::
     Y, X  rows / columns of 8-px cells; G = Y * X cells
     P  pooled screen tokens       T  task tokens (bytes)      K  history length (past actions)
     L  bytes of one typed text in the history                 S  fused sequence length
-    D  model width                N  query heads   M  key/value heads   E  head width
+    D  model width      N  query heads   M  key/value heads   Q = N / M   E  head width
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
@@ -54,7 +54,8 @@ __all__ = [
 # Bumped whenever the parameters change (a head added, a shape changed): checkpoints record it, and
 # one written by another version is refused by name instead of failing deep inside orbax.
 # 2: the "word the task mentions" head and the neighbour-aware span head.
-MODEL_VERSION = 2
+# 3: the patch (space-to-depth) screen reader.
+MODEL_VERSION = 3
 CELL = 8  # pixels per grid cell side
 NUM_LETTERS = 26  # a-z, the auxiliary letter-set targets
 NUM_TYPES = len(ActionType)
@@ -74,7 +75,12 @@ class ModelConfig:
     """Shapes and widths of the model. Presets live in ``policies.config``."""
 
     obs_size: tuple[int, int] = (210, 160)  # (H, W) of screenshots; W must be a multiple of 8
-    conv_channels: tuple[int, int, int] = (16, 32, 64)  # conv widths at 1/2, 1/4 and 1/8 resolution
+    conv_channels: tuple[int, int, int] = (
+        16,
+        32,
+        64,
+    )  # reader widths at 1/2 ("conv" only), 1/4 and 1/8 resolution
+    encoder: str = "patch"  # screen reader: "patch" (matrix products) or "conv" (strided convs, slower)
     width: int = 64  # D: cell features, tokens and heads
     depth: int = 2  # fusion transformer layers
     text_layers: int = (
@@ -103,6 +109,8 @@ class ModelConfig:
                 f"num_heads={self.num_heads} must be a multiple of num_kv_heads={self.num_kv_heads} "
                 f"and divide width={self.width}"
             )
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder: expected one of {sorted(ENCODERS)}, got {self.encoder!r}")
         if self.text_layers < 0:
             raise ValueError(f"text_layers: expected >= 0, got {self.text_layers}")
         for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
@@ -125,11 +133,53 @@ class ModelConfig:
 
 
 # ---------------------------------------------------------------------------------------- encoders
+def space_to_depth(x: jax.Array, k: int) -> jax.Array:
+    """BHWC -> B(H/k)(W/k)(k*k*C): each k x k block of pixels becomes one position's channels."""
+    b, h, w, c = x.shape
+    x = x.reshape(b, h // k, k, w // k, k, c).transpose(0, 1, 3, 2, 4, 5)
+    return x.reshape(b, h // k, w // k, k * k * c)
+
+
 class ScreenEncoder(nnx.Module):
-    """Screenshot uint8 BHW3 -> cell features BYXD.
+    """Screenshot uint8 BHW3 -> cell features BYXD, mostly as matrix products.
+
+    4x4-pixel patches (space-to-depth) through a two-layer MLP at 1/4 resolution, 2x2 groups of
+    them merged into 8-px cells, a 3x5 conv dilated along x for word-level context, a linear output,
+    then learned row and column embeddings. Why patches and matrix products instead of strided
+    convolutions: on a CPU, XLA's convolution backward passes cost 3-8x their forward (strided ones
+    worst) while its matrix products run near the machine's peak; a stride-k conv whose kernel is k
+    is exactly a space-to-depth reshape plus one matrix product. The one conv left works on the
+    small cell grid, where horizontal context joins letters into words.
+    """
+
+    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
+        _, c2, c3 = cfg.conv_channels
+        self.pad_h = cfg.grid[0] * CELL - cfg.obs_size[0]
+        self.patch = nnx.Linear(4 * 4 * 3, c2, rngs=rngs)  # a 4x4 stride-4 conv
+        self.mix = nnx.Linear(c2, c2, rngs=rngs)
+        self.merge = nnx.Linear(2 * 2 * c2, c3, rngs=rngs)  # a 2x2 stride-2 conv
+        self.context = nnx.Conv(c3, c3, (3, 5), kernel_dilation=(1, 2), rngs=rngs)
+        self.out = nnx.Linear(c3, cfg.width, rngs=rngs)
+        self.norm = nnx.LayerNorm(cfg.width, rngs=rngs)
+        y, x = cfg.grid
+        self.row = nnx.Param(jax.random.normal(rngs.params(), (y, 1, cfg.width)) * 0.02)
+        self.col = nnx.Param(jax.random.normal(rngs.params(), (1, x, cfg.width)) * 0.02)
+
+    def __call__(self, screen: jax.Array) -> jax.Array:
+        x = jnp.pad(screen, ((0, 0), (0, self.pad_h), (0, 0), (0, 0)))  # B(8Y)(8X)3 uint8
+        x = space_to_depth(x, 4).astype(jnp.float32) / 255.0 - 0.5  # B(2Y)(2X)48
+        x = nnx.gelu(self.mix(nnx.gelu(self.patch(x))))  # B(2Y)(2X)C2
+        x = nnx.gelu(self.merge(space_to_depth(x, 2)))  # BYXC3
+        x = x + nnx.gelu(self.context(x))
+        return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
+
+
+class ConvScreenEncoder(nnx.Module):
+    """The strided-conv reader (``ModelConfig.encoder="conv"``), kept for side-by-side benchmarks.
 
     A stride-2 stem, two stride-2 convs with 3x5 (horizontal) context, a dilated-along-x residual
-    conv, then learned row and column embeddings.
+    conv, then learned row and column embeddings. It trains several times slower on a CPU (see
+    ``ScreenEncoder``).
     """
 
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
@@ -154,6 +204,21 @@ class ScreenEncoder(nnx.Module):
         x = nnx.gelu(self.down3(x))  # BYXC3
         x = x + nnx.gelu(self.context(x))
         return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
+
+
+ENCODERS = {"patch": ScreenEncoder, "conv": ConvScreenEncoder}
+
+
+def pool_cells(x: jax.Array, p: int) -> jax.Array:
+    """BYXD -> B(Y/p)(X/p)D: means of p x p cells, the grid zero-padded up to multiples of p.
+
+    An average pool whose padding all goes at the end, as a reshape and a mean: the backward pass
+    of XLA's reduce-window is slow on a CPU.
+    """
+    b, y, x_, d = x.shape
+    yp, xp = -(-y // p) * p, -(-x_ // p) * p
+    x = jnp.pad(x, ((0, 0), (0, yp - y), (0, xp - x_), (0, 0)))
+    return x.reshape(b, yp // p, p, xp // p, p, d).mean((2, 4))
 
 
 def with_neighbours(x: jax.Array) -> jax.Array:
@@ -214,9 +279,15 @@ class Attention(nnx.Module):
     def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         b, s, _ = x.shape
         h = self.norm(x)
-        q = self.q(h).reshape(b, s, self.n, self.e)  # BSNE
+        # Written out as einsums: jax.nn.dot_product_attention's grouped-query path copies and
+        # transposes its operands on a CPU, which cost more than the products themselves here.
+        q = self.q(h).reshape(
+            b, s, self.m, self.n // self.m, self.e
+        )  # BSMQE, Q = N / M query heads per kv head
         k, v = jnp.split(self.kv(h).reshape(b, s, 2 * self.m, self.e), 2, axis=2)  # BSME each
-        out = jax.nn.dot_product_attention(q, k, v, mask=mask[:, None, None, :])  # BSNE
+        scores = jnp.einsum("BSMQE,BTME->BMQST", q, k) / math.sqrt(self.e)
+        scores = jnp.where(mask[:, None, None, None, :], scores, -1e9)
+        out = jnp.einsum("BMQST,BTME->BSMQE", jax.nn.softmax(scores, -1), v)
         return x + self.o(out.reshape(b, s, self.n * self.e))
 
 
@@ -255,7 +326,7 @@ class Policy(nnx.Module):
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
         d = cfg.width
         self.cfg = cfg
-        self.screen = ScreenEncoder(cfg, rngs)
+        self.screen = ENCODERS[cfg.encoder](cfg, rngs)
         self.byte_embed = nnx.Embed(VOCAB_SIZE, d, rngs=rngs)
         self.task_pos = nnx.Param(jax.random.normal(rngs.params(), (cfg.task_len, d)) * 0.02)
         self.history = HistoryEncoder(cfg, self.byte_embed, rngs)
@@ -299,7 +370,7 @@ class Policy(nnx.Module):
         cells = self.screen(batch["screen"])  # BYXD
         d = cells.shape[-1]
         p = cfg.pool
-        pooled = nnx.avg_pool(cells, (p, p), strides=(p, p), padding="SAME").reshape(b, -1, d)  # BPD
+        pooled = pool_cells(cells, p).reshape(b, -1, d)  # BPD
         cells = cells.reshape(b, -1, d)  # BGD
         task = self.byte_embed(batch["task"]) + self.task_pos[...]  # BTD
         hist = self.history(batch)  # BKD

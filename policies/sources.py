@@ -106,7 +106,10 @@ class FixedSource:
 
 
 class StreamingSource:
-    """Batches sampled from a ring buffer that a producer thread fills from fresh episodes."""
+    """Batches sampled from a ring buffer that a producer thread fills from fresh episodes.
+
+    ``balance`` as in ``FixedSource``: "episode" draws a step of an n-step episode with weight 1/n.
+    """
 
     def __init__(
         self,
@@ -116,10 +119,15 @@ class StreamingSource:
         seed: int,
         capacity: int = 4096,
         start_timeout: float = 300.0,
+        balance: str = "example",
     ) -> None:
-        self.cfg, self.batch_size, self.capacity = cfg, batch_size, capacity
+        if balance not in BALANCE:
+            raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
+        self.cfg, self.batch_size, self.capacity, self.balance = cfg, batch_size, capacity, balance
         self.rng = np.random.default_rng(seed)
         self.buffer: Example = {}
+        # Each queued item is one episode; a step of an n-step episode weighs 1/n under "episode".
+        self.weights = np.zeros(capacity)
         self.size, self.cursor, self.produced = 0, 0, 0
         self.start_timeout = start_timeout
         self._queue: queue.Queue[Example | BaseException] = queue.Queue(maxsize=16)
@@ -149,6 +157,7 @@ class StreamingSource:
         slots = (self.cursor + np.arange(n)) % self.capacity
         for k, v in ex.items():
             self.buffer[k][slots] = v
+        self.weights[slots] = 1.0 / n
         self.cursor = int((self.cursor + n) % self.capacity)
         self.size = min(self.size + n, self.capacity)
         self.produced += n
@@ -176,7 +185,11 @@ class StreamingSource:
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
         self._drain(want=self.batch_size)  # about one fresh example per example trained on
-        idx = self.rng.integers(0, self.size, self.batch_size)
+        if self.balance == "episode":
+            w = self.weights[: self.size]
+            idx = self.rng.choice(self.size, self.batch_size, p=w / w.sum())
+        else:
+            idx = self.rng.integers(0, self.size, self.batch_size)
         return {k: v[idx] for k, v in self.buffer.items()}
 
     def state(self) -> dict[str, Any]:

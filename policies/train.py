@@ -440,5 +440,6 @@ def train_on_envs(
         tc.batch_size // shards,
         tc.seed + jax.process_index(),
         capacity=tc.stream_capacity,
+        balance=tc.balance,
     )
     return train_and_evaluate(config, TrainData(source, val_set), workdir, resume=resume, progress=progress)

@@ -13,7 +13,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     d = DemoConfig()
     parser.add_argument("--out", type=Path, default=d.out, help="folder for data, run and eval")
     parser.add_argument("--env", default=d.env, help="suite or env id")
-    parser.add_argument("--episodes", type=int, default=d.episodes, help="expert episodes per env")
+    parser.add_argument(
+        "--data",
+        choices=("stream", "fixed"),
+        default=d.data,
+        help="stream fresh expert episodes into training, or collect a fixed dataset first",
+    )
+    parser.add_argument(
+        "--episodes", type=int, default=d.episodes, help="expert episodes per env (--data fixed)"
+    )
     parser.add_argument("--workers", type=int, default=d.workers, help="collection processes")
     parser.add_argument("--config", default=d.config, help="model preset")
     parser.add_argument("--minutes", type=float, default=d.minutes, help="training budget in minutes")
@@ -37,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     config = DemoConfig(
         out=args.out,
         env=args.env,
+        data=args.data,
         episodes=args.episodes,
         workers=args.workers,
         config=args.config,

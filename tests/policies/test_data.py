@@ -130,7 +130,7 @@ def test_bench_train_rows() -> None:
     from deskpilot.policies.bench import bench_train
 
     rows = bench_train(seconds=0.0, config_name="tiny", matmul_n=256)
-    assert [unit for _, _, unit in rows] == ["ex/s", "ms", "GFLOP", "GFLOP/s", "GFLOP/s", "%"]
+    assert [unit for _, _, unit in rows] == ["ex/s", "ms", "GFLOP", "GFLOP/s", "GFLOP/s", "%", "x", "ex/s"]
     assert all(value > 0 for _, value, _ in rows)
 
 
