@@ -167,7 +167,9 @@ def view(episode: Path | str, out: Path | str, seconds_per_step: float = 1.0) ->
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".gif", ".html", ".htm"):
-        raise ValueError(f"out: expected a .gif or .html file name, got {str(out)!r}")
+        # Checked before the episode is read: a wrong name should not cost a render.
+        got = f"a {suffix} file" if suffix else "a name without a suffix"
+        raise ValueError(f"{out}: cannot write {got}; expected a .gif or .html file name")
     trajectory = read_trajectory(episode, allow_partial=True)
     frames = render_frames(trajectory)
     if suffix == ".gif":

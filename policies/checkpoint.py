@@ -23,13 +23,20 @@ from typing import Any
 import jax
 import orbax.checkpoint as ocp
 
-from deskpilot.policies.config import Config
+from deskpilot.policies.config import CONFIG_FILE, Config
 from deskpilot.policies.model import MODEL_VERSION
 
 __all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "read_config", "restore", "save"]
 
-CONFIG_FILE = "config.json"
 CHECKPOINT_DIR = "checkpoints"
+_EXPECTED_RUN = (
+    f"expected a run folder written by `deskpilot train --out` ({CONFIG_FILE} and {CHECKPOINT_DIR}/)"
+)
+_EXPECTED_STEP = (
+    "expected the orbax checkpoint `deskpilot train` writes (meta/ and state/); move this folder aside to "
+    "fall back on the previous checkpoint, if there is one, or train again"
+)
+_DETAIL_CHARS = 200  # of the underlying error kept in a damaged checkpoint's message
 # Loop and budget fields may change between a run and its resumption (e.g. to extend it).
 _LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
 
@@ -46,6 +53,24 @@ class Saved:
     config: Config  # the run's configuration
     data_state: dict[str, Any]  # the data source's position (FixedSource: seed, epoch, offset)
     elapsed_s: float  # training wall-clock seconds so far (for minute budgets)
+
+
+def _check_run_dir(run_dir: Path) -> None:
+    if not run_dir.is_dir():
+        problem = "no such folder" if not run_dir.exists() else "not a folder"
+        raise CheckpointError(f"{run_dir}: {problem}, so no checkpoints; {_EXPECTED_RUN}")
+    if not (run_dir / CHECKPOINT_DIR).is_dir():
+        raise CheckpointError(f"{run_dir}: no checkpoints folder; {_EXPECTED_RUN}")
+
+
+def _damaged(path: Path, part: str, error: Exception) -> CheckpointError:
+    # tensorstore appends its whole JSON spec (kilobytes) to its errors; the head is what explains.
+    detail = " ".join(str(error).split(" [tensorstore_spec=")[0].split())
+    if len(detail) > _DETAIL_CHARS:
+        detail = detail[:_DETAIL_CHARS] + "..."
+    return CheckpointError(
+        f"{path}: damaged checkpoint: cannot read its {part} ({type(error).__name__}: {detail}); {_EXPECTED_STEP}"
+    )
 
 
 def _manager(run_dir: Path) -> ocp.CheckpointManager:
@@ -116,13 +141,12 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
 def read_config(run_dir: Path | str) -> Config:
     """The Config a run folder was trained with."""
-    if not (Path(run_dir) / CHECKPOINT_DIR).is_dir():
-        raise CheckpointError(f"{run_dir}: no checkpoints folder; is this a training run directory?")
+    _check_run_dir(Path(run_dir))
     path = Path(run_dir) / CONFIG_FILE
     try:
         return Config.from_json(json.loads(path.read_text()))
     except (OSError, json.JSONDecodeError, ValueError) as e:
-        raise CheckpointError(f"{path}: cannot read the run's configuration: {e}") from e
+        raise CheckpointError(f"{path}: cannot read the run's configuration ({e}); {_EXPECTED_RUN}") from e
 
 
 def restore(
@@ -133,8 +157,7 @@ def restore(
     ``config``, when given, must match the saved one (see ``check_compatible``).
     """
     run_dir = Path(run_dir)
-    if not (run_dir / CHECKPOINT_DIR).is_dir():
-        raise CheckpointError(f"{run_dir}: no checkpoints folder; is this a training run directory?")
+    _check_run_dir(run_dir)
     with _manager(run_dir) as manager:
         step = manager.latest_step() if step is None else step
         if step is None:
@@ -149,7 +172,7 @@ def restore(
                 float(meta["elapsed_s"]),
             )
         except Exception as e:  # noqa: BLE001 - orbax raises many types for damaged files
-            raise CheckpointError(f"{path}: damaged checkpoint metadata ({type(e).__name__}: {e})") from e
+            raise _damaged(path, "metadata (meta/)", e) from e
         version = meta.get("model_version", 1)  # version 1 checkpoints predate the field
         if version != MODEL_VERSION:
             raise CheckpointError(
@@ -163,8 +186,10 @@ def restore(
                 step, args=ocp.args.Composite(state=ocp.args.StandardRestore(abstract_state))
             )["state"]
         except Exception as e:  # noqa: BLE001
-            raise CheckpointError(f"{path}: damaged checkpoint arrays ({type(e).__name__}: {e})") from e
+            raise _damaged(path, "arrays (state/)", e) from e
     leaves = jax.tree.leaves(restored)
     if len(leaves) != len(jax.tree.leaves(abstract_state)):
-        raise CheckpointError(f"{path}: checkpoint holds another set of arrays than this model expects")
+        raise CheckpointError(
+            f"{path}: checkpoint holds another set of arrays than this model expects; {_EXPECTED_STEP}"
+        )
     return restored, saved

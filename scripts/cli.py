@@ -3,14 +3,21 @@
 Each subcommand lives in ``scripts/<name>.py`` and exposes ``add_arguments(parser)`` and
 ``run(args) -> int``. Modules are imported only when their command runs, so ``deskpilot --help``
 is fast and a command whose optional dependencies are missing fails alone, with a clear message.
+
+An error in what the person asked for (a missing folder, an unknown env id, a bad ``--set``, a
+damaged checkpoint, no display) is printed as one line, ``deskpilot: error: <message>``, with exit
+status 2; ``--debug`` shows the traceback instead. Anything else is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
+
+from deskpilot import __version__
 
 COMMANDS: dict[str, str] = {
     "collect": "Roll the scripted expert through synthetic envs and write trajectories.",
@@ -20,9 +27,33 @@ COMMANDS: dict[str, str] = {
     "run": "Run a checkpoint on the live desktop (dry-run unless --execute).",
     "improve": "Online improvement (DAgger): run the policy, label visited states with the expert, retrain.",
     "view": "Render an episode as a GIF or HTML page with each action drawn on its screenshot.",
+    "info": "Summarise a dataset: episodes, steps, success by env and source, actions, damage.",
+    "export": "Export a dataset to another format (hf: a Hugging Face datasets folder, one row per step).",
     "bench": "Print benchmark figures (env, desktop, train, agent, miniwob).",
-    "demo": "The main job end to end: collect, train, evaluate on held-out seeds, print the table.",
+    "demo": "The main job end to end: train on expert episodes, evaluate on held-out seeds, print the table.",
 }
+
+# The exceptions that report bad input or a missing prerequisite rather than a bug, by module.
+# Named rather than imported so that the CLI stays light: an exception of a module that was
+# never imported cannot have been raised, so only the modules already loaded are looked in.
+USER_ERRORS: dict[str, tuple[str, ...]] = {
+    "builtins": (
+        "ValueError",  # every config, flag and argument check in the library
+        "FileNotFoundError",
+        "FileExistsError",
+        "NotADirectoryError",
+        "IsADirectoryError",
+        "PermissionError",
+    ),
+    "gymnasium.error": ("Error",),  # an env id gymnasium cannot make, a missing env dependency
+    "deskpilot.collectors.trajectory": ("TrajectoryError",),  # a missing or damaged episode
+    "deskpilot.policies.checkpoint": ("CheckpointError",),  # a missing, damaged or mismatched run
+    "deskpilot.envs.desktop.capture": ("CaptureError",),  # no display, region off screen, no window
+    "deskpilot.envs.desktop.executor": ("ExecutorError",),  # no display, missing xdotool
+    "deskpilot.envs.desktop.xvfb": ("XvfbError",),  # Xvfb missing
+    "deskpilot.envs.miniwob.browser": ("BrowserNotFoundError",),  # Chromium or chromedriver missing
+}
+DEBUG_HELP = "on an error, show the full traceback instead of one line"
 
 
 def _load(name: str):  # noqa: ANN202 - returns a module
@@ -37,22 +68,53 @@ def _load(name: str):  # noqa: ANN202 - returns a module
 def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
     """The top-level parser; only the ``selected`` command's module is imported for its flags."""
     parser = argparse.ArgumentParser(prog="deskpilot", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, help_text in COMMANDS.items():
         p = sub.add_parser(name, help=help_text, description=help_text)
+        # Also accepted after the command; SUPPRESS keeps an absent flag from resetting the global one.
+        p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=DEBUG_HELP)
         module = _load(name) if name == selected else None
         if module is not None:
             module.add_arguments(p)
     return parser
 
 
+def user_errors() -> tuple[type[BaseException], ...]:
+    """The exception types of ``USER_ERRORS`` whose modules are loaded."""
+    found: list[type[BaseException]] = []
+    for module_name, names in USER_ERRORS.items():
+        module = sys.modules.get(module_name)
+        if module is not None:
+            found += [getattr(module, name) for name in names]
+    return tuple(found)
+
+
+def error_line(error: BaseException) -> str:
+    """``error`` as the one line the CLI prints."""
+    if isinstance(error, OSError) and error.filename is not None and error.strerror:
+        text = f"{error.filename}: {error.strerror}"
+    else:
+        text = str(error) or type(error).__name__
+    # Some libraries' messages span several lines; one line is the contract.
+    return "deskpilot: error: " + " ".join(text.split())
+
+
+def _fail(message: str) -> int:
+    print(f"deskpilot: error: {message}", file=sys.stderr)
+    return 2
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``deskpilot`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    selected = argv[0] if argv and argv[0] in COMMANDS else None
-    if argv and not argv[0].startswith("-") and selected is None:
-        print(f"deskpilot: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}", file=sys.stderr)
-        return 2
+    # The global flags take no values, so the first word that is not a flag names the command.
+    selected = next((a for a in argv if not a.startswith("-")), None)
+    if selected is not None and selected not in COMMANDS:
+        close = difflib.get_close_matches(selected, COMMANDS, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        return _fail(f"unknown command {selected!r}; {hint}commands: {', '.join(COMMANDS)}")
     parser = build_parser(selected)
     args = parser.parse_args(argv)
     if args.command is None:
@@ -60,9 +122,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     module = _load(args.command)
     if module is None:
-        print(f"deskpilot: the {args.command!r} command is not built yet", file=sys.stderr)
+        return _fail(f"the {args.command!r} command is not built yet")
+    try:
+        return int(module.run(args) or 0)
+    except Exception as e:
+        if args.debug or not isinstance(e, user_errors()):
+            raise
+        print(error_line(e), file=sys.stderr)
         return 2
-    return int(module.run(args) or 0)
 
 
 if __name__ == "__main__":

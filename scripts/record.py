@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from pathlib import Path
 
 from deskpilot.collectors.folding import FoldingConfig
 from deskpilot.collectors.listeners import system_double_click_interval
 from deskpilot.collectors.recorder import Recorder, RecorderConfig
-from deskpilot.envs.desktop.capture import Region
+from deskpilot.envs.desktop.capture import CaptureError, Region
 
 
 def _ints(text: str, n: int, what: str) -> tuple[int, ...]:
@@ -55,6 +56,12 @@ def _ask() -> bool:
 
 def run(args: argparse.Namespace) -> int:
     """Record until the stop key, the discard key, Ctrl+C or SIGTERM."""
+    if sys.platform.startswith("linux") and not os.environ.get("DISPLAY"):
+        # pynput would fail at import with a page of backend errors; say what is missing instead.
+        raise CaptureError(
+            "recording needs an X display and DISPLAY is not set: run it in a desktop session, "
+            "or under Xvfb (xvfb-run -a deskpilot record ...)"
+        )
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     interval = args.double_click or system_double_click_interval()
     config = RecorderConfig(

@@ -20,7 +20,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--out", type=Path, required=True, help="run folder: checkpoints, metrics, TensorBoard"
     )
-    parser.add_argument("--config", default="small", help="preset: tiny, small (CPU default) or base")
+    parser.add_argument(
+        "--config",
+        default="small",
+        help="preset (tiny, small: the CPU default, base) or a run's config.json to train that model again",
+    )
     budget = parser.add_mutually_exclusive_group()
     budget.add_argument("--steps", type=int, help="step budget (train.steps)")
     budget.add_argument("--minutes", type=float, help="wall-clock budget (train.minutes)")
@@ -34,15 +38,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--set",
-        action="append",
+        action="extend",
+        nargs="+",
         default=[],
         metavar="KEY=VALUE",
-        help="override, e.g. model.width=96 train.batch_size=64",
+        help="override config fields (SECTION.FIELD or a train field's name; repeatable), "
+        "e.g. --set model.width=96 train.batch_size=64",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     """Build the config, train, print the last validation report."""
+    if args.data is not None and not args.data.is_dir():
+        # Checked here, before the seconds of importing JAX, rather than deep in the data reader.
+        problem = "no such folder" if not args.data.exists() else "not a folder"
+        raise FileNotFoundError(
+            f"--data {args.data}: {problem}; expected a dataset folder written by `deskpilot collect` "
+            "or `deskpilot record`"
+        )
     from deskpilot.policies.config import get_config, override
     from deskpilot.policies.train import train_from_directory, train_on_envs
 

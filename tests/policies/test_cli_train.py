@@ -18,9 +18,11 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
     assert main([*args, "--steps", "3", "--resume", "--set", "batch_size=4"]) == 0
     assert latest_step(run) == 3
     with pytest.raises(CheckpointError, match="model.width"):
-        main([*args, "--steps", "4", "--resume", "--set", "batch_size=4", "--set", "model.width=48"])
+        main(
+            ["--debug", *args, "--steps", "4", "--resume", "--set", "batch_size=4", "--set", "model.width=48"]
+        )
     with pytest.raises(ValueError, match="no field"):
-        main([*args, "--set", "nope=1"])
+        main(["--debug", *args, "--set", "nope=1"])
     # Fine-tuning starts from the run's weights (not from a fresh init) and counts its own steps.
     from deskpilot.policies.train import load_params
 
@@ -60,6 +62,7 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
     with pytest.raises(CheckpointError, match="model.width"):
         main(
             [
+                "--debug",
                 "train",
                 "--data",
                 str(data),
