@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import gymnasium as gym
-from gymnasium.envs.registration import load_env_creator
 
 from deskpilot.collectors.loop import EpisodeResult, annotations_from_info, episode_meta, finish_episode
 from deskpilot.collectors.trajectory import EpisodeMeta, Step
 from deskpilot.envs.actions import Action
 from deskpilot.envs.spaces import Actor, Observation
+from deskpilot.envs.vector import one_per_process
 
 __all__ = ["BatchActor", "SlotActors", "check_vectorisable", "run_vectorised"]
 
@@ -86,9 +86,7 @@ def check_vectorisable(env_id: str) -> None:
     The env class says so itself with ``metadata["one_per_process"]`` (MiniWoB's one browser per
     process, the live desktop's one screen); refusing up front beats clashing mid-evaluation.
     """
-    spec = gym.spec(env_id)
-    creator = load_env_creator(spec.entry_point) if isinstance(spec.entry_point, str) else spec.entry_point
-    if getattr(creator, "metadata", {}).get("one_per_process", False):
+    if one_per_process(env_id):
         raise ValueError(
             f"num_envs: {env_id} envs share one screen (browser or desktop) per process and cannot "
             "be stepped side by side; evaluate them with num_envs=1"
@@ -141,10 +139,12 @@ def run_vectorised(
         for slot, action in zip(slots, actions, strict=True):
             ep = running[slot]
             elapsed = time.monotonic() - ep.start
-            ep.steps.append(
-                Step(ep.observation["screenshot"], action, annotations_from_info(ep.info), elapsed)
-            )
+            screenshot, annotations = ep.observation["screenshot"], annotations_from_info(ep.info)
             ep.observation, reward, terminated, truncated, ep.info = envs[slot].step(action)
+            terminated, truncated = bool(terminated), bool(truncated)
+            ep.steps.append(
+                Step(screenshot, action, annotations, elapsed, float(reward), terminated, truncated)
+            )
             ep.reward += float(reward)
             if terminated or truncated:
                 finished[ep.index] = finish_episode(

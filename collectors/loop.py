@@ -2,7 +2,8 @@
 
 An actor is anything with ``reset()`` and ``act(observation, info) -> Action`` (``envs.Actor``).
 The loop resets the env, asks the actor for actions until the episode ends, and hands each step to
-an optional ``TrajectoryWriter`` as soon as it is taken, so a crash loses at most one step.
+an optional ``TrajectoryWriter`` as soon as ``env.step`` returns (with its reward, ``terminated`` and
+``truncated``), so a crash loses at most one step.
 """
 
 from __future__ import annotations
@@ -143,11 +144,24 @@ def run_episode(
             screenshot = observation["screenshot"]
             annotations = annotations_from_info(info)
             elapsed = time.monotonic() - start
-            if writer is not None:
-                writer.add_step(screenshot, recorded, annotations, elapsed)
-            kept = screenshot if keep_screenshots else np.zeros((0, 0, 3), np.uint8)
-            steps.append(Step(kept, recorded, annotations, elapsed))
+            # The step is written once env.step has said what it earned and whether the episode
+            # ended; an exception inside env.step loses only this step.
             observation, step_reward, terminated, truncated, info = env.step(action)
+            terminated, truncated = bool(terminated), bool(truncated)
+            if writer is not None:
+                writer.add_step(
+                    screenshot,
+                    recorded,
+                    annotations,
+                    elapsed,
+                    reward=float(step_reward),
+                    terminated=terminated,
+                    truncated=truncated,
+                )
+            kept = screenshot if keep_screenshots else np.zeros((0, 0, 3), np.uint8)
+            steps.append(
+                Step(kept, recorded, annotations, elapsed, float(step_reward), terminated, truncated)
+            )
             reward += float(step_reward)
     except BaseException:
         if writer is not None:

@@ -25,6 +25,10 @@ always save it as ``success=False`` with ``extra["stopped_by"] = "signal"``: an 
 demonstration is kept, never silently called a success. Pressing Ctrl+C in the recorder's own
 terminal is also a key press on the desktop, so it is recorded as a final ``KEY ctrl+c`` step
 before the signal arrives; stop with the stop key to avoid it.
+
+Per-step rewards follow the synthetic envs: every step has reward 0 and is neither terminated nor
+truncated, except the last, which ``wait`` marks once the ending is known: ``terminated`` with
+reward 1 or 0 (success) after the stop key, ``truncated`` with reward 0 after a signal.
 """
 
 from __future__ import annotations
@@ -208,6 +212,11 @@ class Recorder:
             if success is None:
                 success, extra["success_unknown"] = False, True
         writer.meta = dataclasses.replace(writer.meta, extra=extra)
+        if writer.num_steps:
+            # How the episode ended is known only now, after its last step was written: the stop
+            # key means the attempt is over (terminated, reward 1 on success); a signal cut it short.
+            cut = self._status == "signal"
+            writer.end_last_step(reward=float(success), terminated=not cut, truncated=cut)
         path = writer.finish(success, float(success))
         log.info("saved %d steps to %s (success=%s)", writer.num_steps, path, success)
         return RecordingResult(path, self._status, writer.num_steps, success)

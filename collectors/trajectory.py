@@ -1,21 +1,23 @@
-"""Trajectory format version 1: one episode per folder, append-only while written, atomic to finish.
+"""Trajectory format version 2: one episode per folder, append-only while written, atomic to finish.
 
 Layout of an episode (see ``docs/trajectory-format.md`` for the full schema)::
 
     <root>/<episode_id>/            finished episode (renamed from ``<episode_id>.partial`` at the end)
         meta.json                   task, source, env id, seed, geometry, created, version, outcome
-        steps.jsonl                 one JSON object per step, appended and fsynced as the step ends
+        steps.jsonl                 one JSON object per step (action, reward, terminated, truncated),
+                                    appended and fsynced as the step ends
         step_000000.png             the screenshot the actor saw before step 0 (lossless)
 
 A writer killed at any instant leaves ``<episode_id>.partial/`` whose every line in ``steps.jsonl``
 is complete and whose images exist (each image is written and renamed into place before its line is
-appended). ``read_trajectory(..., allow_partial=True)`` reads such a folder back.
+appended). ``read_trajectory(..., allow_partial=True)`` reads such a folder back. Version 1
+folders (no per-step reward or end flags) still read, with the defaults that
+``schema.fill_v1_step_fields`` documents.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
 import os
 import shutil
@@ -26,12 +28,49 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
+from deskpilot.collectors.schema import (  # the key names, spelled once
+    FORMAT_VERSION,
+    K_ACTION,
+    K_ANNOTATIONS,
+    K_CREATED,
+    K_ENV_ID,
+    K_EXTRA,
+    K_IMAGE,
+    K_INDEX,
+    K_NUM_STEPS,
+    K_OBS_SIZE,
+    K_OUTCOME,
+    K_REWARD,
+    K_SCREEN,
+    K_SEED,
+    K_SOURCE,
+    K_SUCCESS,
+    K_TASK,
+    K_TERMINATED,
+    K_TIME,
+    K_TRUNCATED,
+    K_VERSION,
+    META_FILE,
+    PARTIAL_SUFFIX,
+    READABLE_VERSIONS,
+    SOURCES,
+    STEPS_FILE,
+    EpisodeMeta,
+    Step,
+    Trajectory,
+    TrajectoryError,
+    check_screenshot,
+    check_step_end,
+    fill_v1_step_fields,
+    image_name,
+)
 from deskpilot.envs.actions import Action
 
 __all__ = [
     "FORMAT_VERSION",
     "META_FILE",
     "PARTIAL_SUFFIX",
+    "READABLE_VERSIONS",
     "SOURCES",
     "STEPS_FILE",
     "DatasetReport",
@@ -44,108 +83,9 @@ __all__ = [
     "read_trajectory",
 ]
 
-FORMAT_VERSION = 1
-META_FILE = "meta.json"
-STEPS_FILE = "steps.jsonl"
-PARTIAL_SUFFIX = ".partial"
-SOURCES = ("expert", "human", "policy")
 
-# Key names of the on-disk schema, in one place.
-K_VERSION, K_TASK, K_SOURCE, K_ENV_ID, K_SEED = "format_version", "task", "source", "env_id", "seed"
-K_SCREEN, K_OBS_SIZE, K_CREATED, K_EXTRA, K_OUTCOME = "screen", "obs_size", "created", "extra", "outcome"
-K_SUCCESS, K_REWARD, K_NUM_STEPS = "success", "reward", "num_steps"
-K_INDEX, K_IMAGE, K_ACTION, K_ANNOTATIONS, K_TIME = "index", "image", "action", "annotations", "time"
-
-
-class TrajectoryError(Exception):
-    """A trajectory on disk is truncated, corrupt or of another version; the message names the file."""
-
-    def __init__(self, path: Path | str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
-        self.path = Path(path)
-        self.problem = problem
-
-
-@dataclasses.dataclass(frozen=True)
-class EpisodeMeta:
-    """What is known about an episode before its first step."""
-
-    task: str  # natural-language task the actor was given
-    source: str  # who acted: "expert", "human" or "policy"
-    obs_size: tuple[int, int]  # (height, width) of every screenshot in the episode
-    env_id: str | None = None  # registered env id, None for a free-form live recording
-    seed: int | None = None  # reset seed of the env, None when not seeded
-    screen: dict[str, int] | None = None  # live geometry {"left", "top", "width", "height"} in pixels
-    created: str = dataclasses.field(default_factory=lambda: dt.datetime.now(dt.UTC).isoformat())
-    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # free JSON metadata
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.task, str):
-            raise ValueError(f"task: expected a string, got {self.task!r}")
-        if self.source not in SOURCES:
-            raise ValueError(f"source: expected one of {SOURCES}, got {self.source!r}")
-        size = tuple(self.obs_size)
-        if len(size) != 2 or not all(isinstance(v, int) and v > 0 for v in size):
-            raise ValueError(f"obs_size: expected (height, width) positive ints, got {self.obs_size!r}")
-        object.__setattr__(self, "obs_size", size)
-        if self.seed is not None and not isinstance(self.seed, int):
-            raise ValueError(f"seed: expected an int or None, got {self.seed!r}")
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-ready dict (``format_version`` included)."""
-        return {
-            K_VERSION: FORMAT_VERSION,
-            K_TASK: self.task,
-            K_SOURCE: self.source,
-            K_OBS_SIZE: list(self.obs_size),
-            K_ENV_ID: self.env_id,
-            K_SEED: self.seed,
-            K_SCREEN: self.screen,
-            K_CREATED: self.created,
-            K_EXTRA: self.extra,
-        }
-
-
-@dataclasses.dataclass
-class Step:
-    """One step: what the actor saw before acting, what it did, and optional renderer knowledge."""
-
-    screenshot: np.ndarray  # uint8 (H, W, 3)
-    action: Action
-    annotations: dict[str, Any] = dataclasses.field(default_factory=dict)  # e.g. {"elements": [...]}
-    time: float = 0.0  # seconds since the episode started
-
-
-@dataclasses.dataclass
-class Trajectory:
-    """A whole episode in memory."""
-
-    meta: EpisodeMeta
-    steps: list[Step]
-    success: bool | None = None  # None while unfinished (a partial episode)
-    reward: float | None = None
-
-    @property
-    def task(self) -> str:
-        """The task text."""
-        return self.meta.task
-
-    @property
-    def screenshots(self) -> list[np.ndarray]:
-        """Per step, the screenshot the actor saw before acting."""
-        return [s.screenshot for s in self.steps]
-
-    @property
-    def actions(self) -> list[Action]:
-        """Per step, the action taken."""
-        return [s.action for s in self.steps]
-
-
-def _check_screenshot(image: Any, obs_size: tuple[int, int]) -> np.ndarray:
-    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.shape != (*obs_size, 3):
-        got = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else type(image).__name__
-        raise ValueError(f"screenshot: expected uint8 {(*obs_size, 3)}, got {got}")
-    return image
+def _line(record: Mapping[str, Any]) -> bytes:
+    return (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -189,12 +129,13 @@ class TrajectoryWriter:
             raise FileExistsError(f"{self.final_dir}: episode already exists")
         self._fsync = fsync
         self.num_steps = 0
+        self._ended = False  # a step said terminated or truncated: no step may follow it
         self._closed = False
         if self.dir.exists():  # a previous writer died here; start the episode afresh
             shutil.rmtree(self.dir)
         self.dir.mkdir(parents=True)
         _write_atomic(self.dir / META_FILE, _dumps({**meta.to_json(), K_OUTCOME: None}))
-        self._steps = open(self.dir / STEPS_FILE, "a", encoding="utf-8")  # noqa: SIM115 - closed in finish
+        self._steps = open(self.dir / STEPS_FILE, "ab")  # noqa: SIM115 - closed in finish
 
     def add_step(
         self,
@@ -202,14 +143,31 @@ class TrajectoryWriter:
         action: Action,
         annotations: Mapping[str, Any] | None = None,
         time: float = 0.0,
+        *,
+        reward: float = 0.0,
+        terminated: bool = False,
+        truncated: bool = False,
     ) -> None:
-        """Validate and append one step: image first, then its line (so every line has its image)."""
+        """Validate and append one step: image first, then its line (so every line has its image).
+
+        Args:
+            screenshot: uint8 (H, W, 3) of ``meta.obs_size``, the screen before the action.
+            action: the action recorded for this step.
+            annotations: renderer knowledge (``{"elements": [...]}``), if any.
+            time: seconds since the episode started.
+            reward: what ``env.step`` returned for the action.
+            terminated: ``env.step`` ended the episode (success or failure).
+            truncated: ``env.step`` cut the episode short (step limit).
+        """
         if self._closed:
             raise RuntimeError(f"{self.dir}: writer already finished")
-        image = _check_screenshot(screenshot, self.meta.obs_size)
+        image = check_screenshot(screenshot, self.meta.obs_size)
         if not isinstance(action, Action):
             raise ValueError(f"action: expected an envs.Action, got {action!r}")
-        name = f"step_{self.num_steps:06d}.png"
+        reward, terminated, truncated = check_step_end(reward, terminated, truncated)
+        if self._ended:
+            raise ValueError(f"{self.dir}: step {self.num_steps} follows a step that ended the episode")
+        name = image_name(self.num_steps)
         tmp = self.dir / (name + ".tmp")
         Image.fromarray(image).save(tmp, format="PNG", compress_level=1)
         os.replace(tmp, self.dir / name)
@@ -219,12 +177,36 @@ class TrajectoryWriter:
             K_ACTION: action.to_dict(),
             K_ANNOTATIONS: dict(annotations or {}),
             K_TIME: float(time),
+            K_REWARD: reward,
+            K_TERMINATED: terminated,
+            K_TRUNCATED: truncated,
         }
-        self._steps.write(json.dumps(record, separators=(",", ":")) + "\n")
+        self._steps.write(_line(record))
         self._steps.flush()
         if self._fsync:
             os.fsync(self._steps.fileno())
         self.num_steps += 1
+        self._ended = terminated or truncated
+
+    def end_last_step(self, *, reward: float, terminated: bool, truncated: bool) -> None:
+        """Set how the episode ended on the step already written last.
+
+        For writers that learn the ending only after the last step is on disk (the human recorder
+        hears "stop" and whether it went well later). ``steps.jsonl`` is rewritten to a temporary
+        file and renamed over the old one, so a crash leaves one of the two, each whole.
+        """
+        if self._closed:
+            raise RuntimeError(f"{self.dir}: writer already finished")
+        if self.num_steps == 0:
+            raise ValueError(f"{self.dir}: no step written, so none can end the episode")
+        keys = (K_REWARD, K_TERMINATED, K_TRUNCATED)
+        end = dict(zip(keys, check_step_end(reward, terminated, truncated), strict=True))
+        self._steps.close()
+        file = self.dir / STEPS_FILE
+        *head, last = file.read_bytes().splitlines(keepends=True)
+        _write_atomic(file, b"".join(head) + _line({**json.loads(last), **end}))
+        self._steps = open(file, "ab")  # noqa: SIM115 - closed in finish
+        self._ended = bool(end[K_TERMINATED] or end[K_TRUNCATED])
 
     def finish(self, success: bool, reward: float) -> Path:
         """Record the outcome and atomically rename the folder to its final name."""
@@ -263,7 +245,7 @@ def _dumps(obj: Any) -> bytes:
     return (json.dumps(obj, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def _load_meta(path: Path) -> tuple[EpisodeMeta, dict[str, Any] | None]:
+def _load_meta(path: Path) -> tuple[EpisodeMeta, dict[str, Any] | None, int]:
     file = path / META_FILE
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
@@ -274,9 +256,9 @@ def _load_meta(path: Path) -> tuple[EpisodeMeta, dict[str, Any] | None]:
     if not isinstance(raw, dict):
         raise TrajectoryError(file, "expected a JSON object")
     version = raw.get(K_VERSION)
-    if version != FORMAT_VERSION:
+    if type(version) is not int or version not in READABLE_VERSIONS:
         raise TrajectoryError(
-            file, f"format_version {version!r} is not supported (expected {FORMAT_VERSION})"
+            file, f"format_version {version!r} is not supported (expected one of {READABLE_VERSIONS})"
         )
     try:
         size = raw[K_OBS_SIZE]
@@ -306,7 +288,7 @@ def _load_meta(path: Path) -> tuple[EpisodeMeta, dict[str, Any] | None]:
         raise TrajectoryError(
             file, f"outcome: expected {{success: bool, reward: number, num_steps: int}}, got {outcome!r}"
         )
-    return meta, outcome
+    return meta, outcome, version
 
 
 def _load_image(file: Path, obs_size: tuple[int, int]) -> np.ndarray:
@@ -326,7 +308,7 @@ def _load_image(file: Path, obs_size: tuple[int, int]) -> np.ndarray:
     return image
 
 
-def _parse_step(file: Path, lineno: int, line: bytes, expected_index: int) -> dict[str, Any]:
+def _parse_step(file: Path, lineno: int, line: bytes, expected_index: int, version: int) -> dict[str, Any]:
     where = f"{file.name} line {lineno}"
     try:
         rec = json.loads(line.decode("utf-8"))
@@ -336,9 +318,9 @@ def _parse_step(file: Path, lineno: int, line: bytes, expected_index: int) -> di
         raise TrajectoryError(file, f"{where}: expected a JSON object")
     if rec.get(K_INDEX) != expected_index:
         raise TrajectoryError(file, f"{where}: index {rec.get(K_INDEX)!r}, expected {expected_index}")
-    if rec.get(K_IMAGE) != f"step_{expected_index:06d}.png":
+    if rec.get(K_IMAGE) != image_name(expected_index):
         raise TrajectoryError(
-            file, f"{where}: image {rec.get(K_IMAGE)!r}, expected step_{expected_index:06d}.png"
+            file, f"{where}: image {rec.get(K_IMAGE)!r}, expected {image_name(expected_index)}"
         )
     try:
         rec[K_ACTION] = Action.from_dict(rec.get(K_ACTION))  # type: ignore[arg-type]
@@ -348,6 +330,13 @@ def _parse_step(file: Path, lineno: int, line: bytes, expected_index: int) -> di
         raise TrajectoryError(file, f"{where}: annotations must be a JSON object")
     if not isinstance(rec.get(K_TIME, 0.0), int | float):
         raise TrajectoryError(file, f"{where}: time must be a number")
+    if version >= 2:
+        try:
+            rec[K_REWARD], rec[K_TERMINATED], rec[K_TRUNCATED] = check_step_end(
+                rec.get(K_REWARD), rec.get(K_TERMINATED), rec.get(K_TRUNCATED)
+            )
+        except ValueError as e:
+            raise TrajectoryError(file, f"{where}: {e}") from None
     return rec
 
 
@@ -362,7 +351,7 @@ def read_trajectory(path: Path | str, *, allow_partial: bool = False, load_image
     if not path.is_dir():
         raise TrajectoryError(path, "not an episode folder")
     partial = path.name.endswith(PARTIAL_SUFFIX)
-    meta, outcome = _load_meta(path)
+    meta, outcome, version = _load_meta(path)
     if (partial or outcome is None) and not allow_partial:
         raise TrajectoryError(path, "episode is unfinished (partial); pass allow_partial=True to read it")
     file = path / STEPS_FILE
@@ -380,16 +369,26 @@ def read_trajectory(path: Path | str, *, allow_partial: bool = False, load_image
         raise TrajectoryError(file, "last line is cut short in a finished episode")
     steps: list[Step] = []
     for i, line in enumerate(lines):
-        rec = _parse_step(file, i + 1, line, i)
+        rec = _parse_step(file, i + 1, line, i, version)
+        if steps and (steps[-1].terminated or steps[-1].truncated):
+            raise TrajectoryError(
+                file, f"{file.name} line {i + 1}: a step follows the one that ended the episode"
+            )
         image = (
             _load_image(path / rec[K_IMAGE], meta.obs_size) if load_images else np.zeros((0, 0, 3), np.uint8)
         )
-        steps.append(Step(image, rec[K_ACTION], rec.get(K_ANNOTATIONS, {}), float(rec.get(K_TIME, 0.0))))
+        # Version 1 lines carry none of these; fill_v1_step_fields sets them below.
+        ends = (rec[K_REWARD], rec[K_TERMINATED], rec[K_TRUNCATED]) if version >= 2 else (0.0, False, False)
+        steps.append(
+            Step(image, rec[K_ACTION], rec.get(K_ANNOTATIONS, {}), float(rec.get(K_TIME, 0.0)), *ends)
+        )
     if outcome is not None and outcome[K_NUM_STEPS] != len(steps):
         raise TrajectoryError(file, f"{len(steps)} steps, but meta.json says {outcome[K_NUM_STEPS]}")
+    if version == 1:
+        fill_v1_step_fields(steps, outcome)
     success = None if outcome is None else outcome[K_SUCCESS]
     reward = None if outcome is None else float(outcome[K_REWARD])
-    return Trajectory(meta, steps, success, reward)
+    return Trajectory(meta, steps, success, reward, version)
 
 
 @dataclasses.dataclass

@@ -102,6 +102,12 @@ def test_vectorised_matches_sequential_episode_by_episode(monkeypatch):
             np.array_equal(x.screenshot, y.screenshot) and x.annotations == y.annotations
             for x, y in zip(a.trajectory.steps, b.trajectory.steps, strict=True)
         )
+        # both loops keep what env.step returned, and the last step says how the episode ended
+        assert [(s.reward, s.terminated, s.truncated) for s in a.trajectory.steps] == [
+            (s.reward, s.terminated, s.truncated) for s in b.trajectory.steps
+        ]
+        last = b.trajectory.steps[-1]
+        assert last.terminated or last.truncated
     assert vec_report.to_json() == seq_report.to_json()
     assert {(t.env_id, t.successes, t.steps) for t in vec_report.tasks.values()} == {
         (t.env_id, t.successes, t.steps) for t in seq_report.tasks.values()

@@ -43,6 +43,27 @@ def test_expert_episode_is_recorded_step_by_step(tmp_path):
     assert on_disk.meta.seed == 5 and on_disk.meta.env_id == "deskpilot/mock-click-button-v0"
     assert on_disk.meta.task == result.trajectory.task and "Click" in on_disk.task
     assert on_disk.steps[0].annotations["elements"]
+    # Each step keeps what env.step returned: here nothing until the final, successful click.
+    ends = [(s.reward, s.terminated, s.truncated) for s in on_disk.steps]
+    assert ends == [(0.0, False, False)] * (len(ends) - 1) + [(1.0, True, False)]
+    assert ends == [(s.reward, s.terminated, s.truncated) for s in result.trajectory.steps]
+    assert sum(s.reward for s in on_disk.steps) == on_disk.reward
+
+
+def test_an_episode_cut_by_the_step_limit_ends_truncated(tmp_path):
+    result = run_episode(
+        _env(),
+        Scripted([Action.wait()]),
+        source="policy",
+        seed=1,
+        writer_factory=lambda meta: TrajectoryWriter(tmp_path, "ep", meta),
+    )
+    steps = read_trajectory(tmp_path / "ep").steps
+    assert result.end == "truncated" and len(steps) > 1
+    assert [(s.terminated, s.truncated) for s in steps] == [(False, False)] * (len(steps) - 1) + [
+        (False, True)
+    ]
+    assert all(s.reward == 0.0 for s in steps)
 
 
 def test_ends_are_classified():

@@ -264,6 +264,11 @@ def test_sigterm_keeps_every_finished_step(tk_app, app_region: Region, tmp_path:
     traj = read_trajectory(tmp_path / "data" / "ep")
     assert [a.type.name for a in traj.actions] == ["CLICK", "KEY"]
     assert traj.success is False and traj.meta.extra["stopped_by"] == "signal"
+    # A signal cuts the recording short: the last step says truncated, nothing earned.
+    assert [(s.reward, s.terminated, s.truncated) for s in traj.steps] == [
+        (0, False, False),
+        (0, False, True),
+    ]
     assert traj.screenshots[0].shape == (210, 160, 3)
 
 
@@ -307,3 +312,5 @@ def test_stop_key_asks_for_the_outcome_when_no_flag_was_given(
     assert not any(listener.is_alive() for listener in rec._listeners)  # no thread outlives the recording
     traj = read_trajectory(tmp_path / "ep")
     assert traj.actions == [Action.press("tab")] and traj.success is True
+    (last,) = traj.steps
+    assert (last.reward, last.terminated, last.truncated) == (1.0, True, False)
