@@ -25,7 +25,7 @@ from deskpilot.collectors.loop import EpisodeResult, run_episode
 from deskpilot.collectors.view import render_frames, write_gif
 from deskpilot.envs.spaces import Actor
 
-__all__ = ["EvalReport", "TaskResult", "evaluate", "wilson_interval"]
+__all__ = ["EpisodeRow", "EvalReport", "TaskResult", "evaluate", "wilson_interval"]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -72,13 +72,37 @@ class TaskResult:
         }
 
 
+@dataclasses.dataclass(frozen=True)
+class EpisodeRow:
+    """One evaluation episode, as ``eval.json`` lists it."""
+
+    env_id: str
+    seed: int | None  # its reset seed (``evaluate`` always sets it: ``EVAL_SEED_OFFSET + seed + i``)
+    success: bool
+    steps: int  # actions taken
+    end: str  # "success", "failure", "done" or "truncated" (``collectors.loop.EpisodeResult.end``)
+
+    @classmethod
+    def of(cls, env_id: str, episode: EpisodeResult) -> EpisodeRow:
+        """The row of a finished episode of ``env_id``."""
+        meta = episode.trajectory.meta
+        return cls(env_id, meta.seed, episode.success, len(episode.trajectory.steps), episode.end)
+
+
 @dataclasses.dataclass
 class EvalReport:
-    """Per-task results plus the failed episodes kept for pictures."""
+    """Per-task results, one row per episode, and the episodes kept for pictures.
+
+    ``checkpoint`` and ``step`` name the run folder evaluated and its checkpoint's training step
+    when a trained policy was evaluated (``agent.run_eval``); None for other actors.
+    """
 
     tasks: dict[str, TaskResult]
     failures: list[EpisodeResult]
     successes: list[EpisodeResult]
+    episodes: list[EpisodeRow] = dataclasses.field(default_factory=list)  # in evaluation order
+    checkpoint: str | None = None  # the run folder, absolute
+    step: int | None = None  # the evaluated checkpoint's training step
 
     @property
     def mean_success(self) -> float:
@@ -86,8 +110,14 @@ class EvalReport:
         return sum(t.success_rate for t in self.tasks.values()) / max(1, len(self.tasks))
 
     def to_json(self) -> dict[str, Any]:
-        """JSON-ready report."""
-        return {"mean_success": self.mean_success, "tasks": [t.to_json() for t in self.tasks.values()]}
+        """JSON-ready report: what was evaluated, the summary per task, then every episode."""
+        return {
+            "checkpoint": self.checkpoint,
+            "step": self.step,
+            "mean_success": self.mean_success,
+            "tasks": [t.to_json() for t in self.tasks.values()],
+            "episodes": [dataclasses.asdict(row) for row in self.episodes],
+        }
 
     def save(self, path: Path) -> None:
         """Write the report as JSON."""
@@ -167,6 +197,7 @@ def evaluate(
     tasks: dict[str, TaskResult] = {}
     failures: list[EpisodeResult] = []
     successes: list[EpisodeResult] = []
+    rows: list[EpisodeRow] = []
     # Every env stays open until the end: envs that share a per-process resource (MiniWoB's one
     # browser and display per process) must not see it torn down between tasks.
     opened: list[gym.Env] = []
@@ -188,6 +219,7 @@ def evaluate(
                 result.successes += ep.success
                 result.steps += len(ep.trajectory.steps)
                 result.ends[ep.end] += 1
+                rows.append(EpisodeRow.of(env_id, ep))
                 if not ep.success and kept_fail < keep_failures:
                     failures.append(ep)
                     kept_fail += 1
@@ -199,4 +231,4 @@ def evaluate(
     finally:
         for env in opened:
             env.close()
-    return EvalReport(tasks, failures, successes)
+    return EvalReport(tasks, failures, successes, rows)

@@ -30,7 +30,7 @@ EVAL_SEED_OFFSET = 1_000_000_000
 class CollectConfig:
     """What to collect."""
 
-    env: str  # an env id or a suite name (``deskpilot/mock-suite``)
+    env: str  # env ids or suite names, comma-separated (``deskpilot/mock-suite``)
     episodes: int  # episodes per env id
     out: Path  # dataset folder
     workers: int = 1  # worker processes (each makes its own envs)

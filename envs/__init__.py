@@ -14,6 +14,7 @@ from deskpilot.envs.spaces import (
     as_action,
     observation_space,
 )
+from deskpilot.envs.vector import make_vector
 
 __all__ = [
     "DEFAULT_OBS_SIZE",
@@ -26,6 +27,7 @@ __all__ = [
     "action_space",
     "as_action",
     "canonical_key",
+    "make_vector",
     "observation_space",
 ]
 

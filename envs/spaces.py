@@ -67,7 +67,11 @@ def action_space() -> spaces.Dict:
 
 
 def observation_space(height: int, width: int) -> spaces.Dict:
-    """Screenshot ``(height, width, 3)`` uint8 and the task string."""
+    """Screenshot ``(height, width, 3)`` uint8 and the task string.
+
+    Gymnasium's ``AsyncVectorEnv`` garbles ``Text`` observations in shared memory; make vector envs
+    with ``envs.vector.make_vector`` (async ones without shared memory).
+    """
     return spaces.Dict(
         {
             "screenshot": spaces.Box(0, 255, shape=(height, width, 3), dtype=np.uint8),

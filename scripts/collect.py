@@ -15,7 +15,11 @@ from deskpilot.envs.registry import resolve_env_ids
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map one to one onto ``CollectConfig``."""
-    parser.add_argument("--env", required=True, help="env id or suite name, e.g. deskpilot/mock-suite")
+    parser.add_argument(
+        "--env",
+        required=True,
+        help="env ids or suite names, comma-separated, e.g. deskpilot/mock-login-v0,deskpilot/mock-easy",
+    )
     parser.add_argument("--episodes", type=int, required=True, help="episodes per env id")
     parser.add_argument("--out", type=Path, required=True, help="dataset folder (re-run to resume)")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")

@@ -1,4 +1,4 @@
-"""``deskpilot eval``: success per task of a checkpoint on held-out seeds, as a table, JSON and GIFs."""
+"""``deskpilot eval``: success per task of a checkpoint on held-out seeds, as a table, JSON, GIFs and TensorBoard."""
 
 from __future__ import annotations
 
@@ -17,11 +17,15 @@ def _num_envs(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Flags of ``agent.evaluate.evaluate``."""
+    """Flags map one to one onto ``agent.run_eval.EvalRunConfig``."""
     parser.add_argument(
         "--checkpoint", type=Path, required=True, help="run folder written by `deskpilot train`"
     )
-    parser.add_argument("--env", required=True, help="env id or suite name, e.g. deskpilot/mock-suite")
+    parser.add_argument(
+        "--env",
+        required=True,
+        help="env ids or suite names, comma-separated, e.g. deskpilot/mock-login-v0,deskpilot/mock-easy",
+    )
     parser.add_argument("--episodes", type=int, default=50, help="held-out episodes per env")
     parser.add_argument("--seed", type=int, default=0, help="episode i uses seed EVAL_OFFSET + SEED + i")
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy; > 0 samples")
@@ -36,26 +40,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Evaluate, print the table, save the JSON and pictures of failures."""
+    """Evaluate under a progress bar, print the table; eval.json, GIFs and TensorBoard are written."""
     from rich.console import Console
 
-    from deskpilot.agent.evaluate import evaluate
-    from deskpilot.envs.registry import resolve_env_ids
-    from deskpilot.policies.actor import PolicyActor, PolicyBatchActor
+    from deskpilot.agent.run_eval import TENSORBOARD_DIR, EvalRunConfig, evaluate_run
 
-    if args.num_envs > 1 and args.temperature > 0:
-        raise ValueError("--num-envs > 1 decides greedily; use --temperature 0 or --num-envs 1")
-    env_ids = resolve_env_ids(args.env)
-    actor: PolicyActor | PolicyBatchActor
-    if args.num_envs > 1:
-        actor = PolicyBatchActor.from_checkpoint(args.checkpoint, num_slots=args.num_envs)
-    else:
-        actor = PolicyActor.from_checkpoint(args.checkpoint, temperature=args.temperature, seed=args.seed)
-    report = evaluate(actor, env_ids, episodes=args.episodes, seed=args.seed, num_envs=args.num_envs)
-    out = args.out or args.checkpoint / "eval"
-    report.save(out / "eval.json")
-    pictures = report.save_pictures(out)
+    config = EvalRunConfig(
+        args.checkpoint, args.env, args.episodes, args.seed, args.temperature, args.num_envs, args.out
+    )
+    report, pictures = evaluate_run(config)
     console = Console()
-    console.print(report.table())
-    console.print(f"wrote {out / 'eval.json'} and {len(pictures)} GIFs in {out}")
+    console.print(report.table(f"held-out success at step {report.step}"))
+    console.print(
+        f"wrote {config.out_dir / 'eval.json'} and {len(pictures)} GIFs in {config.out_dir}; "
+        f"TensorBoard: {config.checkpoint / TENSORBOARD_DIR}"
+    )
     return 0

@@ -66,3 +66,16 @@ def test_evaluation_seeds_are_held_out(monkeypatch):
     monkeypatch.setattr(gym.wrappers.OrderEnforcing, "reset", spy)
     evaluate(Quitter(), ENVS[:1], episodes=3, seed=7)
     assert seen == [EVAL_SEED_OFFSET + 7 + i for i in range(3)]
+
+
+def test_report_lists_every_episode(tmp_path):
+    report = evaluate(Quitter(), ENVS, episodes=2, seed=5)
+    report.save(tmp_path / "eval.json")
+    data = json.loads((tmp_path / "eval.json").read_text())
+    # a plain actor has no run folder; deskpilot eval fills these in (tests/agent/test_run_eval.py)
+    assert data["checkpoint"] is None and data["step"] is None
+    assert data["episodes"] == [
+        {"env_id": e, "seed": EVAL_SEED_OFFSET + 5 + i, "success": False, "steps": 1, "end": "done"}
+        for e in ENVS
+        for i in range(2)
+    ]
