@@ -56,7 +56,7 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
     """Train on expert data, evaluate; return the held-out report (also saved under ``out``)."""
     from deskpilot.policies.actor import PolicyActor
     from deskpilot.policies.config import get_config, override
-    from deskpilot.policies.train import train_from_directory, train_on_envs
+    from deskpilot.policies.train import UNTIL_STOPPED, train_from_directory, train_on_envs
 
     env_ids = resolve_env_ids(config.env)
     start = time.monotonic()
@@ -71,7 +71,9 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
         f"minutes in all. Float32 matmul here: {_matmul_gflops():.0f} GFLOP/s (machines differ ~4x)."
     )
     model_config = override(get_config(config.config), [f"train.balance={config.balance}", *config.overrides])
-    train = dataclasses.replace(model_config.train, minutes=config.minutes, steps=10**9, seed=config.seed)
+    train = dataclasses.replace(
+        model_config.train, minutes=config.minutes, steps=UNTIL_STOPPED, seed=config.seed
+    )
     model_config = dataclasses.replace(model_config, train=train)
     run = config.out / "run"
     if config.data == "stream":

@@ -17,7 +17,7 @@ import numpy as np
 
 from deskpilot.policies.config import get_config
 from deskpilot.policies.data import ArrayDataset
-from deskpilot.policies.train import Trainer
+from deskpilot.policies.step import Trainer
 
 __all__ = ["bench_train", "matmul_flops"]
 

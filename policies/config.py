@@ -2,18 +2,23 @@
 
 ``tiny`` is for tests (seconds on a CPU), ``small`` the CPU default that ``make demo`` trains,
 ``base`` for an accelerator. ``--set key=value`` on the command line maps onto these fields
-(``model.width=96``, ``train.batch_size=64``) through ``override``.
+(``model.width=96``, ``train.batch_size=64``) through ``override``; ``--config`` takes a preset's
+name or a run's ``config.json`` (``get_config``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import json
+from pathlib import Path
 from typing import Any
 
 from deskpilot.policies.model import ModelConfig
 
-__all__ = ["PRESETS", "Config", "TrainConfig", "get_config", "override"]
+__all__ = ["CONFIG_FILE", "PRESETS", "Config", "TrainConfig", "get_config", "override"]
+
+CONFIG_FILE = "config.json"  # a run folder's Config (policies.checkpoint writes it)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +45,7 @@ class TrainConfig:
     )
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
     drills: float = 0.0  # share of each batch from fresh MiniWoB-styled reading drills (policies.drills)
+    focus: float = 0.0  # streamed training: share of episodes drawn toward tasks weak on validation
 
     def __post_init__(self) -> None:
         positive = ("batch_size", "learning_rate", "grad_clip", "eval_every", "checkpoint_every", "log_every")
@@ -57,6 +63,8 @@ class TrainConfig:
             raise ValueError(f"train.balance: expected 'example' or 'episode', got {self.balance!r}")
         if not 0.0 <= self.drills < 1.0:
             raise ValueError(f"train.drills: expected a share of the batch in [0, 1), got {self.drills}")
+        if not 0.0 <= self.focus <= 1.0:
+            raise ValueError(f"train.focus: expected a share of the episodes in [0, 1], got {self.focus}")
         if self.relabel < 0:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:
@@ -85,7 +93,11 @@ class Config:
         try:
             model = {k: tuple(v) if isinstance(v, list) else v for k, v in data["model"].items()}
             return cls(data["name"], ModelConfig(**model), TrainConfig(**data["train"]))  # type: ignore[arg-type]
-        except (KeyError, TypeError) as e:
+        except KeyError as e:
+            raise ValueError(
+                f"config JSON does not describe a deskpilot Config: no {e.args[0]!r} entry"
+            ) from e
+        except (TypeError, AttributeError) as e:
             raise ValueError(f"config JSON does not describe a deskpilot Config: {e}") from e
 
 
@@ -111,11 +123,34 @@ PRESETS: dict[str, Config] = {
 }
 
 
-def get_config(name: str) -> Config:
-    """A preset by name."""
-    if name not in PRESETS:
-        raise ValueError(f"unknown config {name!r}; presets are {', '.join(PRESETS)}")
-    return PRESETS[name]
+def get_config(name: str | Path) -> Config:
+    """A preset by name, or the Config a run was trained with.
+
+    Args:
+        name: a preset's name (``tiny``, ``small``, ``base``), the path of a run's ``config.json``,
+            or the run folder holding it.
+
+    Raises:
+        ValueError: ``name`` is none of these (the message lists the presets), or the file is not
+            a deskpilot Config.
+    """
+    if isinstance(name, str) and name in PRESETS:
+        return PRESETS[name]
+    path = Path(name)
+    if path.is_dir():
+        path = path / CONFIG_FILE
+    if not path.is_file():
+        raise ValueError(
+            f"unknown config {str(name)!r}: expected a preset ({', '.join(PRESETS)}) or the path of a "
+            f"run's {CONFIG_FILE} (or of its run folder)"
+        )
+    try:
+        return Config.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError) as e:  # ValueError covers bad JSON and bad UTF-8
+        raise ValueError(
+            f"{path}: not a deskpilot config ({e}); expected the {CONFIG_FILE} that `deskpilot train` "
+            "writes into its run folder"
+        ) from e
 
 
 def _parse(value: str, current: Any) -> Any:
@@ -123,9 +158,18 @@ def _parse(value: str, current: Any) -> Any:
         if value.lower() not in ("true", "false", "1", "0"):
             raise ValueError(f"expected true/false, got {value!r}")
         return value.lower() in ("true", "1")
-    if isinstance(current, tuple):
-        return tuple(type(current[0])(v) for v in value.strip("()[] ").split(","))
-    return type(current)(value)
+    kind = type(current[0]) if isinstance(current, tuple) else type(current)
+    try:
+        if isinstance(current, tuple):
+            return tuple(kind(v) for v in value.strip("()[] ").split(","))
+        return kind(value)
+    except ValueError:
+        # The builtin's own message ("invalid literal for int() with base 10") names no field.
+        if isinstance(current, tuple):
+            what = f"comma-separated {kind.__name__}s like {','.join(map(str, current))}"
+        else:
+            what = f"{'an' if kind.__name__[0] in 'aeiou' else 'a'} {kind.__name__}"
+        raise ValueError(f"expected {what}, got {value!r}") from None
 
 
 def override(config: Config, assignments: list[str]) -> Config:
@@ -151,5 +195,8 @@ def override(config: Config, assignments: list[str]) -> Config:
                 config = dataclasses.replace(config, **{s: sub})
                 break
         else:
-            raise ValueError(f"--set {item!r}: no field {field!r} in {' or '.join(sections)} config")
+            names = [f.name for sec in sections for f in dataclasses.fields(getattr(config, sec))]
+            close = difflib.get_close_matches(field, names, n=3)
+            hint = f"did you mean {' or '.join(close)}?" if close else f"fields: {', '.join(names)}"
+            raise ValueError(f"--set {item!r}: no field {field!r} in {' or '.join(sections)} config; {hint}")
     return config

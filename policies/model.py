@@ -144,12 +144,13 @@ class ScreenEncoder(nnx.Module):
     """Screenshot uint8 BHW3 -> cell features BYXD, mostly as matrix products.
 
     4x4-pixel patches (space-to-depth) through a two-layer MLP at 1/4 resolution, 2x2 groups of
-    them merged into 8-px cells, a 3x5 conv dilated along x for word-level context, a linear output,
-    then learned row and column embeddings. Why patches and matrix products instead of strided
+    them merged into 8-px cells, a 3x5 conv over neighbouring cells and a 1x5 conv dilated along x
+    for word-level context (together 8 cells either side), a linear output, then learned row and
+    column embeddings. Why patches and matrix products instead of strided
     convolutions: on a CPU, XLA's convolution backward passes cost 3-8x their forward (strided ones
     worst) while its matrix products run near the machine's peak; a stride-k conv whose kernel is k
-    is exactly a space-to-depth reshape plus one matrix product. The one conv left works on the
-    small cell grid, where horizontal context joins letters into words.
+    is exactly a space-to-depth reshape plus one matrix product. The convs left work on the small
+    cell grid.
     """
 
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
@@ -158,7 +159,10 @@ class ScreenEncoder(nnx.Module):
         self.patch = nnx.Linear(4 * 4 * 3, c2, rngs=rngs)  # a 4x4 stride-4 conv
         self.mix = nnx.Linear(c2, c2, rngs=rngs)
         self.merge = nnx.Linear(2 * 2 * c2, c3, rngs=rngs)  # a 2x2 stride-2 conv
-        self.context = nnx.Conv(c3, c3, (3, 5), kernel_dilation=(1, 2), rngs=rngs)
+        # Up to here a cell has seen only its own 8x8 pixels: the first conv joins each cell to its
+        # neighbours (letters cut by a cell edge), the second, dilated along x, to the rest of its word.
+        self.context = nnx.Conv(c3, c3, (3, 5), rngs=rngs)
+        self.wide = nnx.Conv(c3, c3, (1, 5), kernel_dilation=(1, 3), rngs=rngs)
         self.out = nnx.Linear(c3, cfg.width, rngs=rngs)
         self.norm = nnx.LayerNorm(cfg.width, rngs=rngs)
         y, x = cfg.grid
@@ -171,6 +175,7 @@ class ScreenEncoder(nnx.Module):
         x = nnx.gelu(self.mix(nnx.gelu(self.patch(x))))  # B(2Y)(2X)C2
         x = nnx.gelu(self.merge(space_to_depth(x, 2)))  # BYXC3
         x = x + nnx.gelu(self.context(x))
+        x = x + nnx.gelu(self.wide(x))
         return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
 
 

@@ -24,17 +24,21 @@ from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.policies.data import ArrayDataset, Example, trajectory_to_examples
 from deskpilot.policies.model import ModelConfig
 
-__all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "expert_episodes"]
+__all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "TaskMix", "expert_episodes"]
 
 BALANCE = ("example", "episode")  # how FixedSource weighs examples
 
 
 def expert_episodes(
-    env_ids: Sequence[str], seed: int = 10_000_000, **env_kwargs: Any
+    env_ids: Sequence[str],
+    seed: int = 10_000_000,
+    mix: TaskMix | None = None,
+    **env_kwargs: Any,
 ) -> Iterator[Trajectory]:
-    """Endless fresh expert episodes, round-robin over ``env_ids`` (for ``StreamingSource``).
+    """Endless fresh expert episodes over ``env_ids`` (for ``StreamingSource``).
 
-    Episode ``i`` of each env uses reset seed ``seed + i``; keep seeds below
+    Round-robin over the envs, or, with a ``mix``, each episode's env drawn from its current
+    probabilities. Episode ``i`` of each env uses reset seed ``seed + i``; keep seeds below
     ``collectors.collect.EVAL_SEED_OFFSET`` so they never meet evaluation seeds.
     """
     import gymnasium as gym
@@ -44,13 +48,43 @@ def expert_episodes(
     from deskpilot.collectors.loop import run_episode
 
     made = [gym.make(e, **env_kwargs) for e in env_ids]
+    counts = [0] * len(made)
+    rng = np.random.default_rng(seed)
     try:
-        for i in itertools.count():
-            for env in made:
-                yield run_episode(env, make_expert(env), source="expert", seed=seed + i).trajectory
+        for n in itertools.count():
+            k = n % len(made) if mix is None else int(rng.choice(len(made), p=mix.probabilities))
+            env, counts[k] = made[k], counts[k] + 1
+            yield run_episode(env, make_expert(env), source="expert", seed=seed + counts[k] - 1).trajectory
     finally:
         for env in made:
             env.close()
+
+
+class TaskMix:
+    """How often each streamed task is drawn, moved toward the tasks validation finds weakest.
+
+    ``focus`` = 0 keeps every task alike; otherwise a share ``focus`` of the draws goes to tasks in
+    proportion to their validation error (1 - the mean accuracy of the heads that apply), the rest
+    evenly, so no task is ever starved. A suite is scored by its mean over tasks, and its easy tasks
+    (a shortcut key) are solved long before the hard ones (reading a list to scroll it).
+    """
+
+    def __init__(self, env_ids: Sequence[str], focus: float) -> None:
+        if not 0.0 <= focus <= 1.0:
+            raise ValueError(f"focus: expected a share in [0, 1], got {focus}")
+        self.env_ids, self.focus = list(env_ids), focus
+        self.probabilities = np.full(len(self.env_ids), 1.0 / len(self.env_ids))
+
+    def update(self, report: dict[str, Any]) -> None:
+        """Take a validation report (``Trainer.validate``: ``val_task/<env id>`` rows of head accuracies)."""
+        errors = np.zeros(len(self.env_ids))
+        for i, env_id in enumerate(self.env_ids):
+            accs = [v for k, v in report.get(f"val_task/{env_id}", {}).items() if k.endswith("_acc")]
+            errors[i] = 1.0 - float(np.mean(accs)) if accs else 0.0
+        even = np.full(len(errors), 1.0 / len(errors))
+        weighted = errors / errors.sum() if errors.sum() > 0 else even
+        # A new array, not an in-place edit: the producer thread reads the old one whole.
+        self.probabilities = (1.0 - self.focus) * even + self.focus * weighted
 
 
 class FixedSource:

@@ -1,18 +1,21 @@
 """Training: ``train_and_evaluate(config, data, workdir)``, data parallel over every device JAX sees.
 
-The train step is one ``jax.jit`` function over the split model state (``nnx.split``): params and
-optimiser state are replicated, the batch is sharded along a 1-D mesh axis ``data``, and XLA
-inserts the gradient all-reduce. Params and optimiser state buffers are donated. The same code runs
-on one CPU, on several accelerators, and on several hosts.
+The compiled step and the ``Trainer`` live in ``policies.step``; this module runs the loop
+(budget, schedule, validation, checkpoints, metrics) and assembles the data a run trains on.
 
-Multi-host launch: start the same command on every host with these environment variables set
-(``jax.distributed.initialize`` is called with them before anything else touches JAX)::
+Multi-host: start the same command on every host. ``deskpilot train --distributed`` calls
+``jax.distributed.initialize()``, which reads a cluster's own variables (SLURM, Cloud TPU, ...);
+outside one, set them yourself (they are read before anything else touches JAX)::
 
     JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=0 deskpilot train ...
     JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=1 deskpilot train ...
 
 Each process feeds its own share of every batch (``batch_size / num_processes`` examples, its own
-data seed); the mesh spans all processes' devices. Test several devices on one CPU with
+data seed); the mesh spans all processes' devices. Every decision that must be the same on every
+host (stop now, this step's learning rate) comes from process 0's clock, broadcast each step, so
+the hosts cannot drift apart or wait forever in an all-reduce the others left; validation and
+checkpoints follow the step count. Only process 0 writes metrics and TensorBoard events; orbax
+writes checkpoints the multi-process way. Test several devices on one CPU with
 ``XLA_FLAGS=--xla_force_host_platform_device_count=4``.
 
 The learning-rate schedule (linear warm-up, cosine decay) follows training *progress*, the larger
@@ -23,33 +26,27 @@ still decays to the end.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
-import math
 import os
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 import jax
-import jax.numpy as jnp
 import numpy as np
-import optax
 from flax import nnx
-from jax.sharding import AxisType, NamedSharding
-from jax.sharding import PartitionSpec as P
 
 from deskpilot.collectors.relabel import relabelled, with_alternatives
 from deskpilot.policies import checkpoint
-from deskpilot.policies.config import Config, TrainConfig
+from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example, split_by_episode
-from deskpilot.policies.losses import compute_loss, evaluate
-from deskpilot.policies.model import Policy, init_params
-from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, expert_episodes
+from deskpilot.policies.model import Policy
+from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, TaskMix, expert_episodes
+from deskpilot.policies.step import Trainer, learning_rate, make_optimizer
 
 __all__ = [
+    "UNTIL_STOPPED",
     "DataSource",
     "TrainData",
     "Trainer",
@@ -60,7 +57,7 @@ __all__ = [
     "train_on_envs",
 ]
 
-HEADS = ("type", "pointer", "pointer2", "span", "key", "scroll")
+UNTIL_STOPPED = 10**9  # a step budget that never binds: the minute budget decides
 
 
 class DataSource(Protocol):
@@ -83,140 +80,40 @@ class TrainData:
 _distributed = False
 
 
-def maybe_initialize_distributed() -> None:
-    """Join a multi-host job when ``JAX_COORDINATOR_ADDRESS`` is set (see the module docstring)."""
+def maybe_initialize_distributed(auto: bool = False) -> None:
+    """Join a multi-host job (see the module docstring), once per process.
+
+    From ``JAX_COORDINATOR_ADDRESS``, ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID`` when set; else, with
+    ``auto``, from the cluster's own variables (``jax.distributed.initialize()`` detects SLURM, ...).
+    """
     global _distributed
+    if _distributed:
+        return
     address = os.environ.get("JAX_COORDINATOR_ADDRESS")
-    if address and not _distributed:
+    if address:
         jax.distributed.initialize(
             coordinator_address=address,
             num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
             process_id=int(os.environ["JAX_PROCESS_ID"]),
         )
         _distributed = True
+    elif auto:
+        jax.distributed.initialize()
+        _distributed = True
 
 
-def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
-    """Clipping, Adam and decoupled weight decay; the learning rate is applied in the step."""
-    return optax.chain(
-        optax.clip_by_global_norm(tc.grad_clip),
-        optax.scale_by_adam(),
-        optax.add_decayed_weights(tc.weight_decay),
-    )
+def _agreed(value: float) -> float:
+    """``value`` as process 0 sees it, on every process (itself when there is one process)."""
+    if jax.process_count() == 1:
+        return value
+    from jax.experimental import multihost_utils
 
-
-def learning_rate(progress: float, tc: TrainConfig) -> float:
-    """Linear warm-up over ``warmup_fraction`` of the budget, then cosine decay to the end fraction."""
-    progress = min(max(progress, 0.0), 1.0)
-    if progress < tc.warmup_fraction:
-        return tc.learning_rate * progress / tc.warmup_fraction
-    t = (progress - tc.warmup_fraction) / max(1.0 - tc.warmup_fraction, 1e-9)
-    end = tc.end_lr_fraction
-    return tc.learning_rate * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * t)))
-
-
-def loss_weights(tc: TrainConfig) -> dict[str, float]:
-    """Per-head loss weights."""
-    return {name: tc.aux_weight for name in ("letters", "cell_letters", "cell_match", "word_align")}
-
-
-@functools.lru_cache(maxsize=8)
-def _compiled_steps(
-    graphdef: nnx.GraphDef, optimiser: tuple[float, float, float], mesh: jax.sharding.Mesh
-) -> tuple[Any, Any, Any]:
-    """Jitted (train step, eval step, loss-and-grads) for a model, optimiser and mesh.
-
-    Cached, so a resumed or repeated run in one process does not compile again. ``optimiser`` is
-    (grad_clip, weight_decay, aux_weight), the only training fields the compiled code depends on.
-    """
-    clip, decay, aux = optimiser
-    tc = TrainConfig(grad_clip=clip, weight_decay=decay, aux_weight=aux)
-    weights = loss_weights(tc)
-    tx = make_optimizer(tc)
-
-    def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
-        return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
-
-    def train_step(params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array) -> tuple[Any, Any, Any]:
-        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
-        updates, opt_state = tx.update(grads, opt_state, params)
-        params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
-        return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
-
-    def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
-        return evaluate(nnx.merge(graphdef, params)(batch), batch)
-
-    r, s = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
-    return (
-        jax.jit(train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)),
-        jax.jit(eval_step, in_shardings=(r, s), out_shardings=s),
-        jax.jit(jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r),
-    )
-
-
-class Trainer:
-    """The compiled train and eval steps for one config on one device mesh."""
-
-    def __init__(self, config: Config, mesh: jax.sharding.Mesh | None = None) -> None:
-        self.config = config
-        # Auto axes: XLA propagates shardings itself (new JAX defaults to explicit sharding types).
-        self.mesh = mesh or jax.make_mesh((jax.device_count(),), ("data",), axis_types=(AxisType.Auto,))
-        n = self.mesh.devices.size
-        if config.train.batch_size % n:
-            raise ValueError(
-                f"train.batch_size={config.train.batch_size} must be divisible by the {n} devices"
-            )
-        self.replicated = NamedSharding(self.mesh, P())
-        self.sharded = NamedSharding(self.mesh, P("data"))
-        self.graphdef, params = init_params(config.model, config.train.seed)
-        self.tx = make_optimizer(config.train)
-        self.params = jax.device_put(params, self.replicated)
-        self.opt_state = jax.device_put(self.tx.init(params), self.replicated)
-        self.train_step, self.eval_step, self.loss_and_grads = _compiled_steps(
-            self.graphdef,
-            (config.train.grad_clip, config.train.weight_decay, config.train.aux_weight),
-            self.mesh,
-        )
-
-    def shard(self, batch: Example) -> dict[str, jax.Array]:
-        """This process's share of a batch -> global arrays sharded along ``data``."""
-        return {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in batch.items()}
-
-    def step(self, batch: Example, lr: float) -> dict[str, jax.Array]:
-        """One optimiser step; returns the step's metrics (device arrays)."""
-        self.params, self.opt_state, metrics = self.train_step(
-            self.params, self.opt_state, self.shard(batch), jnp.asarray(lr, jnp.float32)
-        )
-        return metrics
-
-    def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
-        """Per-head accuracy over ``dataset`` (overall and per task)."""
-        totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-        for batch, idx in dataset.eval_batches(self.config.train.batch_size):
-            out = jax.device_get(self.eval_step(self.params, self.shard(batch)))
-            for i, row in enumerate(idx):
-                for task in ("all", dataset.tasks[row]):
-                    for h in HEADS:
-                        totals[task][f"{h}_n"] += out[f"{h}_n"][i]
-                        totals[task][f"{h}_ok"] += out[f"{h}_correct"][i] * out[f"{h}_n"][i]
-        report: dict[str, Any] = {}
-        for task, t in totals.items():
-            accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in HEADS if t[f"{h}_n"] > 0}
-            key = "val" if task == "all" else f"val_task/{task}"
-            report[key] = {**{f"{h}_acc": round(a, 4) for h, a in accs.items()}, "examples": int(t["type_n"])}
-        return report
-
-    def state(self) -> dict[str, Any]:
-        """Arrays a checkpoint holds."""
-        return {"params": self.params, "opt_state": self.opt_state}
-
-    def load(self, state: dict[str, Any]) -> None:
-        """Replace params and optimiser state (e.g. restored from a checkpoint)."""
-        self.params = jax.device_put(state["params"], self.replicated)
-        self.opt_state = jax.device_put(state["opt_state"], self.replicated)
+    return float(multihost_utils.broadcast_one_to_all(np.float32(value)))
 
 
 def _log(workdir: Path, writer: Any, step: int, metrics: dict[str, Any]) -> None:
+    if writer is None:  # not process 0: one process writes for all
+        return
     with open(workdir / "metrics.jsonl", "a") as f:
         f.write(json.dumps({"step": step, **metrics}) + "\n")
     for key, value in metrics.items():
@@ -237,6 +134,7 @@ def train_and_evaluate(
     progress: bool = True,
     on_log: Callable[[dict[str, Any]], None] | None = None,
     init_from: Path | str | None = None,
+    on_validate: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
     """Train ``config`` on ``data``; return the last validation report (and ``examples_per_s``).
 
@@ -253,6 +151,7 @@ def train_and_evaluate(
         on_log: called with each metrics line (for live displays).
         init_from: start from this run's newest weights (fresh optimiser state) instead of a
             random init: fine-tuning, e.g. a DAgger round. Ignored when resuming.
+        on_validate: called with each validation report (e.g. to steer what is streamed next).
     """
     from tensorboardX import SummaryWriter
     from tqdm import tqdm
@@ -274,7 +173,7 @@ def train_and_evaluate(
         init_config, _, params = load_params(init_from)
         checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
         trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
-    writer = SummaryWriter(str(workdir / "tensorboard"))
+    writer = SummaryWriter(str(workdir / "tensorboard")) if jax.process_index() == 0 else None
     start = time.monotonic()
     budget_s = tc.minutes * 60.0
 
@@ -300,8 +199,11 @@ def train_and_evaluate(
     window_start, window_steps = time.monotonic(), 0
     examples_per_s = 0.0
     try:
-        while progress_now() < 1.0 and (stop_after is None or step < stop_after):
-            lr = learning_rate(progress_now(), tc)
+        while True:
+            done = _agreed(progress_now())  # the same on every host, so all stop at one step
+            if done >= 1.0 or (stop_after is not None and step >= stop_after):
+                break
+            lr = learning_rate(done, tc)
             metrics = trainer.step(data.train.next_batch(), lr)
             step += 1
             window_steps += 1
@@ -315,10 +217,10 @@ def train_and_evaluate(
                     **host,
                     "lr": lr,
                     "examples_per_s": round(examples_per_s, 1),
-                    "progress": round(progress_now(), 4),
+                    "progress": round(done, 4),
                 }
                 bar.set_postfix(
-                    loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}", budget=f"{progress_now():.0%}"
+                    loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}", budget=f"{done:.0%}"
                 )
                 _log(workdir, writer, step, line)
                 if on_log is not None:
@@ -326,6 +228,8 @@ def train_and_evaluate(
             if data.val is not None and step % tc.eval_every == 0:
                 report = trainer.validate(data.val)
                 _log(workdir, writer, step, report)
+                if on_validate is not None:
+                    on_validate(report)
             if step % tc.checkpoint_every == 0:
                 save()
         if data.val is not None and step % tc.eval_every != 0:
@@ -335,7 +239,8 @@ def train_and_evaluate(
             save()
     finally:
         bar.close()
-        writer.close()
+        if writer is not None:
+            writer.close()
         data.train.close()
     return {**report, "step": step, "examples_per_s": round(examples_per_s, 1)}
 
@@ -404,7 +309,7 @@ def finetune(
     """
     config = checkpoint.read_config(init_run)
     config = dataclasses.replace(
-        config, train=dataclasses.replace(config.train, minutes=minutes, steps=10**9)
+        config, train=dataclasses.replace(config.train, minutes=minutes, steps=UNTIL_STOPPED)
     )
     return train_from_directory(data_dir, out_run, config, init_from=init_run)
 
@@ -434,12 +339,20 @@ def train_on_envs(
     )
     val_set = ArrayDataset.from_trajectories(val_episodes, config.model) if val_episodes_per_env else None
     shards = jax.process_count()
+    mix = TaskMix(env_ids, tc.focus) if tc.focus > 0 and val_set is not None else None
     source = StreamingSource(
-        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index()),
+        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index(), mix=mix),
         config.model,
         tc.batch_size // shards,
         tc.seed + jax.process_index(),
         capacity=tc.stream_capacity,
         balance=tc.balance,
     )
-    return train_and_evaluate(config, TrainData(source, val_set), workdir, resume=resume, progress=progress)
+    return train_and_evaluate(
+        config,
+        TrainData(source, val_set),
+        workdir,
+        resume=resume,
+        progress=progress,
+        on_validate=mix.update if mix is not None else None,
+    )

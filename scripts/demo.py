@@ -23,7 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--episodes", type=int, default=d.episodes, help="expert episodes per env (--data fixed)"
     )
     parser.add_argument("--workers", type=int, default=d.workers, help="collection processes")
-    parser.add_argument("--config", default=d.config, help="model preset")
+    parser.add_argument(
+        "--config", default=d.config, help="preset (tiny, small, base) or a run's config.json"
+    )
     parser.add_argument("--minutes", type=float, default=d.minutes, help="training budget in minutes")
     parser.add_argument(
         "--eval-episodes", type=int, default=d.eval_episodes, help="held-out episodes per env"
@@ -32,7 +34,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--balance", choices=("example", "episode"), default=d.balance, help="training sample weighting"
     )
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="config override")
+    parser.add_argument(
+        "--set",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override config fields (repeatable), e.g. --set model.width=96 train.batch_size=64",
+    )
+    parser.add_argument(
+        "--curve",
+        type=_minutes_list,
+        metavar="M1,M2,...",
+        help="run the demo once per training budget (e.g. 5,10,20,30,60,120) and plot success "
+        "against minutes into OUT/curve.png (--minutes is then ignored)",
+    )
+
+
+def _minutes_list(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        values = []
+    if not values or any(v <= 0 for v in values):
+        raise argparse.ArgumentTypeError(f"expected positive minutes separated by commas, got {text!r}")
+    return values
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +81,14 @@ def run(args: argparse.Namespace) -> int:
         overrides=tuple(args.set),
         balance=args.balance,
     )
+    if args.curve:
+        from deskpilot.agent.curve import learning_curve
+
+        rows = learning_curve(config, args.curve, log=console.print)
+        for row in rows:
+            console.print(f"{row['minutes']:>6g} min: mean {row['mean']:.1%}, worst task {row['worst']:.1%}")
+        console.print(f"plot: {config.out / 'curve.png'}")
+        return 0
     report = run_demo(config, log=console.print)
     console.print(report.table())
     return 0

@@ -141,7 +141,7 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     from deskpilot.policies.config import get_config
     from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
     from deskpilot.policies.sources import FixedSource
-    from deskpilot.policies.train import Trainer
+    from deskpilot.policies.step import Trainer
 
     config_t = get_config("tiny")  # its compiled train step is reused by the test below
     examples = trajectory_to_examples(traj, config_t.model)

@@ -114,6 +114,25 @@ def test_streaming_source_batches_from_fresh_episodes() -> None:
     assert not any(t is source._thread for t in threading.enumerate())
 
 
+@pytest.mark.parametrize(("balance", "low", "high"), [("episode", 0.12, 0.21), ("example", 0.21, 0.30)])
+def test_streaming_source_can_weigh_every_episode_alike(balance, low, high) -> None:
+    import dataclasses
+
+    def episodes():
+        for seed in range(10**6):  # one-step clicks and three-step forms (click, type, enter), in turn
+            click = make_episode("click", seed)
+            yield dataclasses.replace(click, steps=click.steps[:1])
+            yield make_episode("form", seed)
+
+    source = StreamingSource(episodes(), CFG, batch_size=32, seed=0, capacity=256, balance=balance)
+    try:
+        typed = np.mean([source.next_batch()["w_span"].mean() for _ in range(60)])
+    finally:
+        source.close()
+    # TYPE is one step of each form: 1/6 of draws when both episode kinds weigh alike, 1/4 by step.
+    assert low < typed < high
+
+
 def test_streaming_source_reports_a_failing_producer() -> None:
     def broken():
         yield make_episode("click", 0)
@@ -191,3 +210,22 @@ def test_every_box_listed_as_a_right_click_is_a_pointer_target() -> None:
         Action.click(0.1, 0.35), {"elements": [left, right]}, np.zeros(CFG.task_len, np.int32), CFG
     )
     np.testing.assert_array_equal(only["pointer"], in_box(left["box"]))
+
+
+def test_task_mix_draws_weak_tasks_more_and_never_starves_any() -> None:
+    from deskpilot.policies.sources import TaskMix
+
+    mix = TaskMix(["a", "b", "c"], focus=0.6)
+    assert np.allclose(mix.probabilities, 1 / 3)
+    mix.update(
+        {
+            "val": {"type_acc": 0.8},
+            "val_task/a": {"type_acc": 1.0, "pointer_acc": 1.0, "examples": 9},
+            "val_task/b": {"type_acc": 1.0, "pointer_acc": 0.5, "examples": 9},
+            "val_task/c": {"type_acc": 0.5, "pointer_acc": 0.5, "examples": 9},
+        }
+    )
+    # errors 0, 0.25, 0.5 -> 0.4 / 3 evenly plus 0.6 * (0, 1/3, 2/3)
+    np.testing.assert_allclose(mix.probabilities, [0.4 / 3, 0.4 / 3 + 0.2, 0.4 / 3 + 0.4])
+    with pytest.raises(ValueError, match="focus"):
+        TaskMix(["a"], focus=1.5)

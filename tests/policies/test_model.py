@@ -165,3 +165,25 @@ def test_with_neighbours_puts_each_token_beside_the_ones_around_it() -> None:
     x = jnp.arange(1, 4, dtype=jnp.float32).reshape(1, 3, 1)  # tokens 1, 2, 3
     out = with_neighbours(x)[0]  # T(3D): previous, itself, next
     np.testing.assert_array_equal(out, [[0, 1, 2], [1, 2, 3], [2, 3, 0]])
+
+
+def test_space_to_depth_then_a_matrix_product_is_a_stride_k_conv() -> None:
+    from deskpilot.policies.model import space_to_depth
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal((2, 16, 24, 3)), jnp.float32)
+    kernel = jnp.asarray(rng.standard_normal((4, 4, 3, 5)), jnp.float32)
+    conv = jax.lax.conv_general_dilated(
+        x, kernel, (4, 4), "VALID", dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+    np.testing.assert_allclose(space_to_depth(x, 4) @ kernel.reshape(48, 5), conv, rtol=1e-4, atol=1e-4)
+
+
+def test_pool_cells_averages_each_block_with_zeros_past_the_edge() -> None:
+    from deskpilot.policies.model import pool_cells
+
+    x = jnp.asarray(np.random.default_rng(0).standard_normal((2, 27, 20, 3)), jnp.float32)
+    pooled = pool_cells(x, 4)
+    assert pooled.shape == (2, 7, 5, 3)
+    # 27 rows pad by one at the end, where "SAME" pooling puts it too
+    np.testing.assert_allclose(pooled, nnx.avg_pool(x, (4, 4), strides=(4, 4), padding="SAME"), atol=1e-6)

@@ -85,7 +85,7 @@ SHARDED_SCRIPT = textwrap.dedent(
     from jax.sharding import AxisType
     from deskpilot.policies.config import get_config, override
     from deskpilot.policies.data import ArrayDataset
-    from deskpilot.policies.train import Trainer
+    from deskpilot.policies.step import Trainer
     from tests.policies.fakes import make_episodes
 
     assert jax.device_count() == 4, jax.devices()

@@ -1,0 +1,144 @@
+"""The compiled training step: optimiser, schedule, losses' weights and the ``Trainer``.
+
+The train step is one ``jax.jit`` function over the split model state (``nnx.split``): params and
+optimiser state are replicated, the batch is sharded along a 1-D mesh axis ``data``, and XLA
+inserts the gradient all-reduce. Params and optimiser state buffers are donated. The same code runs
+on one CPU, on several accelerators, and on several hosts.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections import defaultdict
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import nnx
+from jax.sharding import AxisType, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+from deskpilot.policies.config import Config, TrainConfig
+from deskpilot.policies.data import ArrayDataset, Example
+from deskpilot.policies.losses import compute_loss, evaluate
+from deskpilot.policies.model import init_params
+
+__all__ = ["HEADS", "Trainer", "learning_rate", "loss_weights", "make_optimizer"]
+
+HEADS = ("type", "pointer", "pointer2", "span", "key", "scroll")
+
+
+def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
+    """Clipping, Adam and decoupled weight decay; the learning rate is applied in the step."""
+    return optax.chain(
+        optax.clip_by_global_norm(tc.grad_clip),
+        optax.scale_by_adam(),
+        optax.add_decayed_weights(tc.weight_decay),
+    )
+
+
+def learning_rate(progress: float, tc: TrainConfig) -> float:
+    """Linear warm-up over ``warmup_fraction`` of the budget, then cosine decay to the end fraction."""
+    progress = min(max(progress, 0.0), 1.0)
+    if progress < tc.warmup_fraction:
+        return tc.learning_rate * progress / tc.warmup_fraction
+    t = (progress - tc.warmup_fraction) / max(1.0 - tc.warmup_fraction, 1e-9)
+    end = tc.end_lr_fraction
+    return tc.learning_rate * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * t)))
+
+
+def loss_weights(tc: TrainConfig) -> dict[str, float]:
+    """Per-head loss weights."""
+    return {name: tc.aux_weight for name in ("letters", "cell_letters", "cell_match", "word_align")}
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled_steps(graphdef: nnx.GraphDef, tc: TrainConfig, mesh: jax.sharding.Mesh) -> tuple[Any, Any, Any]:
+    """Jitted (train step, eval step, loss-and-grads) for a model, training config and mesh.
+
+    Cached, so a resumed or repeated run in one process does not compile again. The key is the whole
+    (frozen, hashable) ``TrainConfig``: a field the step comes to read can never be left out of it.
+    """
+    weights = loss_weights(tc)
+    tx = make_optimizer(tc)
+
+    def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
+        return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
+
+    def train_step(params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array) -> tuple[Any, Any, Any]:
+        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
+        updates, opt_state = tx.update(grads, opt_state, params)
+        params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
+        return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
+
+    def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
+        return evaluate(nnx.merge(graphdef, params)(batch), batch)
+
+    r, s = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
+    return (
+        jax.jit(train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)),
+        jax.jit(eval_step, in_shardings=(r, s), out_shardings=s),
+        jax.jit(jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r),
+    )
+
+
+class Trainer:
+    """The compiled train and eval steps for one config on one device mesh."""
+
+    def __init__(self, config: Config, mesh: jax.sharding.Mesh | None = None) -> None:
+        self.config = config
+        # Auto axes: XLA propagates shardings itself (new JAX defaults to explicit sharding types).
+        self.mesh = mesh or jax.make_mesh((jax.device_count(),), ("data",), axis_types=(AxisType.Auto,))
+        n = self.mesh.devices.size
+        if config.train.batch_size % n:
+            raise ValueError(
+                f"train.batch_size={config.train.batch_size} must be divisible by the {n} devices"
+            )
+        self.replicated = NamedSharding(self.mesh, P())
+        self.sharded = NamedSharding(self.mesh, P("data"))
+        self.graphdef, params = init_params(config.model, config.train.seed)
+        self.tx = make_optimizer(config.train)
+        self.params = jax.device_put(params, self.replicated)
+        self.opt_state = jax.device_put(self.tx.init(params), self.replicated)
+        self.train_step, self.eval_step, self.loss_and_grads = _compiled_steps(
+            self.graphdef, config.train, self.mesh
+        )
+
+    def shard(self, batch: Example) -> dict[str, jax.Array]:
+        """This process's share of a batch -> global arrays sharded along ``data``."""
+        return {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in batch.items()}
+
+    def step(self, batch: Example, lr: float) -> dict[str, jax.Array]:
+        """One optimiser step; returns the step's metrics (device arrays)."""
+        self.params, self.opt_state, metrics = self.train_step(
+            self.params, self.opt_state, self.shard(batch), jnp.asarray(lr, jnp.float32)
+        )
+        return metrics
+
+    def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
+        """Per-head accuracy over ``dataset`` (overall and per task)."""
+        totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        for batch, idx in dataset.eval_batches(self.config.train.batch_size):
+            out = jax.device_get(self.eval_step(self.params, self.shard(batch)))
+            for i, row in enumerate(idx):
+                for task in ("all", dataset.tasks[row]):
+                    for h in HEADS:
+                        totals[task][f"{h}_n"] += out[f"{h}_n"][i]
+                        totals[task][f"{h}_ok"] += out[f"{h}_correct"][i] * out[f"{h}_n"][i]
+        report: dict[str, Any] = {}
+        for task, t in totals.items():
+            accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in HEADS if t[f"{h}_n"] > 0}
+            key = "val" if task == "all" else f"val_task/{task}"
+            report[key] = {**{f"{h}_acc": round(a, 4) for h, a in accs.items()}, "examples": int(t["type_n"])}
+        return report
+
+    def state(self) -> dict[str, Any]:
+        """Arrays a checkpoint holds."""
+        return {"params": self.params, "opt_state": self.opt_state}
+
+    def load(self, state: dict[str, Any]) -> None:
+        """Replace params and optimiser state (e.g. restored from a checkpoint)."""
+        self.params = jax.device_put(state["params"], self.replicated)
+        self.opt_state = jax.device_put(state["opt_state"], self.replicated)
