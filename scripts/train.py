@@ -37,6 +37,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "elsewhere, e.g. on the synthetic suite, on other data such as MiniWoB or your recordings",
     )
     parser.add_argument(
+        "--distributed",
+        action="store_true",
+        help="join a multi-host job with jax.distributed.initialize(), which reads the cluster's own "
+        "variables (SLURM, Cloud TPU, ...); JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and "
+        "JAX_PROCESS_ID work with or without this flag",
+    )
+    parser.add_argument(
         "--set",
         action="extend",
         nargs="+",
@@ -57,8 +64,14 @@ def run(args: argparse.Namespace) -> int:
             "or `deskpilot record`"
         )
     from deskpilot.policies.config import get_config, override
-    from deskpilot.policies.train import train_from_directory, train_on_envs
+    from deskpilot.policies.train import (
+        UNTIL_STOPPED,
+        maybe_initialize_distributed,
+        train_from_directory,
+        train_on_envs,
+    )
 
+    maybe_initialize_distributed(auto=args.distributed)  # before anything else touches JAX
     config = override(get_config(args.config), args.set)
     if args.steps is not None:
         config = dataclasses.replace(
@@ -67,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
     if args.minutes is not None:
         # A minute budget alone: the step budget is set out of reach.
         config = dataclasses.replace(
-            config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=10**9)
+            config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=UNTIL_STOPPED)
         )
     if args.stream and args.init_from:
         raise ValueError("--init-from works with --data (fine-tuning on a dataset), not with --stream")
