@@ -8,11 +8,26 @@ pytestmark = pytest.mark.slow
 
 
 def test_demo_pipeline_end_to_end_with_tiny_budgets(tmp_path):
-    """The main job's code path (collect, train, evaluate, table, GIFs) on a tiny budget."""
+    """The main job's code path (stream, train, evaluate, table, GIFs) on a tiny budget."""
+    logs = []
+    config = DemoConfig(out=tmp_path, env="deskpilot/mock-easy", config="tiny", minutes=0.05, eval_episodes=2)
+    report = run_demo(config, log=logs.append)
+    assert set(report.tasks) == {"deskpilot/mock-click-button-v0", "deskpilot/mock-context-menu-v0"}
+    assert all(t.episodes == 2 for t in report.tasks.values())
+    saved = json.loads((tmp_path / "eval" / "eval.json").read_text())
+    assert saved["mean_success"] == report.mean_success
+    assert not (tmp_path / "data").exists()  # streamed: nothing collected to disk
+    assert list((tmp_path / "eval").glob("*.gif"))
+    assert "Expect about" in logs[0] and "GFLOP/s" in logs[0] and any("trained" in line for line in logs)
+
+
+def test_demo_pipeline_on_a_fixed_dataset_resumes(tmp_path):
+    """``data="fixed"``: collect, train, evaluate; a re-run collects nothing twice."""
     logs = []
     config = DemoConfig(
         out=tmp_path,
         env="deskpilot/mock-easy",
+        data="fixed",
         episodes=3,
         workers=1,
         config="tiny",
@@ -37,3 +52,22 @@ def test_demo_config_is_validated():
         DemoConfig(minutes=0)
     with pytest.raises(ValueError, match="balance"):
         DemoConfig(balance="task")
+    with pytest.raises(ValueError, match="data"):
+        DemoConfig(data="disk")
+
+
+def test_learning_curve_reads_finished_budgets_and_plots_them(tmp_path):
+    from deskpilot.agent.curve import learning_curve
+
+    for minutes, rates in ((5, (0.5, 0.1)), (10, (0.9, 0.7))):
+        folder = tmp_path / f"{minutes}min" / "eval"
+        folder.mkdir(parents=True)
+        tasks = [{"env_id": e, "success_rate": r} for e, r in zip(("a", "b"), rates, strict=True)]
+        (folder / "eval.json").write_text(json.dumps({"mean_success": sum(rates) / 2, "tasks": tasks}))
+    rows = learning_curve(DemoConfig(out=tmp_path), [10, 5], log=lambda line: None)  # nothing to train
+    assert [(r["minutes"], r["mean"], r["worst"]) for r in rows] == [
+        (5, pytest.approx(0.3), 0.1),
+        (10, pytest.approx(0.8), 0.7),
+    ]
+    assert json.loads((tmp_path / "curve.json").read_text()) == rows
+    assert (tmp_path / "curve.png").stat().st_size > 0
