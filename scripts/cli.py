@@ -56,6 +56,19 @@ USER_ERRORS: dict[str, tuple[str, ...]] = {
 DEBUG_HELP = "on an error, show the full traceback instead of one line"
 
 
+def add_set_argument(parser: argparse.ArgumentParser) -> None:
+    """``--set KEY=VALUE ...``: config overrides (``policies.config.override``), for every command that trains."""
+    parser.add_argument(
+        "--set",
+        action="extend",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override config fields (SECTION.FIELD or a train field's name; repeatable), "
+        "e.g. --set model.width=96 train.batch_size=64",
+    )
+
+
 def _load(name: str):  # noqa: ANN202 - returns a module
     try:
         return importlib.import_module(f"deskpilot.scripts.{name}")

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from deskpilot.agent.pipeline import DemoConfig
+from deskpilot.scripts.cli import add_set_argument
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,14 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--balance", choices=("example", "episode"), default=d.balance, help="training sample weighting"
     )
-    parser.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override config fields (repeatable), e.g. --set model.width=96 train.batch_size=64",
-    )
+    add_set_argument(parser)
     parser.add_argument(
         "--curve",
         type=_minutes_list,

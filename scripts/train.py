@@ -7,6 +7,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+from deskpilot.scripts.cli import add_set_argument
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map onto ``policies.config.Config``; ``--set`` reaches every field."""
@@ -43,15 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "variables (SLURM, Cloud TPU, ...); JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and "
         "JAX_PROCESS_ID work with or without this flag",
     )
-    parser.add_argument(
-        "--set",
-        action="extend",
-        nargs="+",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override config fields (SECTION.FIELD or a train field's name; repeatable), "
-        "e.g. --set model.width=96 train.batch_size=64",
-    )
+    add_set_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
