@@ -94,10 +94,18 @@ def latest_step(run_dir: Path | str) -> int | None:
 
 
 def save(run_dir: Path | str, state: dict[str, Any], saved: Saved) -> None:
-    """Write ``state`` (a pytree of arrays: params, optimiser state) and ``saved`` at ``saved.step``."""
+    """Write ``state`` (a pytree of arrays: params, optimiser state) and ``saved`` at ``saved.step``.
+
+    In a multi-host run every process calls this with the same step (orbax's barriers wait for all
+    of them); ``run_dir`` must be a folder they share.
+    """
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    _write_json_atomic(run_dir / CONFIG_FILE, saved.config.to_json())
+    if jax.process_index() == 0:
+        # One writer: every process of a multi-host run saves into the same (shared) folder at the
+        # same moment, and two renames of one temporary file race; the loser raised, and the
+        # others then waited for it forever in orbax's barrier below.
+        _write_json_atomic(run_dir / CONFIG_FILE, saved.config.to_json())
     meta = {
         "model_version": MODEL_VERSION,
         "step": saved.step,

@@ -64,7 +64,7 @@ def bench_miniwob(seconds: float = 5.0) -> Rows:
         seeds = iter(range(1, 10_000))
         reset_ms = _ms(lambda: env.reset(seed=next(seeds)), 20)
         rows.append(("reset (reseed the page, read DOM, capture)", reset_ms, "ms"))
-        rows.append(("capture 160x210 (mss)", _ms(host.capture.grab, 50), "ms"))
+        rows.append(("capture 160x210 (mss)", _ms(host.screen.capture.grab, 50), "ms"))
         rows.append(
             (
                 "reward read (WebDriver script)",

@@ -48,15 +48,21 @@ INSTALL_HINT = (
 )
 
 # Injected before any page script runs. Counts trusted input events so the env can wait until the
-# page has received an action, and marks elements that got a click listener (for info["elements"]).
+# page has received an action, keeps where the pointer last moved (reset waits until the page has
+# seen it parked, so no hover shows), and marks elements that got a click listener (for
+# info["elements"]).
 PAGE_PRELUDE = """
 window.__dp = {mouseup: 0, keyup: 0, wheel: 0};
+window.__dpPointer = null;
 const MODS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph']);
 for (const t of ['mouseup', 'keyup', 'wheel']) {
   window.addEventListener(t, function (e) {
     if (e.isTrusted && !(t === 'keyup' && MODS.has(e.key))) window.__dp[t]++;
   }, true);
 }
+window.addEventListener('mousemove', function (e) {
+  if (e.isTrusted) window.__dpPointer = [e.clientX, e.clientY];
+}, true);
 (function () {
   const add = EventTarget.prototype.addEventListener;
   const kinds = new Set(['click', 'mousedown', 'mouseup', 'dblclick']);
@@ -171,8 +177,12 @@ class _Guarded:
             self._reap()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # Also runs in the interpreter's final teardown, after module globals (``contextlib``
+        # included) may have become None: builtins only. The guardian reaps whatever is left.
+        try:  # noqa: SIM105
             self.close()
+        except Exception:
+            pass
 
 
 class PrivateDisplay(_Guarded):
@@ -345,10 +355,21 @@ class BrowserSession(_Guarded):
         if self._closed:
             return
         self._closed = True
-        # Kill first, then let selenium tidy up against a dead driver (it fails at once). A graceful
+        # Kill first, then free selenium's side without a word to the dead driver. A graceful
         # quit() first would wait on Chromium's own shutdown, bounded only by selenium's 120-s HTTP
         # timeout; the profile folder is deleted anyway, so there is nothing to shut down cleanly.
         self._reap()
         if self.driver is not None:
-            with contextlib.suppress(Exception):
-                self.driver.quit()
+            _forget_driver(self.driver)
+
+
+def _forget_driver(driver: Any) -> None:
+    """Release selenium's handles on a driver whose processes are already dead.
+
+    Not ``driver.quit()``: it sends WebDriver's DELETE session to the dead chromedriver, and
+    urllib3 logs three "Retrying ... Connection refused" warnings before it gives up.
+    """
+    with contextlib.suppress(Exception):
+        driver.service.stop()  # the process has exited: stop() only reaps it and closes its pipes
+    with contextlib.suppress(Exception):
+        driver.command_executor.close()  # the HTTP connection pool

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
-import shutil
-import subprocess
-from typing import Any, ClassVar
+from typing import Any
 
 import gymnasium as gym
 import numpy as np
 
 from deskpilot.envs.actions import TEXT_CHARSET, Action, ActionType
-from deskpilot.envs.miniwob.browser import (
-    WINDOW_SIZE,
-    BrowserCrashedError,
-    BrowserError,
-    BrowserSession,
-    PrivateDisplay,
-)
+from deskpilot.envs.miniwob.browser import BrowserCrashedError, BrowserError
+from deskpilot.envs.miniwob.host import Host
 from deskpilot.envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
 from deskpilot.envs.spaces import (
     DEFAULT_OBS_SIZE,
@@ -55,6 +46,7 @@ class MiniWoBConfig:
     max_steps: int = 20  # truncate the episode after this many actions
     page_time_limit_s: float = 3600.0  # MiniWoB's own timer (it fails slow actors); high on purpose
     input_timeout_s: float = 1.0  # longest wait for an action's input events to reach the page
+    screen_timeout_s: float = 10.0  # longest wait for the screen to show the page state just read
     data_mode: str = "train"  # MiniWoB's data mode for tasks that have one ("train" / "test")
 
     def __post_init__(self) -> None:
@@ -70,113 +62,10 @@ class MiniWoBConfig:
             raise ValueError(f"page_time_limit_s: expected seconds in [1, 1e6], got {self.page_time_limit_s}")
         if not 0.05 <= self.input_timeout_s <= 30:
             raise ValueError(f"input_timeout_s: expected seconds in [0.05, 30], got {self.input_timeout_s}")
+        if not 0.05 <= self.screen_timeout_s <= 60:
+            raise ValueError(f"screen_timeout_s: expected seconds in [0.05, 60], got {self.screen_timeout_s}")
         if self.data_mode not in ("train", "test"):
             raise ValueError(f"data_mode: expected 'train' or 'test', got {self.data_mode!r}")
-
-
-class _Host:
-    """The one browser (and display) of a process, shared by every MiniWoB env in it.
-
-    pyautogui binds one X display per process, and two windows on one display would cover each
-    other, so a process runs one browser at a time; each env navigates it to its task on ``reset``.
-    """
-
-    hosts: ClassVar[dict[str, _Host]] = {}
-    # The private display this process's pyautogui was bound to; pyautogui cannot move to another.
-    bound: ClassVar[str | None] = None
-
-    def __init__(self, display: str) -> None:
-        self.key = display
-        self.users = 0
-        self.owner: int | None = None  # id() of the env whose episode is on the page
-        self.xvfb: PrivateDisplay | None = None
-        self.session: BrowserSession | None = None
-        self.capture: Any = None
-        self.executor: Any = None
-        self.display: str | None = None
-
-    @classmethod
-    def acquire(cls, display: str) -> _Host:
-        host = cls.hosts.setdefault(display, cls(display))
-        host.users += 1
-        return host
-
-    def release(self) -> None:
-        self.users -= 1
-        if self.users <= 0:
-            self.stop()
-            self.hosts.pop(self.key, None)
-
-    def ensure(self) -> BrowserSession:
-        """The live browser, starting it (or a fresh one after a crash) if needed."""
-        if self.session is not None and self.session.alive():
-            return self.session
-        if self.session is not None:
-            self.session.close()
-            self.session = None
-        if self.display is None:
-            self._open_display()
-        if self.xvfb is not None and not self.xvfb.alive():
-            raise BrowserCrashedError(
-                f"the private display {self.display} of this process died; pyautogui cannot move to "
-                "another display, so start a new process"
-            )
-        assert self.display is not None
-        self.session = BrowserSession(self.display)
-        self.owner = None
-        return self.session
-
-    def _open_display(self) -> None:
-        from deskpilot.envs.desktop.capture import Region, ScreenCapture
-        from deskpilot.envs.desktop.executor import Executor
-
-        if self.key == "auto":
-            if _Host.bound is not None:
-                raise BrowserError(
-                    f"this process already drove the private display {_Host.bound}, closed with its last "
-                    "MiniWoB env; pyautogui cannot reconnect to a new one. Keep one env open while making "
-                    "others, use a fresh process, or pass display=':N' of an X server you run"
-                )
-            self.xvfb = PrivateDisplay()
-            display = self.xvfb.display
-        else:
-            display = self.key
-        try:
-            # pyautogui, mss and xdotool all read DISPLAY; pyautogui only at its first import.
-            os.environ["DISPLAY"] = display
-            region = Region(0, 0, TASK_W, TASK_H)
-            self.capture = ScreenCapture(region)
-            self.executor = Executor(region, pause=0.0, failsafe=self.key != "auto")
-        except BaseException:
-            self.stop()
-            raise
-        if self.key == "auto":
-            _Host.bound = display
-        self.display = display
-
-    def park_pointer(self) -> None:
-        """Move the pointer off the task area (but inside the window, so keys still reach it)."""
-        if shutil.which("xdotool") and self.display:
-            subprocess.run(
-                ["xdotool", "mousemove", str(WINDOW_SIZE[0] - 20), str(WINDOW_SIZE[1] - 20)],
-                env={**os.environ, "DISPLAY": self.display},
-                check=False,
-                capture_output=True,
-            )
-
-    def stop(self) -> None:
-        """Close the browser, the capture and the private display (if any)."""
-        if self.session is not None:
-            self.session.close()
-            self.session = None
-        if self.capture is not None:
-            with contextlib.suppress(Exception):
-                self.capture.close()
-        self.capture = self.executor = None
-        if self.xvfb is not None:
-            self.xvfb.close()
-            self.xvfb = None
-        self.display = None
 
 
 def page_elements(state: dict[str, Any]) -> list[dict[str, Any]]:
@@ -214,14 +103,16 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
 
     ## Observation Space
     ``{"screenshot": uint8 (210, 160, 3), "task": str}``: an mss capture of the task area (screen
-    pixels (0, 0)-(160, 210)) and MiniWoB's instruction text.
+    pixels (0, 0)-(160, 210)), taken once the screen shows the page state that ``info`` describes
+    (``screen.PageScreen``), and MiniWoB's instruction text.
 
     ## Rewards
     1.0 on the step where the page ends the episode with raw reward 1 (success), else 0.0.
 
     ## Starting State
     ``reset(seed=s)`` seeds the page's generator with ``s`` (same seed, same problem). The pointer
-    is parked off the task area first, so no hover effect shows in the first frame.
+    is parked off the task area first, and the page has seen it leave before the first frame is
+    taken, so no hover effect shows in it.
 
     ## Episode End
     Terminated when the page says done (success or failure) or on DONE; truncated after
@@ -234,9 +125,12 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
     ``info`` carries ``elements`` (visible interactive elements: normalised ``box``, ``label``,
     ``role``), ``dom`` (the same elements with tag, id, value, checked, focus and a pixel ``point``
     where a click reaches them: for the scripted expert only), ``raw_reward``, ``task_name``,
-    ``screen``, ``blocked_key`` and, at the end, ``success``. KEY actions in ``BROWSER_KEYS``
-    (Chromium's own shortcuts: close, reload, zoom, devtools, ...) are not sent: they would end the
-    page or change its geometry.
+    ``screen``, ``input_timeout`` and ``screen_timeout`` (the page did not get the action's input,
+    or the screen did not show the page's state, in time), ``blocked_key`` and, at the end,
+    ``success``. KEY actions in ``BROWSER_KEYS`` (Chromium's own shortcuts: close, reload, zoom,
+    devtools, ...) are not sent: they would end the page or change its geometry. ``sync(action)``
+    observes an action someone else did in the window (a person being recorded), once the page
+    has it.
     """
 
     # ``one_per_process``: instances cannot be stepped side by side (one browser and display per
@@ -251,11 +145,13 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
         self.render_mode = render_mode
         self.action_space = action_space()  # type: ignore[assignment]
         self.observation_space = observation_space(*DEFAULT_OBS_SIZE)  # type: ignore[assignment]
-        self._host: _Host | None = _Host.acquire(self.config.display)
+        self._host: Host | None = Host.acquire(self.config.display)
         self._state: dict[str, Any] = {}
         self._obs: Observation | None = None
         self._steps = 0
         self._over = True
+        self._mark = 0  # the mark of the last state read (screen.PageScreen)
+        self._screen_timeout = False
 
     # ----------------------------------------------------------------- gymnasium API
     def reset(
@@ -273,11 +169,11 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
             session.load(self.config.task)
         host.owner = id(self)
         page_seed = str(seed if seed is not None else int(self.np_random.integers(2**31)))
-        host.park_pointer()
+        park = host.park_pointer()
         limit_ms = int(self.config.page_time_limit_s * 1000)
-        if not session.async_script(RESET_JS, limit_ms, page_seed, self.config.data_mode):
+        if not session.async_script(RESET_JS, limit_ms, page_seed, self.config.data_mode, park):
             raise BrowserError(f"MiniWoB task {self.config.task} did not become ready after reset")
-        self._state = session.script(STATE_JS)
+        self._read(None)
         self._steps = 0
         self._over = False
         self._obs = self._observe()
@@ -288,26 +184,19 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
         act = as_action(action)
         if self._over:
             raise RuntimeError("step() called on a finished episode; call reset() first")
-        host = self._live_host()
-        if host.owner != id(self) or host.session is None:
-            raise RuntimeError(
-                f"another MiniWoB env of this process reset the shared browser since this env's reset; "
-                f"call reset() on {self.config.task} again"
-            )
+        host = self._page_host()
         self._steps += 1
         blocked = act.type is ActionType.KEY and act.key in BROWSER_KEYS
         if act.type is not ActionType.DONE and not blocked:
-            before = self._state.get("events", {})
             try:
                 host.executor.execute(act)
             except Exception:
-                if not host.session.alive():
+                if host.session is None or not host.session.alive():
                     raise BrowserCrashedError(
                         "the browser died mid-episode; call reset() to start a fresh one"
                     ) from None
                 raise
-            want = expected_events(act, before)
-            self._state = host.session.async_script(STEP_JS, want, int(self.config.input_timeout_s * 1000))
+            self._read(act)
         done = bool(self._state["done"]) or act.type is ActionType.DONE
         success = bool(self._state["done"]) and float(self._state["raw_reward"]) >= 1.0
         truncated = not done and self._steps >= self.config.max_steps
@@ -318,6 +207,19 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
         if self._over:
             info["success"] = success
         return self._obs, float(success), done, truncated, info
+
+    def sync(self, action: Action | dict[str, Any]) -> tuple[Observation, dict[str, Any]]:
+        """Wait for ``action``, done by someone else in this env's window, and observe its effect.
+
+        For input the env did not send (a person at the desktop, a test's xdotool): blocks until
+        the page has received the action's input events (at most ``input_timeout_s``) and the screen
+        shows the page's reaction, then returns ``(observation, info)`` as ``reset`` does. Not a
+        step: nothing is sent and no step is counted; the next ``step`` reports the episode's end.
+        """
+        self._page_host()
+        self._read(as_action(action))
+        self._obs = self._observe()
+        return self._obs, self._info()
 
     def render(self) -> np.ndarray | None:
         """The last screenshot (``render_mode="rgb_array"``)."""
@@ -332,8 +234,12 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
             host.release()
 
     def __del__(self) -> None:
-        with contextlib.suppress(Exception):
+        # Also runs in the interpreter's last teardown, when module globals (``contextlib``
+        # included) may already be None: builtins only.
+        try:  # noqa: SIM105
             self.close()
+        except Exception:
+            pass
 
     # ----------------------------------------------------------------- helpers
     def make_expert(self) -> Any:
@@ -342,14 +248,38 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
 
         return MiniWoBExpert(self.config.task)
 
-    def _live_host(self) -> _Host:
+    def _live_host(self) -> Host:
         if self._host is None:
             raise RuntimeError("the env is closed")
         return self._host
 
-    def _observe(self) -> Observation:
+    def _page_host(self) -> Host:
         host = self._live_host()
-        frame = host.capture.grab()
+        if host.owner != id(self) or host.session is None:
+            raise RuntimeError(
+                f"another MiniWoB env of this process reset the shared browser since this env's reset; "
+                f"call reset() on {self.config.task} again"
+            )
+        return host
+
+    def _read(self, act: Action | None) -> None:
+        """Read the page state (after ``act``'s input events have arrived) and have it paint a mark."""
+        host = self._live_host()
+        assert host.session is not None and host.screen is not None  # the browser runs since reset
+        self._mark = host.screen.next_mark()
+        if act is None:
+            self._state = host.session.script(STATE_JS, self._mark)
+        else:
+            want = expected_events(act, self._state.get("events", {}))
+            timeout_ms = int(self.config.input_timeout_s * 1000)
+            self._state = host.session.async_script(STEP_JS, want, timeout_ms, self._mark)
+
+    def _observe(self) -> Observation:
+        """The task area once the screen shows the last state read (its mark)."""
+        host = self._live_host()
+        assert host.screen is not None  # the display is open since reset
+        frame, shown = host.screen.grab(self._mark, self._state["mark_at"], self.config.screen_timeout_s)
+        self._screen_timeout = not shown
         return {"screenshot": frame, "task": _task_text(self._state.get("utterance", ""))}
 
     def _info(self) -> dict[str, Any]:
@@ -360,6 +290,7 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
             "raw_reward": float(self._state["raw_reward"]),
             "reason": self._state.get("reason"),
             "input_timeout": bool(self._state.get("input_timeout", False)),
+            "screen_timeout": self._screen_timeout,  # the screenshot may predate the state
             "task_name": self.config.task,
             "screen": {"left": 0, "top": 0, "width": TASK_W, "height": TASK_H},
             "display": host.display,

@@ -2,21 +2,42 @@
 
 One WebDriver round trip per step: ``STEP_JS`` waits in the page until the input events of the last
 action have arrived, lets a frame render, then returns the state: the instruction, MiniWoB's
-done/reward globals, the input-event counters and every visible interactive element.
+done/reward globals, the input-event counters and every visible interactive element. After each
+state read the page paints a mark (``dpMark``) that ``screen.PageScreen`` waits for on the screen.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from deskpilot.envs.actions import Action, ActionType
 
-__all__ = ["RESET_JS", "STATE_JS", "STEP_JS", "expected_events"]
+__all__ = ["MARK_COLOURS", "MARK_SIZE", "RESET_JS", "STATE_JS", "STEP_JS", "expected_events"]
 
 TASK_W, TASK_H = 160, 210  # the MiniWoB task area, in CSS (= screen) pixels
+MARK_SIZE = 4  # side of the mark square, in pixels
+# Mark colours, indexed by mark: corners of the RGB cube, far apart under any colour handling.
+# Neither black nor white: the page's grey background, or a white page, must never pass for a mark.
+MARK_COLOURS = ((255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255))
 
-# Shared by STATE_JS and STEP_JS: returns the page state as a plain object.
+# Shared by STATE_JS and STEP_JS: dpRead() returns the page state as a plain object; dpMark(i) paints
+# mark i at the window's bottom-right corner (outside the task area, and outside the <body> that
+# dpRead walks) and returns its [x, y] in screen pixels.
 _READ = r"""
+function dpMark(i) {
+  let m = document.getElementById('__dp_mark');
+  if (!m) {
+    m = document.createElement('div');
+    m.id = '__dp_mark';
+    m.style.cssText = 'position: fixed; right: 0; bottom: 0; width: __M__px; height: __M__px; ' +
+                      'z-index: 2147483647; pointer-events: none;';
+    document.documentElement.appendChild(m);
+  }
+  m.style.backgroundColor = 'rgb(' + __COLOURS__[i].join(',') + ')';
+  const r = m.getBoundingClientRect();
+  return [Math.round(r.left), Math.round(r.top)];
+}
 function dpRead() {
   const W = __W__, H = __H__, MAX_WORDS = 120;
   const SEL = 'button, a, input, textarea, select, label, [role=button], [role=tab], [role=link], ' +
@@ -107,14 +128,16 @@ function dpRead() {
   };
 }
 """.replace("__W__", str(TASK_W)).replace("__H__", str(TASK_H))
+_READ = _READ.replace("__M__", str(MARK_SIZE)).replace("__COLOURS__", json.dumps(MARK_COLOURS))
 
-STATE_JS = _READ + "\nreturn dpRead();"
+# arguments: mark. The state, with the mark painted after the read (``mark_at``: where).
+STATE_JS = _READ + "\nconst s = dpRead(); s.mark_at = dpMark(arguments[0]); return s;"
 
-# arguments: {counter: minimum}, timeout in ms, callback. Waits for the events, then for a frame.
+# arguments: {counter: minimum}, timeout in ms, mark, callback. Waits for the events, then for a frame.
 STEP_JS = (
     _READ
     + r"""
-const want = arguments[0], limit = arguments[1], done = arguments[arguments.length - 1];
+const want = arguments[0], limit = arguments[1], mark = arguments[2], done = arguments[arguments.length - 1];
 const t0 = performance.now();
 function arrived() {
   for (const k in want) if ((window.__dp[k] || 0) < want[k]) return false;
@@ -122,7 +145,7 @@ function arrived() {
 }
 function finish(timedOut) {
   requestAnimationFrame(() => setTimeout(() => {
-    const s = dpRead(); s.input_timeout = timedOut; done(s);
+    const s = dpRead(); s.input_timeout = timedOut; s.mark_at = dpMark(mark); done(s);
   }, 0));
 }
 (function poll() {
@@ -133,9 +156,14 @@ function finish(timedOut) {
 """
 )
 
-# arguments: page time limit (ms), seed string, data mode, callback.
+# arguments: page time limit (ms), seed string, data mode, parked pointer [x, y] or null, callback.
+# Waits until the task is ready and (up to 1 s) until the page has seen the pointer parked: a move
+# the page has not seen yet would leave the hover of the old pointer place in the first frame.
 RESET_JS = r"""
-const limit = arguments[0], seed = arguments[1], mode = arguments[2], done = arguments[arguments.length - 1];
+const limit = arguments[0], seed = arguments[1], mode = arguments[2], park = arguments[3];
+const done = arguments[arguments.length - 1];
+const parked = () => !park || (window.__dpPointer !== null && window.__dpPointer[0] === park[0] &&
+                               window.__dpPointer[1] === park[1]);
 core.EPISODE_MAX_TIME = limit;
 core.endEpisode(0);
 if (document.activeElement && document.activeElement !== document.body) document.activeElement.blur();
@@ -144,7 +172,9 @@ core.setDataMode(mode);
 core.startEpisodeReal();
 const t0 = performance.now();
 (function poll() {
-  if (WOB_TASK_READY) return requestAnimationFrame(() => setTimeout(() => done(true), 0));
+  if (WOB_TASK_READY && (parked() || performance.now() - t0 > 1000)) {
+    return requestAnimationFrame(() => setTimeout(() => done(true), 0));
+  }
   if (performance.now() - t0 > 5000) return done(false);
   setTimeout(poll, 5);
 })();

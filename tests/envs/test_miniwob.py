@@ -63,6 +63,25 @@ def test_done_ends_the_episode_and_step_limit_truncates(make) -> None:
 
 
 @browser
+def test_each_screenshot_shows_the_page_state_its_info_describes(make) -> None:
+    env = make("enter-text")
+    obs, info = env.reset(seed=3)
+    field = next(e for e in info["dom"] if e["id"] == "tt")
+    assert not field["focused"] and not info["screen_timeout"]
+    obs2, _, _, _, info2 = env.step(
+        Action.click(from_pixel(field["point"][0], 160), from_pixel(field["point"][1], 210))
+    )
+    assert next(e for e in info2["dom"] if e["id"] == "tt")["focused"] and not info2["screen_timeout"]
+    # The focus ring the page reports is in the screenshot: the field's whole width changed.
+    changed = np.unique(np.nonzero((obs2["screenshot"] != obs["screenshot"]).any(-1))[1])
+    x0, _, x1, _ = next(e["box"] for e in info2["elements"] if e["role"] == "textbox")
+    assert len(changed) >= (x1 - x0) * 160
+    # The mark the env waits for (``screen.PageScreen``) lies outside the task area.
+    x, y = env.unwrapped._state["mark_at"]
+    assert x >= 160 or y >= 210
+
+
+@browser
 def test_browser_shortcuts_are_not_sent(make) -> None:
     env = make("click-test")
     obs, info = env.reset(seed=2)

@@ -24,8 +24,8 @@ from deskpilot.collectors.folding import FoldingConfig
 from deskpilot.collectors.loop import run_episode
 from deskpilot.collectors.recorder import Recorder, RecorderConfig
 from deskpilot.collectors.trajectory import read_dataset, read_trajectory
-from deskpilot.envs.actions import Action, ActionType, to_pixel
-from deskpilot.envs.desktop.capture import Region, ScreenCapture, wait_until_stable
+from deskpilot.envs.actions import Action, ActionType, from_pixel, to_pixel
+from deskpilot.envs.desktop.capture import Region
 from deskpilot.envs.miniwob import env_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.display]
@@ -55,7 +55,7 @@ def _point(dom: list[dict[str, Any]], pred: Callable[[dict[str, Any]], bool]) ->
 
 
 def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, tmp_path: Path) -> None:
-    env = make("enter-text")
+    env = make("enter-text", input_timeout_s=10.0)  # a loaded machine may be slow to deliver the typing
     seed = 3
     expert_ep = run_episode(env, env.unwrapped.make_expert(), source="expert", seed=seed)
     assert expert_ep.success
@@ -93,25 +93,29 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     )
     recorder = Recorder(config, ask_success=page_verdict)
     recorder.start()
-    capture = ScreenCapture(region)
     try:
 
-        def look() -> None:
-            """A person looks at the settled screen before acting (and the recorder has seen it too)."""
-            wait_until_stable(capture, timeout=1.0, quiet=0.1)
+        def look(after: Action | None = None) -> None:
+            """A person sees the page's reaction to their last action, ``after``, and so has the recorder.
+
+            Not "the screen stopped changing": under load Chromium can put a frame on the screen
+            after any quiet period, and the recorded screenshot would then lack the focus ring.
+            """
+            if after is not None:
+                _, seen = env.unwrapped.sync(after)  # the page has the input, the screen shows its effect
+                assert not (seen["input_timeout"] or seen["screen_timeout"]), after
             assert recorder.wait_for_frame(time.monotonic(), timeout=5)
 
         look()
         xdo("mousemove", *map(str, field), "click", "1")
-        look()
+        look(Action.click(from_pixel(field[0], 160), from_pixel(field[1], 210)))
         xdo("type", "--delay", "20", text)
-        look()
+        look(Action.type_text(text))
         xdo("mousemove", *map(str, submit), "click", "1")
         assert recorder.wait_for_steps(3, timeout=5), f"only {recorder.num_steps} steps written"
         xdo("key", "F9")
         result = recorder.wait()
     finally:
-        capture.close()
         if recorder._worker.is_alive():
             recorder.stop("discarded")
             recorder.wait()

@@ -123,6 +123,39 @@ def test_nothing_outlives_the_env(how: str) -> None:
                 stream.close()
 
 
+# A script as users write them: logging on (as the CLI has it, so urllib3's warnings would show)
+# and JAX imported, which keeps modules alive into the interpreter's last teardown, where an env
+# left open used to be finalised with its module's globals already None.
+QUIET_CHILD = """
+import logging, sys
+logging.basicConfig(level=logging.WARNING)
+import jax
+import gymnasium as gym
+import deskpilot.envs
+env = gym.make("deskpilot/miniwob-click-test-v0")
+env.reset(seed=0)
+if sys.argv[1] == "close":
+    env.close()
+"""
+
+
+@pytest.mark.parametrize("how", ["close", "exit"])
+def test_a_run_prints_nothing_whether_it_closes_the_env_or_exits_with_it_open(how: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISPLAY"}
+    done = subprocess.run(
+        [sys.executable, "-c", QUIET_CHILD, how],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    # Neither "Retrying ... Connection refused" (WebDriver calls to the killed chromedriver) nor
+    # "Exception ignored in: MiniWoBEnv.__del__": nothing at all.
+    assert done.stderr == "", done.stderr
+
+
 def test_crashed_browser_gives_a_clear_error_and_reset_recovers(xvfb: str) -> None:
     env = gym.make(env_id("click-test"), display=xvfb)
     try:
