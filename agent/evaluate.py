@@ -25,7 +25,7 @@ from deskpilot.collectors.loop import EpisodeResult, run_episode
 from deskpilot.collectors.view import render_frames, write_gif
 from deskpilot.envs.spaces import Actor
 
-__all__ = ["EpisodeRow", "EvalReport", "TaskResult", "evaluate", "wilson_interval"]
+__all__ = ["EpisodeRow", "EvalReport", "Tally", "TaskResult", "eval_seeds", "evaluate", "wilson_interval"]
 
 
 def wilson_interval(successes: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -194,41 +194,62 @@ def evaluate(
     if num_envs > 1:
         for env_id in env_ids:
             check_vectorisable(env_id)
-    tasks: dict[str, TaskResult] = {}
-    failures: list[EpisodeResult] = []
-    successes: list[EpisodeResult] = []
-    rows: list[EpisodeRow] = []
+    tally = Tally(keep_failures, keep_successes)
     # Every env stays open until the end: envs that share a per-process resource (MiniWoB's one
     # browser and display per process) must not see it torn down between tasks.
     opened: list[gym.Env] = []
     try:
         for env_id in env_ids:
-            result = tasks[env_id] = TaskResult(env_id)
-            seeds = [EVAL_SEED_OFFSET + seed + i for i in range(episodes)]
             envs = []
             for _ in range(min(num_envs, episodes)):
                 envs.append(gym.make(env_id, **(env_kwargs or {})))
                 opened.append(envs[-1])
+            seeds = eval_seeds(seed, episodes)
             if isinstance(actor, BatchActor):
                 stream: Iterator[EpisodeResult] = run_vectorised(envs, actor, seeds)
             else:
                 stream = (run_episode(envs[0], actor, source="policy", seed=s) for s in seeds)
-            kept_fail = kept_ok = 0
             for ep in stream:
-                result.episodes += 1
-                result.successes += ep.success
-                result.steps += len(ep.trajectory.steps)
-                result.ends[ep.end] += 1
-                rows.append(EpisodeRow.of(env_id, ep))
-                if not ep.success and kept_fail < keep_failures:
-                    failures.append(ep)
-                    kept_fail += 1
-                if ep.success and kept_ok < keep_successes:
-                    successes.append(ep)
-                    kept_ok += 1
+                tally.add(env_id, ep)
                 if progress is not None:
                     progress(env_id, ep)
     finally:
         for env in opened:
             env.close()
-    return EvalReport(tasks, failures, successes, rows)
+    return tally.report()
+
+
+def eval_seeds(seed: int, episodes: int) -> list[int]:
+    """The reset seeds of an env's evaluation episodes: ``EVAL_SEED_OFFSET + seed + i``."""
+    return [EVAL_SEED_OFFSET + seed + i for i in range(episodes)]
+
+
+class Tally:
+    """Builds an ``EvalReport`` from episodes added in evaluation order (task by task, seed by seed).
+
+    Keeps the first ``keep_failures`` failed and ``keep_successes`` solved episodes of each task
+    (for pictures); every backend adds in the same order, so they agree on what is kept.
+    """
+
+    def __init__(self, keep_failures: int, keep_successes: int) -> None:
+        self.keep = {False: keep_failures, True: keep_successes}
+        self.tasks: dict[str, TaskResult] = {}
+        self.kept: dict[bool, list[EpisodeResult]] = {False: [], True: []}
+        self.kept_per_task: Counter[tuple[str, bool]] = Counter()
+        self.rows: list[EpisodeRow] = []
+
+    def add(self, env_id: str, ep: EpisodeResult) -> None:
+        """Count the next episode of ``env_id``."""
+        result = self.tasks.setdefault(env_id, TaskResult(env_id))
+        result.episodes += 1
+        result.successes += ep.success
+        result.steps += len(ep.trajectory.steps)
+        result.ends[ep.end] += 1
+        self.rows.append(EpisodeRow.of(env_id, ep))
+        if self.kept_per_task[env_id, ep.success] < self.keep[ep.success]:
+            self.kept[ep.success].append(ep)
+            self.kept_per_task[env_id, ep.success] += 1
+
+    def report(self) -> EvalReport:
+        """The report of everything added so far."""
+        return EvalReport(self.tasks, self.kept[False], self.kept[True], self.rows)

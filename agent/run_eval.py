@@ -10,25 +10,37 @@ and writes:
 * ``RUN/tensorboard/``, next to the training curves: success per task (``eval/<env id>``) and its
   mean (``eval/mean``) at the checkpoint's step, and the first frame of a failed and of a solved
   episode per task with the predicted action drawn (``eval/failed/<env id>``, ``eval/solved/<env id>``).
+
+``backend="ray"`` (``deskpilot eval --backend ray``) plays the same episodes on Ray actors
+(``agent.ray_eval``) and writes the same report.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import numpy as np
 from tqdm import tqdm
 
 from deskpilot.agent.evaluate import EvalReport, evaluate
+from deskpilot.collectors.collect import BACKENDS
 from deskpilot.collectors.loop import EpisodeResult
 from deskpilot.collectors.view import render_frames
 from deskpilot.envs.registry import resolve_env_ids
 
-__all__ = ["EvalRunConfig", "evaluate_run", "log_to_tensorboard", "progress_bar"]
+if TYPE_CHECKING:  # annotations only: JAX is imported when a policy is loaded, not with this module
+    from flax import nnx
+
+    from deskpilot.policies.actor import PolicyActor
+    from deskpilot.policies.config import Config
+
+__all__ = ["EvalRunConfig", "evaluate_run", "log_to_tensorboard", "policy_actor", "progress_bar"]
 
 TENSORBOARD_DIR = "tensorboard"  # the run folder's event files; training writes there too
 EVENTS_SUFFIX = ".eval"  # keeps this writer's file apart from a training writer's of the same second
@@ -46,8 +58,25 @@ class EvalRunConfig:
     num_envs: int = 1  # envs per task stepped side by side, one batched model call per tick
     out: Path | None = None  # where eval.json and the GIFs go; None = CHECKPOINT/eval
     env_kwargs: dict[str, Any] = dataclasses.field(default_factory=dict)  # passed to gymnasium.make
+    backend: str = "local"  # "local": in this process; "ray": Ray actors (agent.ray_eval), same report
+    workers: int = 1  # ray backend: actors, each with its own envs and its own copy of the policy
+    ray_address: str | None = None  # ray backend: the cluster to join; None = $RAY_ADDRESS or a local one
 
     def __post_init__(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.backend == "local" and (self.workers != 1 or self.ray_address is not None):
+            raise ValueError(
+                "workers, ray_address: only the ray backend uses them (local evaluation runs in this "
+                "process; --num-envs steps envs side by side)"
+            )
+        if self.workers < 1:
+            raise ValueError(f"workers: expected >= 1, got {self.workers}")
+        if self.backend == "ray" and self.num_envs > 1:
+            raise ValueError(
+                f"num_envs: the ray backend runs one env per task on each actor (got num_envs "
+                f"{self.num_envs}); spread episodes with --workers instead"
+            )
         if self.episodes < 1:
             raise ValueError(f"episodes: expected >= 1, got {self.episodes}")
         if self.num_envs < 1:
@@ -145,6 +174,8 @@ def evaluate_run(config: EvalRunConfig) -> tuple[EvalReport, list[Path]]:
 
     env_ids = resolve_env_ids(config.env)
     run = config.checkpoint
+    if config.backend == "ray":
+        return _finish(config, *_evaluate_on_ray(config, env_ids))
     actor: PolicyActor | PolicyBatchActor
     if config.num_envs > 1:
         actor, step = _load_newest(
@@ -164,8 +195,59 @@ def evaluate_run(config: EvalRunConfig) -> tuple[EvalReport, list[Path]]:
             progress=progress,
             num_envs=config.num_envs,
         )
+    return _finish(config, report, step)
+
+
+def _finish(config: EvalRunConfig, report: EvalReport, step: int) -> tuple[EvalReport, list[Path]]:
+    """Name the checkpoint in the report and write eval.json, the GIFs and the TensorBoard summaries."""
+    run = config.checkpoint
     report = dataclasses.replace(report, checkpoint=str(run.resolve()), step=step)
     report.save(config.out_dir / "eval.json")
     pictures = report.save_pictures(config.out_dir)
     log_to_tensorboard(report, run / TENSORBOARD_DIR, step)
     return report, pictures
+
+
+def policy_actor(
+    config: Config, graphdef: nnx.GraphDef, params: nnx.State, temperature: float, seed: int
+) -> PolicyActor:
+    """A ``PolicyActor`` from loaded parameters: what each Ray actor makes (it needs no run folder)."""
+    from deskpilot.policies.actor import PolicyActor, Predictor
+
+    predictor = Predictor(config, graphdef, params, sample=temperature > 0)
+    return PolicyActor(predictor, temperature=temperature, seed=seed)
+
+
+def _evaluate_on_ray(config: EvalRunConfig, env_ids: list[str]) -> tuple[EvalReport, int]:
+    """The driver loads the newest checkpoint once and sends its parameters to every Ray actor.
+
+    So every actor plays the step the report names, even while training saves newer ones, and the
+    actors need not see the run folder (on a cluster, only the driver's machine may have it).
+    """
+    import jax
+
+    from deskpilot.agent.ray_eval import evaluate_on_ray
+    from deskpilot.policies.actor import Predictor
+
+    run = config.checkpoint
+    predictor, step = _load_newest(run, lambda: Predictor.from_checkpoint(run))
+    make_actor = functools.partial(
+        policy_actor,
+        predictor.config,
+        predictor.graphdef,
+        jax.device_get(predictor.params),  # host arrays: they travel to the actors
+        config.temperature,
+        config.seed,
+    )
+    with progress_bar(config.episodes * len(env_ids)) as progress:
+        report = evaluate_on_ray(
+            make_actor,
+            env_ids,
+            episodes=config.episodes,
+            seed=config.seed,
+            env_kwargs=config.env_kwargs,
+            progress=progress,
+            workers=config.workers,
+            address=config.ray_address or os.environ.get("RAY_ADDRESS"),
+        )
+    return report, step

@@ -60,6 +60,7 @@ from deskpilot.collectors.listeners import (
     listener_class,
     system_double_click_interval,
 )
+from deskpilot.collectors.schema import K_STOPPED_BY, K_SUCCESS_UNKNOWN
 from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.envs.actions import Action
 from deskpilot.envs.desktop.capture import Region, ScreenCapture
@@ -203,14 +204,14 @@ class Recorder:
         extra = dict(writer.meta.extra)
         success: bool | None
         if self._status == "signal":
-            success, extra["stopped_by"] = False, "signal"
+            success, extra[K_STOPPED_BY] = False, "signal"
         else:
-            extra["stopped_by"] = "stop_key"
+            extra[K_STOPPED_BY] = "stop_key"
             success = self.config.success
             if success is None and self._ask_success is not None:
                 success = bool(self._ask_success())
             if success is None:
-                success, extra["success_unknown"] = False, True
+                success, extra[K_SUCCESS_UNKNOWN] = False, True
         writer.meta = dataclasses.replace(writer.meta, extra=extra)
         if writer.num_steps:
             # How the episode ended is known only now, after its last step was written: the stop

@@ -32,6 +32,7 @@ __all__ = [
     "check_step_end",
     "fill_v1_step_fields",
     "image_name",
+    "scored_failed",
 ]
 
 FORMAT_VERSION = 2
@@ -47,6 +48,11 @@ K_SCREEN, K_OBS_SIZE, K_CREATED, K_EXTRA, K_OUTCOME = "screen", "obs_size", "cre
 K_SUCCESS, K_REWARD, K_NUM_STEPS = "success", "reward", "num_steps"
 K_INDEX, K_IMAGE, K_ACTION, K_ANNOTATIONS, K_TIME = "index", "image", "action", "annotations", "time"
 K_TERMINATED, K_TRUNCATED = "terminated", "truncated"  # per step, next to K_REWARD (version 2)
+K_ERROR = "error"  # in the outcome, only when an exception stopped the episode: "ValueError: ..."
+# In ``extra``: what the human recorder says about its outcome, and the mark of teacher-labelled steps.
+K_STOPPED_BY, K_SUCCESS_UNKNOWN = "stopped_by", "success_unknown"  # "stop_key" or "signal"; true
+K_TEACHER_LABELS = "teacher_labels"  # true: each step's action is a teacher's label (DAgger)
+ERROR_CHARS = 1000  # an outcome's error message is cut to this length (meta.json stays readable)
 
 
 class TrajectoryError(Exception):
@@ -120,6 +126,7 @@ class Trajectory:
     success: bool | None = None  # None while unfinished (a partial episode)
     reward: float | None = None
     format_version: int = FORMAT_VERSION  # the version read from disk (1: step fields are defaults)
+    error: str | None = None  # the exception that stopped the episode early ("ValueError: ..."), if any
 
     @property
     def task(self) -> str:
@@ -188,3 +195,21 @@ def fill_v1_step_fields(steps: list[Step], outcome: dict[str, Any] | None) -> No
     if outcome is not None and steps:
         last = steps[-1]
         last.reward, last.terminated = float(outcome[K_REWARD]), True
+
+
+def scored_failed(trajectory: Trajectory) -> bool:
+    """Whether a finished episode's outcome says its task failed, so training leaves it out by default.
+
+    An env scored it, or the episode raised (``error``), and ``success`` is false. Two kinds stay in:
+    a person's recording unless the person said it failed (not when the outcome is unknown or a
+    signal cut the recording short), and teacher-labelled episodes (DAgger), where the env scored the
+    policy that acted, not the labels recorded.
+    """
+    if trajectory.success is not False:
+        return False  # succeeded, or unfinished
+    extra = trajectory.meta.extra
+    if extra.get(K_TEACHER_LABELS) is True:
+        return False
+    if trajectory.meta.source == "human":
+        return extra.get(K_SUCCESS_UNKNOWN) is not True and extra.get(K_STOPPED_BY) != "signal"
+    return True

@@ -34,6 +34,7 @@ from deskpilot.collectors.schema import (  # the key names, spelled once
     K_ANNOTATIONS,
     K_CREATED,
     K_ENV_ID,
+    K_ERROR,
     K_EXTRA,
     K_IMAGE,
     K_INDEX,
@@ -208,13 +209,17 @@ class TrajectoryWriter:
         self._steps = open(file, "ab")  # noqa: SIM115 - closed in finish
         self._ended = bool(end[K_TERMINATED] or end[K_TRUNCATED])
 
-    def finish(self, success: bool, reward: float) -> Path:
-        """Record the outcome and atomically rename the folder to its final name."""
+    def finish(self, success: bool, reward: float, *, error: str | None = None) -> Path:
+        """Record the outcome and atomically rename the folder to its final name.
+
+        ``error`` names the exception that stopped the episode early, if one did.
+        """
         if self._closed:
             raise RuntimeError(f"{self.dir}: writer already finished")
         self._steps.close()
         outcome = {K_SUCCESS: bool(success), K_REWARD: float(reward), K_NUM_STEPS: self.num_steps}
-        _write_atomic(self.dir / META_FILE, _dumps({**self.meta.to_json(), K_OUTCOME: outcome}))
+        cause = {K_ERROR: str(error)} if error is not None else {}
+        _write_atomic(self.dir / META_FILE, _dumps({**self.meta.to_json(), K_OUTCOME: {**outcome, **cause}}))
         os.replace(self.dir, self.final_dir)
         if self._fsync:
             _fsync_dir(self.root)
@@ -284,9 +289,11 @@ def _load_meta(path: Path) -> tuple[EpisodeMeta, dict[str, Any] | None, int]:
         or not isinstance(outcome.get(K_SUCCESS), bool)
         or not isinstance(outcome.get(K_REWARD), int | float)
         or not isinstance(outcome.get(K_NUM_STEPS), int)
+        or not isinstance(outcome.get(K_ERROR, ""), str)
     ):
         raise TrajectoryError(
-            file, f"outcome: expected {{success: bool, reward: number, num_steps: int}}, got {outcome!r}"
+            file,
+            f"outcome: expected {{success: bool, reward: number, num_steps: int[, error: str]}}, got {outcome!r}",
         )
     return meta, outcome, version
 
@@ -388,7 +395,8 @@ def read_trajectory(path: Path | str, *, allow_partial: bool = False, load_image
         fill_v1_step_fields(steps, outcome)
     success = None if outcome is None else outcome[K_SUCCESS]
     reward = None if outcome is None else float(outcome[K_REWARD])
-    return Trajectory(meta, steps, success, reward, version)
+    error = None if outcome is None else outcome.get(K_ERROR)
+    return Trajectory(meta, steps, success, reward, version, error)
 
 
 @dataclasses.dataclass

@@ -46,6 +46,9 @@ class TrainConfig:
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
     drills: float = 0.0  # share of each batch from fresh MiniWoB-styled reading drills (policies.drills)
     focus: float = 0.0  # streamed training: share of episodes drawn toward tasks weak on validation
+    # Training on a data folder: also use the episodes whose outcome says they failed (an env scored
+    # them failed, or they raised); False leaves them out (collectors.schema.scored_failed)
+    include_failed: bool = False
 
     def __post_init__(self) -> None:
         positive = ("batch_size", "learning_rate", "grad_clip", "eval_every", "checkpoint_every", "log_every")

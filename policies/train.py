@@ -271,14 +271,33 @@ def train_from_directory(
     progress: bool = True,
     init_from: Path | str | None = None,
 ) -> dict[str, Any]:
-    """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path)."""
+    """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path).
+
+    Episodes whose outcome says they failed (``collectors.schema.scored_failed``) are left out
+    unless ``train.include_failed``: a failed attempt is no demonstration. The warning and the
+    report's ``left_out_failed`` say how many.
+    """
+    import logging
+
+    from deskpilot.collectors.schema import scored_failed
     from deskpilot.collectors.trajectory import read_dataset
 
     report = read_dataset(data_dir)
-    if not report.trajectories:
-        raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()})")
     tc = config.train
-    episodes = [with_alternatives(t) for t in report.trajectories]
+    kept = [t for t in report.trajectories if tc.include_failed or not scored_failed(t)]
+    left_out = len(report.trajectories) - len(kept)
+    if left_out:
+        logging.getLogger(__name__).warning(
+            "%s: left out %d of %d episodes whose outcome says they failed "
+            "(--set train.include_failed=true trains on them too)",
+            data_dir,
+            left_out,
+            len(report.trajectories),
+        )
+    if not kept:
+        failed = f", {left_out} of them failed" if left_out else ""
+        raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()}{failed})")
+    episodes = [with_alternatives(t) for t in kept]
     train_eps, val_eps = split_by_episode(episodes, tc.val_fraction, tc.seed)
     if tc.relabel:
         train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
@@ -295,9 +314,10 @@ def train_from_directory(
             drill_episodes(seed), config.model, drill_rows, seed, capacity=tc.stream_capacity
         )
         source = MixedSource(source, drills)
-    return train_and_evaluate(
+    result = train_and_evaluate(
         config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
     )
+    return {**result, "left_out_failed": left_out}
 
 
 def finetune(

@@ -52,6 +52,7 @@ USER_ERRORS: dict[str, tuple[str, ...]] = {
     "deskpilot.envs.desktop.executor": ("ExecutorError",),  # no display, missing xdotool
     "deskpilot.envs.desktop.xvfb": ("XvfbError",),  # Xvfb missing
     "deskpilot.envs.miniwob.browser": ("BrowserNotFoundError",),  # Chromium or chromedriver missing
+    "deskpilot.collectors.ray_backend": ("RayNotInstalledError",),  # --backend ray without Ray
 }
 DEBUG_HELP = "on an error, show the full traceback instead of one line"
 
@@ -66,6 +67,24 @@ def add_set_argument(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="override config fields (SECTION.FIELD or a train field's name; repeatable), "
         "e.g. --set model.width=96 train.batch_size=64",
+    )
+
+
+def add_backend_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--backend`` and ``--ray-address``, for the commands that run many episodes (collect, eval)."""
+    from deskpilot.collectors.collect import BACKENDS
+
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="local: this machine (processes for collect); ray: Ray actors, each with its own envs, "
+        "on this machine or a cluster (pip install 'deskpilot[ray]')",
+    )
+    parser.add_argument(
+        "--ray-address",
+        help="with --backend ray: the cluster to join, e.g. HEAD_IP:6379 (default: $RAY_ADDRESS, else a "
+        "private local Ray instance)",
     )
 
 

@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from deskpilot.collectors.collect import CollectConfig, collect
 from deskpilot.envs.registry import resolve_env_ids
+from deskpilot.scripts.cli import add_backend_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,13 +23,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--episodes", type=int, required=True, help="episodes per env id")
     parser.add_argument("--out", type=Path, required=True, help="dataset folder (re-run to resume)")
-    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (local) or Ray actors (ray)")
     parser.add_argument("--seed", type=int, default=0, help="episode i uses reset seed SEED + i")
+    add_backend_arguments(parser)  # --backend, --ray-address
 
 
 def run(args: argparse.Namespace) -> int:
-    """Collect, with a progress bar, then print the summary table."""
-    config = CollectConfig(args.env, args.episodes, args.out, args.workers, args.seed)
+    """Collect, with a progress bar, then print the summary table and what raised."""
+    config = CollectConfig(
+        args.env,
+        args.episodes,
+        args.out,
+        args.workers,
+        args.seed,
+        backend=args.backend,
+        ray_address=args.ray_address,
+    )
     env_ids = resolve_env_ids(config.env)
 
     def progress(results, total):  # type: ignore[no-untyped-def]
@@ -44,4 +54,9 @@ def run(args: argparse.Namespace) -> int:
     console.print(table)
     rate = summary.written / summary.seconds if summary.seconds else 0.0
     console.print(f"{summary.bytes_on_disk / 2**20:.1f} MiB on disk; {rate:.1f} episodes/s this run")
+    errors = sum(summary.errors.values())
+    if errors:
+        console.print(f"{errors} episodes raised an error and count as failed; the first:", style="yellow")
+        for line in summary.first_errors:
+            console.print(f"  {line}", markup=False, highlight=False)
     return 0

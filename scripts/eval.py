@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from deskpilot.scripts.cli import add_backend_arguments
 
-def _num_envs(text: str) -> int:
+
+def _positive(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
@@ -31,12 +33,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--temperature", type=float, default=0.0, help="0 = greedy; > 0 samples")
     parser.add_argument(
         "--num-envs",
-        type=_num_envs,
+        type=_positive,
         default=1,
         help="envs per task stepped side by side with one batched model call per step (same seeds as "
         "1; greedy only; not for MiniWoB, whose envs share one browser per process)",
     )
     parser.add_argument("--out", type=Path, help="where eval.json and the GIFs go (default: CHECKPOINT/eval)")
+    add_backend_arguments(parser)  # --backend, --ray-address
+    parser.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="with --backend ray: Ray actors, each with its own envs and copy of the policy",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -46,7 +55,16 @@ def run(args: argparse.Namespace) -> int:
     from deskpilot.agent.run_eval import TENSORBOARD_DIR, EvalRunConfig, evaluate_run
 
     config = EvalRunConfig(
-        args.checkpoint, args.env, args.episodes, args.seed, args.temperature, args.num_envs, args.out
+        args.checkpoint,
+        args.env,
+        args.episodes,
+        args.seed,
+        args.temperature,
+        args.num_envs,
+        args.out,
+        backend=args.backend,
+        workers=args.workers,
+        ray_address=args.ray_address,
     )
     report, pictures = evaluate_run(config)
     console = Console()

@@ -14,6 +14,7 @@ ONLY_IN = {
     "pyautogui": ("envs/desktop/executor.py",),
     "mss": ("envs/desktop/capture.py",),
     "pynput": ("collectors/recorder.py", "collectors/listeners.py"),
+    "ray": ("collectors/ray_backend.py",),  # an optional extra, imported only when asked for
 }
 
 
