@@ -22,14 +22,11 @@ from deskpilot.agent.evaluate import EvalReport, evaluate
 from deskpilot.collectors.collect import episode_id, make_expert
 from deskpilot.collectors.loop import run_episode
 from deskpilot.collectors.trajectory import PARTIAL_SUFFIX, EpisodeMeta, TrajectoryWriter
-from deskpilot.envs.spaces import Actor
+from deskpilot.envs.spaces import Actor, ExpertCannotAct
 
 __all__ = ["ImproveConfig", "dagger_round", "improve"]
 
 log = logging.getLogger(__name__)
-# The synthetic expert raises RuntimeError ("expert: no visible ...") for states it cannot solve.
-ExpertCannotLabel = RuntimeError
-
 # DAgger rounds use their own seed block (below the evaluation offset), far from collection's.
 DAGGER_SEED_BASE = 500_000_000
 
@@ -88,7 +85,7 @@ def dagger_round(
                         teacher=expert,
                         keep_screenshots=False,
                     )
-                except ExpertCannotLabel as e:
+                except ExpertCannotAct as e:
                     # The policy reached a state the scripted expert has no answer for (say, a menu
                     # opened on the wrong item). Its labels so far are right but the episode is
                     # cut; drop it rather than train on a truncated story.
@@ -99,6 +96,10 @@ def dagger_round(
                 wins += result.success
         finally:
             env.close()
+        if dropped:
+            log.warning(
+                "%s: %d of %d episodes dropped (the expert could not label them)", env_id, dropped, episodes
+            )
         rates[env_id] = wins / episodes
     return rates
 

@@ -21,6 +21,7 @@ import numpy as np
 from deskpilot.collectors.schema import ERROR_CHARS, K_TEACHER_LABELS
 from deskpilot.collectors.trajectory import EpisodeMeta, Step, Trajectory, TrajectoryWriter
 from deskpilot.envs.actions import Action
+from deskpilot.envs.info import ELEMENTS, REGION
 from deskpilot.envs.spaces import Actor, Observation
 
 __all__ = [
@@ -59,7 +60,7 @@ def error_text(error: BaseException) -> str:
 
 def annotations_from_info(info: dict[str, Any]) -> dict[str, Any]:
     """The per-step renderer knowledge kept in a trajectory (element boxes and labels), if any."""
-    elements = info.get("elements")
+    elements = info.get(ELEMENTS)
     return {"elements": elements} if elements is not None else {}
 
 
@@ -69,7 +70,7 @@ def _obs_size(env: gym.Env) -> tuple[int, int]:
 
 
 def _screen(info: dict[str, Any]) -> dict[str, int] | None:
-    region = info.get("region")  # live envs: (left, top, width, height) in root pixels
+    region = info.get(REGION)  # live envs: (left, top, width, height) in root pixels
     return dict(zip(("left", "top", "width", "height"), map(int, region), strict=True)) if region else None
 
 

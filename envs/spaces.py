@@ -18,6 +18,7 @@ __all__ = [
     "DEFAULT_OBS_SIZE",
     "MAX_TASK_LENGTH",
     "Actor",
+    "ExpertCannotAct",
     "Observation",
     "action_space",
     "observation_space",
@@ -27,6 +28,14 @@ DEFAULT_OBS_SIZE: tuple[int, int] = (210, 160)
 """(height, width) of observations, as in MiniWoB++ whose task area is 160 px wide, 210 px tall."""
 MAX_TASK_LENGTH = 256
 """Longest task string an observation carries."""
+
+
+class ExpertCannotAct(RuntimeError):
+    """A scripted expert met a state it has no answer for (its target is covered, say).
+
+    Raised by the experts of every env family, so a caller that lets a policy drive and asks the
+    expert for labels (DAgger) can tell "the policy went somewhere unlabelable" from a real bug.
+    """
 
 
 class Observation(TypedDict):

@@ -113,7 +113,7 @@ PRESETS: dict[str, Config] = {
             batch_size=16, learning_rate=3e-3, steps=300, eval_every=100, checkpoint_every=100, log_every=20
         ),
     ),
-    # The CPU default (make demo): the reader the learning facts measured, two fusion layers.
+    # The CPU default (make demo): the 8-px-cell reader, two fusion layers.
     "small": Config("small", ModelConfig(), TrainConfig()),
     # For an accelerator: wider everywhere, larger batches.
     "base": Config(

@@ -3,7 +3,7 @@
 One example per step: the screenshot the actor saw, the task bytes, the last K actions and the step
 counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
 (targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
-learning facts found essential: every cell of the target element counts as a correct click (and of
+reader needs to learn to read: every cell of the target element counts as a correct click (and of
 every other box in ``annotations["targets"]`` where a step has several right clicks), and
 each cell gets the letter set of the label under it and whether the word under it is one the task
 mentions (``cell_match``). Word ids pair screen words with task words: ``task_word_id`` numbers
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.collectors.trajectory import Trajectory
-from deskpilot.envs.actions import KEY_COMBOS, Action, ActionType, to_pixel
+from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.policies.model import CELL, POINTER_TYPES, ModelConfig
 from deskpilot.policies.tokenizer import NUM_SPECIALS, encode_padded
 
@@ -37,7 +37,6 @@ __all__ = [
 ]
 
 Example = dict[str, np.ndarray]
-_KEY_INDEX = {combo: i for i, combo in enumerate(KEY_COMBOS)}
 
 
 # ------------------------------------------------------------------------------------------- grid

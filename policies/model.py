@@ -83,9 +83,7 @@ class ModelConfig:
     encoder: str = "patch"  # screen reader: "patch" (matrix products) or "conv" (strided convs, slower)
     width: int = 64  # D: cell features, tokens and heads
     depth: int = 2  # fusion transformer layers
-    text_layers: int = (
-        1  # layers over [step, history, task] alone before fusion (the learning facts' instruction encoder)
-    )
+    text_layers: int = 1  # layers over [step, history, task] alone before fusion (a short path from task bytes to the letter losses)
     num_heads: int = 4  # N: query heads
     num_kv_heads: int = 2  # M: key/value heads (grouped-query attention when M < N)
     mlp_ratio: int = 4  # hidden width of each MLP is mlp_ratio * D

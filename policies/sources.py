@@ -4,7 +4,7 @@
   seeded draw weighted per episode), so ``state()`` (epoch, offset) resumes it exactly.
 * ``StreamingSource``: a producer thread turns freshly generated episodes (``expert_episodes`` of
   the synthetic envs, ``policies.drills``) into examples and fills a ring buffer that batches are
-  sampled from. The learning facts measured fresh rendered data beating a fixed set by 20 points;
+  sampled from. Fresh rendered screens generalise where a fixed set of a few thousand overfits;
   the buffer lets a slow producer never stall training (examples are reused until replaced). Its
   order is not reproducible across a resume.
 * ``MixedSource``: rows from two sources in every batch (recorded data plus fresh drills).

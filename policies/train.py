@@ -346,7 +346,7 @@ def train_on_envs(
 ) -> dict[str, Any]:
     """Train on fresh expert episodes streamed from ``env_ids`` (no dataset on disk).
 
-    The learning facts measured fresh rendered data beating a fixed set by 20 points; the synthetic
+    Fresh rendered screens generalise where a fixed set overfits; the synthetic
     envs render far faster than training consumes (about 1,000 episodes/s in-process here), so the
     producer thread costs a few per cent of training time. Validation uses its own seeds (``seed +
     10_000_000`` on); all seeds stay below ``collectors.collect.EVAL_SEED_OFFSET``.

@@ -16,6 +16,7 @@ from PIL import Image
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.desktop.capture import Region, ScreenCapture, find_window, wait_until_stable
 from deskpilot.envs.desktop.executor import Executor
+from deskpilot.envs.info import ELEMENTS, REGION, STEP
 from deskpilot.envs.spaces import (
     DEFAULT_OBS_SIZE,
     MAX_TASK_LENGTH,
@@ -240,11 +241,11 @@ class DesktopEnv(gym.Env[Observation, Action]):
     def _info(self) -> dict[str, Any]:
         r = self.capture.region
         return {
-            "elements": [],
+            ELEMENTS: [],
             "success": False,
             "settled": self._settled,
-            "step": self._steps,
+            STEP: self._steps,
             "dry_run": self.executor.dry_run,
             "stopped": self._stopped,
-            "region": (r.left, r.top, r.width, r.height),
+            REGION: (r.left, r.top, r.width, r.height),
         }

@@ -8,7 +8,7 @@ carries a marker in its environment, and the session's temporary folder (Chromiu
 profile) is private. ``close()`` kills them all and removes the folder; a guardian process
 (``_reaper.py``) does the same when the owning process dies without closing (SIGKILL included).
 
-Chromium flags (measured in ``shared/notes/miniwob-facts.md``): the window sits at (0, 0) with
+Chromium flags (measured on this setup): the window sits at (0, 0) with
 size 500x320 and device scale factor 1, without the automation infobar, so the 160x210 task area
 is screen pixels (0, 0)-(160, 210); password and autofill bubbles are off; ``--no-sandbox`` as root;
 background networking, throttling of background windows and first-run UI are off.

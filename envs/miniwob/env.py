@@ -9,6 +9,7 @@ import gymnasium as gym
 import numpy as np
 
 from deskpilot.envs.actions import TEXT_CHARSET, Action, ActionType
+from deskpilot.envs.info import ELEMENTS, REGION, STEP
 from deskpilot.envs.miniwob.browser import BrowserCrashedError, BrowserError
 from deskpilot.envs.miniwob.host import Host
 from deskpilot.envs.miniwob.page import RESET_JS, STATE_JS, STEP_JS, TASK_H, TASK_W, expected_events
@@ -285,14 +286,14 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
     def _info(self) -> dict[str, Any]:
         host = self._live_host()
         return {
-            "elements": page_elements(self._state),
+            ELEMENTS: page_elements(self._state),
             "dom": self._state["elements"],
             "raw_reward": float(self._state["raw_reward"]),
             "reason": self._state.get("reason"),
             "input_timeout": bool(self._state.get("input_timeout", False)),
             "screen_timeout": self._screen_timeout,  # the screenshot may predate the state
             "task_name": self.config.task,
-            "screen": {"left": 0, "top": 0, "width": TASK_W, "height": TASK_H},
+            REGION: (0, 0, TASK_W, TASK_H),  # the task area sits at the display's origin
             "display": host.display,
-            "elapsed_steps": self._steps,
+            STEP: self._steps,
         }

@@ -13,7 +13,7 @@ from typing import Any
 
 from deskpilot.envs.actions import Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
-from deskpilot.envs.spaces import Observation
+from deskpilot.envs.spaces import ExpertCannotAct, Observation
 
 __all__ = ["EXPERT_TASKS", "MiniWoBExpert"]
 
@@ -30,7 +30,7 @@ def _find(dom: list[Element], pred: Callable[[Element], bool], what: str) -> Ele
     for el in dom:
         if pred(el):
             return el
-    raise ValueError(f"expert: no visible {what} on the page")
+    raise ExpertCannotAct(f"expert: no visible {what} on the page")
 
 
 def _quoted(task: str) -> list[str]:

@@ -8,6 +8,7 @@ import gymnasium as gym
 import numpy as np
 
 from deskpilot.envs.actions import Action
+from deskpilot.envs.info import ELEMENTS, STEP
 from deskpilot.envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
 from deskpilot.envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
 from deskpilot.envs.synthetic.expert import ExpertActor
@@ -117,10 +118,10 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         scene = self._task.scene
         return {
             "task_family": self.family.name,
-            "elements": scene.words() + scene.elements(),
+            ELEMENTS: scene.words() + scene.elements(),
             "goal": dict(self._task.goal),
             "state": scene.state(),
-            "step": self._steps,
+            STEP: self._steps,
         }
 
     def reset(

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deskpilot.envs.actions import Action, from_pixel
-from deskpilot.envs.spaces import Observation
+from deskpilot.envs.spaces import ExpertCannotAct, Observation
 
 __all__ = ["ExpertActor"]
 
@@ -52,7 +52,7 @@ class _Geometry:
         """Click the centre of an element that must be visible."""
         box = self.find(role, label)
         if box is None:
-            raise RuntimeError(f"expert: no visible {role} {label!r}")
+            raise ExpertCannotAct(f"expert: no visible {role} {label!r}")
         return Action.click(*self.centre(box))
 
     def widget(self, role: str, label: str) -> dict[str, Any]:

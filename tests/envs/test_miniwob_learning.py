@@ -26,6 +26,7 @@ from deskpilot.collectors.recorder import Recorder, RecorderConfig
 from deskpilot.collectors.trajectory import read_dataset, read_trajectory
 from deskpilot.envs.actions import Action, ActionType, from_pixel, to_pixel
 from deskpilot.envs.desktop.capture import Region
+from deskpilot.envs.info import REGION, check_info
 from deskpilot.envs.miniwob import env_id
 
 pytestmark = [pytest.mark.browser, pytest.mark.display]
@@ -61,9 +62,10 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     assert expert_ep.success
 
     obs, info = env.reset(seed=seed)
-    screen = info["screen"]
-    region = Region(screen["left"], screen["top"], screen["width"], screen["height"])
+    check_info(info, has_region=True)
+    region = Region(*info[REGION])
     assert (region.width, region.height) == (160, 210)
+    assert expert_ep.trajectory.meta.screen == {"left": 0, "top": 0, "width": 160, "height": 210}
     # The expert's DOM knowledge only decides where the person clicks and what they type.
     text = obs["task"].split('"')[1]
     field = _point(info["dom"], lambda e: e["id"] == "tt")

@@ -113,6 +113,7 @@ def config_and_data():
 
     from deskpilot.policies.config import get_config
     from deskpilot.policies.data import ArrayDataset
+    from deskpilot.policies.train import UNTIL_STOPPED
     from tests.policies.fakes import make_episodes
 
     config = get_config("tiny")
@@ -120,7 +121,7 @@ def config_and_data():
         config.train,
         batch_size=8,
         minutes=BUDGET_S / 60,
-        steps=10**9,
+        steps=UNTIL_STOPPED,
         log_every=1,
         eval_every=10**6,
         checkpoint_every=10**6,
