@@ -3,7 +3,7 @@
 * ``FixedSource``: an in-memory ``ArrayDataset``; the order is a seeded permutation per epoch (or a
   seeded draw weighted per episode), so ``state()`` (epoch, offset) resumes it exactly.
 * ``StreamingSource``: a producer thread turns freshly generated episodes (``expert_episodes`` of
-  the synthetic envs, ``policies.drills``) into examples and fills a ring buffer that batches are
+  any env: the synthetic suite, the MiniWoB reading drills) into examples and fills a ring buffer that batches are
   sampled from. Fresh rendered screens generalise where a fixed set of a few thousand overfits;
   the buffer lets a slow producer never stall training (examples are reused until replaced). Its
   order is not reproducible across a resume.
@@ -39,13 +39,16 @@ def expert_episodes(
 
     Round-robin over the envs, or, with a ``mix``, each episode's env drawn from its current
     probabilities. Episode ``i`` of each env uses reset seed ``seed + i``; keep seeds below
-    ``collectors.collect.EVAL_SEED_OFFSET`` so they never meet evaluation seeds.
+    ``collectors.collect.EVAL_SEED_OFFSET`` so they never meet evaluation seeds. Episodes carry
+    the alternative right clicks of their task's kit (``collectors.relabel.with_alternatives``),
+    as recorded episodes do in training.
     """
     import gymnasium as gym
 
     import deskpilot.envs  # noqa: F401 - registers the env ids
     from deskpilot.collectors.collect import make_expert
     from deskpilot.collectors.loop import run_episode
+    from deskpilot.collectors.relabel import with_alternatives
 
     made = [gym.make(e, **env_kwargs) for e in env_ids]
     counts = [0] * len(made)
@@ -54,7 +57,8 @@ def expert_episodes(
         for n in itertools.count():
             k = n % len(made) if mix is None else int(rng.choice(len(made), p=mix.probabilities))
             env, counts[k] = made[k], counts[k] + 1
-            yield run_episode(env, make_expert(env), source="expert", seed=seed + counts[k] - 1).trajectory
+            episode = run_episode(env, make_expert(env), source="expert", seed=seed + counts[k] - 1)
+            yield with_alternatives(episode.trajectory)
     finally:
         for env in made:
             env.close()
@@ -132,8 +136,13 @@ class FixedSource:
         return {"seed": self.seed, "epoch": self.epoch, "offset": self.offset}
 
     def restore(self, state: dict[str, Any]) -> None:
-        """Continue from ``state()``."""
-        self.seed, self.epoch, self.offset = int(state["seed"]), int(state["epoch"]), int(state["offset"])
+        """Continue from ``state()``: the position in the order; the seed stays this source's own.
+
+        A multi-host checkpoint holds process 0's state only, and each process draws its share of
+        the batch with its own seed (``seed + process index``). Every process takes one batch per
+        step, so epoch and offset are the same everywhere and are all a resume needs.
+        """
+        self.epoch, self.offset = int(state["epoch"]), int(state["offset"])
 
     def close(self) -> None:
         """Nothing to release."""

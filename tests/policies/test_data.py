@@ -92,6 +92,15 @@ def test_episode_balance_weighs_every_episode_alike_and_resumes() -> None:
     b = FixedSource(ds, 7, seed=2, balance="episode")
     b.restore(a.state())
     np.testing.assert_array_equal(a.next_batch()["step"], b.next_batch()["step"])
+    # Another process's source (its own seed) resumed from process 0's state keeps its own order.
+    other, other_ref = (
+        FixedSource(ds, 7, seed=3, balance="episode"),
+        FixedSource(ds, 7, seed=3, balance="episode"),
+    )
+    for _ in range(4):  # ``a`` has taken four batches by now
+        other_ref.next_batch()
+    other.restore(a.state())
+    np.testing.assert_array_equal(other.next_batch()["step"], other_ref.next_batch()["step"])
     with pytest.raises(ValueError, match="balance"):
         FixedSource(ds, 7, seed=0, balance="task")
 
