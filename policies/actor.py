@@ -26,7 +26,7 @@ from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT
 from deskpilot.envs.spaces import Observation
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import Example, cell_to_point, encode_inputs
-from deskpilot.policies.losses import predict
+from deskpilot.policies.decode import predict
 from deskpilot.policies.model import ModelConfig
 from deskpilot.policies.tokenizer import decode
 

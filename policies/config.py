@@ -44,7 +44,9 @@ class TrainConfig:
         "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
     )
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
-    drills: float = 0.0  # share of each batch from fresh MiniWoB-styled reading drills (policies.drills)
+    drills: float = (
+        0.0  # share of each batch from fresh MiniWoB-styled reading drills (deskpilot/miniwob-drill-*)
+    )
     focus: float = 0.0  # streamed training: share of episodes drawn toward tasks weak on validation
     # Training on a data folder: also use the episodes whose outcome says they failed (an env scored
     # them failed, or they raised); False leaves them out (collectors.schema.scored_failed)

@@ -24,6 +24,7 @@ import numpy as np
 
 from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.policies.heads import HEADS
 from deskpilot.policies.model import CELL, POINTER_TYPES, ModelConfig
 from deskpilot.policies.tokenizer import NUM_SPECIALS, encode_padded
 
@@ -201,7 +202,7 @@ def _pointer_target(
 def encode_targets(
     action: Action, annotations: dict[str, Any], task_ids: np.ndarray, cfg: ModelConfig
 ) -> Example:
-    """Per-head targets and 0/1 weights for ``action`` (see the module docstring)."""
+    """Every head's targets and 0/1 weight ``w_<head>`` for ``action`` (heads as in ``policies.heads``)."""
     g = cfg.num_cells
     elements = annotations.get("elements")
     top = None
@@ -235,9 +236,9 @@ def encode_targets(
         "cell_word_id": cell_word_id,
         "task_word_id": task_word_id,
     }
-    heads = ("pointer", "pointer2", "span", "key", "scroll", "letters", "cell_letters", "cell_match")
-    w = {name: 0.0 for name in heads}
-    w["cell_letters"] = w["cell_match"] = float(elements is not None)
+    w = {head.name: 0.0 for head in HEADS if head.masked}
+    # The reading heads learn from the renderer's annotations; without them there is nothing to read.
+    w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)
@@ -259,7 +260,8 @@ def encode_targets(
             w["span"] = 1.0
     w["key"] = float(action.type is ActionType.KEY)
     w["scroll"] = float(action.type is ActionType.SCROLL)
-    out.update({f"w_{k}": np.asarray(v, np.float32) for k, v in w.items()})
+    out.update({head.weight: np.asarray(w.pop(head.name), np.float32) for head in HEADS if head.masked})
+    assert not w, f"weights set for heads policies.heads does not declare: {sorted(w)}"
     return out
 
 

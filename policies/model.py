@@ -1,7 +1,7 @@
 """The action-prediction model: screen + task + recent actions -> the next ``envs.Action``.
 
-One file, top to bottom: config, encoders, fusion transformer, heads. The losses,
-decoding and metrics over these heads' outputs live in ``policies.losses``.
+One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
+targets, loss, metric and decoding are declared once, in the table of ``policies.heads``.
 
 Why this architecture: on this kind of 2-core CPU, a ViT over 16-px patches never learned to read
 the labels (7-32% success), while a small convolutional reader over a grid of 8-px cells, a pointer
@@ -13,7 +13,7 @@ full-resolution cells. A third reading loss, per cell "is the word here one the 
 scores each cell against every task token; with the letter losses alone the policy picked a
 neighbouring link or checkbox name. That score (``word_sim``, cells x task bytes) is also trained
 pair by pair: a cell showing a word should match the bytes of that word in the task and no other
-word's (``policies.losses``).
+word's (``word_align`` in ``policies.heads``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -362,11 +362,11 @@ class Policy(nnx.Module):
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
 
     def __call__(self, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
-        """Logits of every head.
+        """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
         type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_match BG, word_sim BGT
         (each cell against each task byte), span_start/span_end BT (padding at -1e9), key BV,
-        scroll BR.
+        scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
         """
         cfg = self.cfg
         b = batch["screen"].shape[0]

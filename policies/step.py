@@ -22,12 +22,11 @@ from jax.sharding import PartitionSpec as P
 
 from deskpilot.policies.config import Config, TrainConfig
 from deskpilot.policies.data import ArrayDataset, Example
+from deskpilot.policies.heads import AUX, SCORED
 from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.model import init_params
 
-__all__ = ["HEADS", "Trainer", "learning_rate", "loss_weights", "make_optimizer"]
-
-HEADS = ("type", "pointer", "pointer2", "span", "key", "scroll")
+__all__ = ["Trainer", "learning_rate", "loss_weights", "make_optimizer"]
 
 
 def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
@@ -50,8 +49,8 @@ def learning_rate(progress: float, tc: TrainConfig) -> float:
 
 
 def loss_weights(tc: TrainConfig) -> dict[str, float]:
-    """Per-head loss weights."""
-    return {name: tc.aux_weight for name in ("letters", "cell_letters", "cell_match", "word_align")}
+    """Per-head loss weights: ``aux_weight`` for the auxiliary reading heads, 1 for the rest."""
+    return {name: tc.aux_weight for name in AUX}
 
 
 @functools.lru_cache(maxsize=8)
@@ -59,7 +58,8 @@ def _compiled_steps(graphdef: nnx.GraphDef, tc: TrainConfig, mesh: jax.sharding.
     """Jitted (train step, eval step, loss-and-grads) for a model, training config and mesh.
 
     Cached, so a resumed or repeated run in one process does not compile again. The key is the whole
-    (frozen, hashable) ``TrainConfig``: a field the step comes to read can never be left out of it.
+    (frozen, hashable) ``TrainConfig``, and the whole ``ModelConfig`` through ``graphdef`` (the
+    ``Policy`` keeps it as static state): a field the step comes to read can never be left out of it.
     """
     weights = loss_weights(tc)
     tx = make_optimizer(tc)
@@ -120,18 +120,23 @@ class Trainer:
     def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
         """Per-head accuracy over ``dataset`` (overall and per task)."""
         totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        heads = [h.name for h in SCORED]
         for batch, idx in dataset.eval_batches(self.config.train.batch_size):
             out = jax.device_get(self.eval_step(self.params, self.shard(batch)))
             for i, row in enumerate(idx):
                 for task in ("all", dataset.tasks[row]):
-                    for h in HEADS:
+                    totals[task]["examples"] += 1
+                    for h in heads:
                         totals[task][f"{h}_n"] += out[f"{h}_n"][i]
                         totals[task][f"{h}_ok"] += out[f"{h}_correct"][i] * out[f"{h}_n"][i]
         report: dict[str, Any] = {}
         for task, t in totals.items():
-            accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in HEADS if t[f"{h}_n"] > 0}
+            accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in heads if t[f"{h}_n"] > 0}
             key = "val" if task == "all" else f"val_task/{task}"
-            report[key] = {**{f"{h}_acc": round(a, 4) for h, a in accs.items()}, "examples": int(t["type_n"])}
+            report[key] = {
+                **{f"{h}_acc": round(a, 4) for h, a in accs.items()},
+                "examples": int(t["examples"]),
+            }
         return report
 
     def state(self) -> dict[str, Any]:

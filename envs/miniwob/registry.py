@@ -1,4 +1,4 @@
-"""Gymnasium ids ``deskpilot/miniwob-<task>-v0`` for every MiniWoB++ task page, and the MiniWoB suites.
+"""Gymnasium ids ``deskpilot/miniwob-<task>-v0`` for every MiniWoB++ task page, the reading drills, the suites.
 
 The task list comes from the pages shipped in the ``miniwob`` wheel, found without importing it
 (so ``import deskpilot.envs`` stays light). Without the wheel only the suite tasks are registered; making
@@ -11,7 +11,17 @@ import gymnasium as gym
 
 from deskpilot.envs.miniwob.browser import task_folder
 
-__all__ = ["ENV_IDS", "SUITE_TASKS", "SUITES", "env_id", "register_all", "tasks"]
+__all__ = [
+    "DRILLS",
+    "DRILL_ENV_IDS",
+    "ENV_IDS",
+    "SUITE_TASKS",
+    "SUITES",
+    "env_id",
+    "register_all",
+    "task_of",
+    "tasks",
+]
 
 SUITE_TASKS: tuple[str, ...] = (
     "click-test",
@@ -28,11 +38,24 @@ SUITE_TASKS: tuple[str, ...] = (
 """The ten tasks of ``deskpilot/miniwob-suite`` (each has a scripted expert)."""
 
 _ENTRY_POINT = "deskpilot.envs.miniwob.env:MiniWoBEnv"
+_DRILL_ENTRY_POINT = "deskpilot.envs.miniwob.drill_env:DrillEnv"
+
+DRILLS: dict[str, str] = {"link": "click-link", "checkboxes": "click-checkboxes"}
+"""Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
+DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)
 
 
 def env_id(task: str) -> str:
     """The env id of a MiniWoB task: ``deskpilot/miniwob-<task>-v0``."""
     return f"deskpilot/miniwob-{task}-v0"
+
+
+def task_of(eid: str) -> str | None:
+    """The MiniWoB task of an env id (a drill's: the task it imitates); None for other ids."""
+    if not (eid.startswith("deskpilot/miniwob-") and eid.endswith("-v0")):
+        return None
+    name = eid.removeprefix("deskpilot/miniwob-").removesuffix("-v0")
+    return DRILLS.get(name.removeprefix("drill-")) if name.startswith("drill-") else name
 
 
 def tasks() -> tuple[str, ...]:
@@ -47,17 +70,21 @@ ENV_IDS: tuple[str, ...] = tuple(env_id(t) for t in tasks())
 SUITES: dict[str, tuple[str, ...]] = {
     "deskpilot/miniwob-suite": tuple(env_id(t) for t in SUITE_TASKS),
     "deskpilot/miniwob-smoke": (env_id("click-test"), env_id("enter-text")),
+    "deskpilot/miniwob-drills": DRILL_ENV_IDS,
 }
 """Named groups of env ids; collectors and evaluation accept these names wherever an id goes."""
 
 
 def register_all() -> None:
-    """Register every MiniWoB env id and suite (idempotent)."""
+    """Register every MiniWoB env id, drill and suite (idempotent)."""
     from deskpilot.envs.registry import register_suite
 
     for eid in ENV_IDS:
         if eid not in gym.registry:
             task = eid.removeprefix("deskpilot/miniwob-").removesuffix("-v0")
             gym.register(id=eid, entry_point=_ENTRY_POINT, kwargs={"task": task})
+    for kind, eid in zip(DRILLS, DRILL_ENV_IDS, strict=True):
+        if eid not in gym.registry:
+            gym.register(id=eid, entry_point=_DRILL_ENTRY_POINT, kwargs={"kind": kind})
     for name, ids in SUITES.items():
         register_suite(name, ids)

@@ -9,7 +9,7 @@ import pytest
 from deskpilot.collectors.collect import CollectConfig, collect
 from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.envs import Action
-from deskpilot.policies import train
+from deskpilot.policies import assemble
 from deskpilot.policies.config import get_config
 from tests.collectors import faulty
 
@@ -25,11 +25,11 @@ def episodes_trained_on(monkeypatch, data, **train_fields) -> list:
         seen.extend(episodes)
         raise Stop
 
-    monkeypatch.setattr(train, "split_by_episode", split)
+    monkeypatch.setattr(assemble, "split_by_episode", split)
     config = get_config("tiny")
     config = dataclasses.replace(config, train=dataclasses.replace(config.train, **train_fields))
     with pytest.raises(Stop):
-        train.train_from_directory(data, data.parent / "run", config, progress=False)
+        assemble.train_from_directory(data, data.parent / "run", config, progress=False)
     return seen
 
 
@@ -55,7 +55,7 @@ def data(tmp_path):
 
 
 def test_failed_episodes_are_left_out_and_counted(monkeypatch, caplog, data):
-    with caplog.at_level(logging.WARNING, logger="deskpilot.policies.train"):
+    with caplog.at_level(logging.WARNING, logger="deskpilot.policies.assemble"):
         kept = episodes_trained_on(monkeypatch, data)
     assert len(kept) == 6
     assert {t.meta.seed for t in kept if t.meta.source == "expert"} == {0, 2, 4}
@@ -66,7 +66,7 @@ def test_failed_episodes_are_left_out_and_counted(monkeypatch, caplog, data):
 
 
 def test_a_flag_trains_on_them_too(monkeypatch, caplog, data):
-    with caplog.at_level(logging.WARNING, logger="deskpilot.policies.train"):
+    with caplog.at_level(logging.WARNING, logger="deskpilot.policies.assemble"):
         kept = episodes_trained_on(monkeypatch, data, include_failed=True)
     assert len(kept) == 9 and "left out" not in caplog.text
 

@@ -99,7 +99,7 @@ def test_word_alignment_pairs_each_screen_word_with_its_own_task_word() -> None:
     # 0-4 are word 1, 6-9 word 2
     cell_id = jnp.select([cells < 4, cells < 8, cells < 12], [1, 2, 0], -1).astype(jnp.int16)
     task_id = jnp.select([bytes_ < 5, (bytes_ > 5) & (bytes_ < 10)], [1, 2], 0).astype(jnp.int16)
-    one.update(cell_word_id=cell_id[None], task_word_id=task_id[None], w_cell_match=jnp.ones(1))
+    one.update(cell_word_id=cell_id[None], task_word_id=task_id[None], w_word_align=jnp.ones(1))
     out = nnx.merge(*init_params(cfg, 0))(one)
 
     def loss(sim):
@@ -132,7 +132,7 @@ def test_targets_cover_the_whole_target_element() -> None:
     # no annotations: the single cell under the point, auxiliary losses masked
     t = encode_targets(Action.click(0.3, 0.55), {}, encode_padded("x", cfg.task_len)[0], cfg)
     assert np.flatnonzero(t["pointer"]).tolist() == [point_to_cell(0.3, 0.55, cfg)]
-    assert t["w_letters"] == 0 and t["w_cell_letters"] == 0 and t["w_cell_match"] == 0
+    assert t["w_letters"] == t["w_cell_letters"] == t["w_cell_match"] == t["w_word_align"] == 0
 
 
 def test_tiny_overfits_handful_of_episodes(tmp_path) -> None:

@@ -1,0 +1,259 @@
+"""Reading drills: MiniWoB-styled pages drawn with Pillow, as Gymnasium envs with MiniWoB's experts.
+
+Why: MiniWoB gives 200 expert episodes per task, and the two tasks the policy kept failing
+(click-link, click-checkboxes) ask it to find one word or random string among lookalikes drawn in
+Chromium's 10-px text; 200 episodes show a few hundred strings, and a reader trained on a fixed set
+of screens loses ~20 points to one trained on fresh renders. A drill is a new page every episode,
+with those tasks' layout, colours and instruction (worded by the task's kit), and the page's DOM in
+``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
+teach reading; the real envs stay the judge.
+"""
+
+from __future__ import annotations
+
+import string
+from typing import Any, SupportsFloat
+
+import gymnasium as gym
+import numpy as np
+
+from deskpilot.envs.actions import Action, ActionType
+from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
+from deskpilot.envs.miniwob import drill_page as dp
+from deskpilot.envs.miniwob.expert import MiniWoBExpert
+from deskpilot.envs.miniwob.page import TASK_H as H
+from deskpilot.envs.miniwob.page import TASK_W as W
+from deskpilot.envs.miniwob.registry import DRILLS
+from deskpilot.envs.miniwob.tasks import KITS
+from deskpilot.envs.spaces import action_space, as_action, observation_space
+
+__all__ = ["CheckboxPage", "DrillEnv", "LinkPage"]
+
+Element = dict[str, Any]
+Rendered = tuple[np.ndarray, list[Element], list[Element]]  # screenshot, info["elements"], info["dom"]
+
+
+def _dom(role: str, label: str, box: dp.Box, checked: bool | None = None) -> Element:
+    """A DOM row as MiniWoB's page reader gives it: pixel box, a pixel point that hits the element."""
+    x0, y0, x1, y1 = box
+    return {
+        "role": role,
+        "label": label,
+        "box": list(box),
+        "point": [int((x0 + x1) / 2), int((y0 + y1) / 2)],
+        "checked": checked,
+    }
+
+
+def _instruction(task: str, asked: Any) -> str:
+    """The instruction that asks for ``asked``, worded by the task's kit."""
+    build = KITS[task].instruction
+    if build is None:
+        raise ValueError(f"{task}: its kit words no instructions")
+    return build(asked)
+
+
+def _element(row: Element) -> Element:
+    """An ``info["elements"]`` row; a checkbox row also says whether it is ticked.
+
+    MiniWoB pages start unticked, drill pages not always, and the kit's alternatives replay the
+    ticks from the first frame.
+    """
+    out = {"box": dp.Page.box(*row["box"]), "label": row["label"], "role": row["role"]}
+    return out if row["checked"] is None else {**out, "checked": row["checked"]}
+
+
+class LinkPage:
+    """click-link: a 20-word paragraph, a fifth of the words links; the named one is right."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        words = dp.paragraph(rng, 20)
+        is_link = rng.random(len(words)) < 0.2
+        if not is_link.any():
+            is_link[int(rng.integers(len(words)))] = True
+        links = np.flatnonzero(is_link)
+        target = words[int(rng.choice(links))]
+        others = [int(i) for i in links if words[i] != target]
+        if others and rng.random() < 0.3:  # a lookalike link beside the target
+            words[others[int(rng.integers(len(others)))]] = dp.near(rng, target, string.ascii_lowercase)
+        self.words, self.is_link, self.target = words, [bool(v) for v in is_link], target
+        self.task = _instruction("click-link", target)
+        self.weight = dp.gamma(rng)
+
+    def render(self) -> Rendered:
+        """The page as it is now."""
+        page = dp.Page()
+        page.query(self.task)
+        boxes = page.flow(
+            self.words, 2, dp.QUERY_H + 2, W - 4, [dp.BLUE if f else dp.BLACK for f in self.is_link]
+        )
+        dom = [_dom("link", w, b) for b, w, f in zip(boxes, self.words, self.is_link, strict=True) if f]
+        return page.screenshot(self.weight), page.words + [_element(r) for r in dom], dom
+
+    def click(self, hit: Element) -> bool | None:
+        """A click on ``hit`` ends the episode when it is a link (successfully when the named one)."""
+        return hit["label"] == self.target if hit["role"] == "link" else None
+
+
+class CheckboxPage:
+    """click-checkboxes: 2-6 boxes named by random strings (some lookalikes), some ticked; Submit."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        n = int(rng.integers(2, 7))
+        names: list[str] = []
+        while len(names) < n:
+            name = (
+                dp.near(rng, names[int(rng.integers(len(names)))])
+                if names and rng.random() < 0.3
+                else dp.random_string(rng, 2, 7)
+            )
+            if name not in names:
+                names.append(name)
+        self.names = names
+        self.wanted = [bool(v) for v in rng.random(n) < 0.5]
+        self.ticked = [bool(v) for v in rng.random(n) < 0.3] if rng.random() < 0.3 else [False] * n
+        self.task = _instruction(
+            "click-checkboxes", [nm for nm, w in zip(names, self.wanted, strict=True) if w]
+        )
+        self.weight = dp.gamma(rng)
+
+    def render(self) -> Rendered:
+        """The page as it is now (ticks included)."""
+        page, dom = dp.Page(), []
+        page.query(self.task)
+        for i, name in enumerate(self.names):
+            top = dp.QUERY_H + 5 + 19 * i
+            on = self.ticked[i]
+            page.rect((9, top, 22, top + 13), dp.TICK if on else "white", dp.TICK if on else dp.BORDER, 2)
+            if on:  # the white tick
+                pts = [(11.5, top + 6.5), (14.5, top + 9.5), (19.5, top + 3.5)]
+                page.draw.line([(x * dp.S, y * dp.S) for x, y in pts], fill="white", width=round(1.6 * dp.S))
+            w = page.text(29, top + 4, name)
+            page.words.append({"box": page.box(29, top + 4, 29 + w, top + 15), "label": name, "role": "text"})
+            dom.append(_dom("label", name, (2, top + 4, 29 + w, top + 15)))
+            dom.append(_dom("checkbox", name, (6, top, 26, top + 13), on))
+        top = dp.QUERY_H + 13 + 19 * len(self.names)
+        page.rect((2, top, 97.5, top + 31), dp.BUTTON, dp.BORDER, 2)
+        w = dp.font(13.33).getlength("Submit") / dp.S
+        page.text(49.75 - w / 2, top + 8, "Submit", px=13.33)
+        dom.append(_dom("button", "Submit", (2, top, 97.5, top + 31)))
+        return page.screenshot(self.weight), page.words + [_element(r) for r in dom], dom
+
+    def click(self, hit: Element) -> bool | None:
+        """A click on a name or its square toggles it; Submit ends the episode."""
+        if hit["role"] == "button":
+            return self.ticked == self.wanted
+        i = self.names.index(hit["label"])
+        self.ticked[i] = not self.ticked[i]
+        return None
+
+
+_PAGES: dict[str, type[LinkPage] | type[CheckboxPage]] = {"link": LinkPage, "checkboxes": CheckboxPage}
+
+
+class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
+    """A reading drill: a fresh MiniWoB-styled page per episode, 160 x 210 like MiniWoB's task area.
+
+    ## Action Space
+    ``envs.spaces.action_space()``; ``step`` takes an ``envs.Action`` or a sample of that space.
+    Only clicks act (on the interactive element under the point, the last one in paint order);
+    anything else, or a click on nothing, changes nothing.
+
+    ## Observation Space
+    ``envs.spaces.observation_space(210, 160)``: ``{"screenshot": uint8 (210, 160, 3), "task": str}``.
+
+    ## Rewards
+    1.0 on the step that ends the episode successfully, 0.0 otherwise.
+
+    ## Starting State
+    ``link``: a paragraph with some words as links and the instruction to click one (in 30% of
+    pages a lookalike link, one letter off, beside it). ``checkboxes``: named boxes, sometimes some
+    already ticked, and the names to select. Everything from ``self.np_random``.
+
+    ## Episode End
+    Terminated by a click on a link (``link``) or on Submit (``checkboxes``), successful when the
+    page is as asked, or by ``DONE`` (a failure). Truncated after ``max_steps`` actions.
+    ``info["success"]`` is set when the episode ends.
+
+    ## Info
+    ``step``, ``elements`` (every word drawn, role ``"text"``, then the interactive elements) and
+    ``dom`` (the interactive elements as MiniWoB's page reader gives them, for the expert).
+
+    ## Arguments
+    * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``).
+    * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
+    * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
+
+    def __init__(self, kind: str, max_steps: int = 20, render_mode: str | None = None) -> None:
+        if kind not in _PAGES:
+            raise ValueError(f"kind: expected one of {', '.join(DRILLS)}, got {kind!r}")
+        if max_steps < 1:
+            raise ValueError(f"max_steps: expected >= 1, got {max_steps}")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        self.kind, self.max_steps, self.render_mode = kind, max_steps, render_mode
+        self.observation_space = observation_space(H, W)
+        self.action_space = action_space()
+        self._page: LinkPage | CheckboxPage | None = None
+        self._steps, self._ended = 0, False
+        self._frame = np.zeros((H, W, 3), np.uint8)
+        self._elements: list[Element] = []
+        self._dom: list[Element] = []
+
+    def _observe(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        assert self._page is not None
+        self._frame, self._elements, self._dom = self._page.render()
+        info = {STEP: self._steps, ELEMENTS: self._elements, "dom": self._dom}
+        return {"screenshot": self._frame, "task": self._page.task}, info
+
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Start a new episode on a fresh page (see Starting State)."""
+        super().reset(seed=seed)
+        self._page = _PAGES[self.kind](self.np_random)
+        self._steps, self._ended = 0, False
+        return self._observe()
+
+    def _hit(self, act: Action) -> Element | None:
+        if act.type is not ActionType.CLICK or act.x is None or act.y is None:
+            return None
+        under = [
+            e
+            for e in self._elements
+            if e["role"] != "text"
+            and e["box"][0] <= act.x < e["box"][2]
+            and e["box"][1] <= act.y < e["box"][3]
+        ]
+        return under[-1] if under else None
+
+    def step(
+        self, action: Action | dict[str, Any]
+    ) -> tuple[dict[str, Any], SupportsFloat, bool, bool, dict[str, Any]]:
+        """Apply one action (see Action Space and Episode End)."""
+        act = as_action(action)
+        if self._page is None or self._ended:
+            raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
+        hit = self._hit(act)
+        outcome = (
+            False if act.type is ActionType.DONE else (self._page.click(hit) if hit is not None else None)
+        )
+        self._steps += 1
+        terminated = outcome is not None
+        truncated = not terminated and self._steps >= self.max_steps
+        obs, info = self._observe()
+        if terminated or truncated:
+            self._ended = True
+            info[SUCCESS] = bool(outcome)
+        return obs, 1.0 if outcome else 0.0, terminated, truncated, info
+
+    def make_expert(self) -> MiniWoBExpert:
+        """The MiniWoB expert of the task this drill imitates (it reads ``info["dom"]``)."""
+        return MiniWoBExpert(DRILLS[self.kind])
+
+    def render(self) -> np.ndarray | None:  # type: ignore[override]
+        """The last screenshot when ``render_mode == "rgb_array"``."""
+        return self._frame.copy() if self.render_mode == "rgb_array" else None

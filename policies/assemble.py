@@ -1,0 +1,144 @@
+"""The data a run trains on: a dataset folder, fresh expert episodes, or a fine-tuning set.
+
+Each function builds the ``TrainData`` (training source and validation set) for one kind of run
+and hands it to ``policies.loop.train_and_evaluate``; the CLI's ``deskpilot train --data`` and
+``--stream`` and the improvement loop's fine-tuning come through here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import jax
+
+from deskpilot.collectors.relabel import relabelled, with_alternatives
+from deskpilot.policies import checkpoint
+from deskpilot.policies.config import Config
+from deskpilot.policies.data import ArrayDataset, split_by_episode
+from deskpilot.policies.loop import UNTIL_STOPPED, DataSource, TrainData, train_and_evaluate
+from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, TaskMix, expert_episodes
+
+__all__ = ["finetune", "train_from_directory", "train_on_envs"]
+
+
+def train_from_directory(
+    data_dir: Path | str,
+    workdir: Path | str,
+    config: Config,
+    *,
+    resume: bool = False,
+    progress: bool = True,
+    init_from: Path | str | None = None,
+) -> dict[str, Any]:
+    """Read every finished episode under ``data_dir``, split by episode, and train (the CLI path).
+
+    Episodes whose outcome says they failed (``collectors.schema.scored_failed``) are left out
+    unless ``train.include_failed``: a failed attempt is no demonstration. The warning and the
+    report's ``left_out_failed`` say how many.
+    """
+    import logging
+
+    from deskpilot.collectors.schema import scored_failed
+    from deskpilot.collectors.trajectory import read_dataset
+
+    report = read_dataset(data_dir)
+    tc = config.train
+    kept = [t for t in report.trajectories if tc.include_failed or not scored_failed(t)]
+    left_out = len(report.trajectories) - len(kept)
+    if left_out:
+        logging.getLogger(__name__).warning(
+            "%s: left out %d of %d episodes whose outcome says they failed "
+            "(--set train.include_failed=true trains on them too)",
+            data_dir,
+            left_out,
+            len(report.trajectories),
+        )
+    if not kept:
+        failed = f", {left_out} of them failed" if left_out else ""
+        raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()}{failed})")
+    episodes = [with_alternatives(t) for t in kept]
+    train_eps, val_eps = split_by_episode(episodes, tc.val_fraction, tc.seed)
+    if tc.relabel:
+        train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
+    train_set = ArrayDataset.from_trajectories(train_eps, config.model)
+    val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
+    shards = jax.process_count()
+    batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
+    drill_rows = round(tc.drills * batch)
+    source: DataSource = FixedSource(train_set, batch - drill_rows, seed, tc.balance)
+    if drill_rows:
+        from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
+
+        drill_seed = tc.seed + 1_000_000 * jax.process_index()  # each process its own drill pages
+        drills = StreamingSource(
+            expert_episodes(DRILL_ENV_IDS, seed=drill_seed),
+            config.model,
+            drill_rows,
+            seed,
+            capacity=tc.stream_capacity,
+        )
+        source = MixedSource(source, drills)
+    result = train_and_evaluate(
+        config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
+    )
+    return {**result, "left_out_failed": left_out}
+
+
+def finetune(
+    data_dir: Path | str, init_run: Path | str, out_run: Path | str, minutes: float
+) -> dict[str, Any]:
+    """Train ``init_run``'s model further on everything under ``data_dir`` for ``minutes`` into ``out_run``.
+
+    The config is the one ``init_run`` was trained with; only the time budget changes.
+    """
+    config = checkpoint.read_config(init_run)
+    config = dataclasses.replace(
+        config, train=dataclasses.replace(config.train, minutes=minutes, steps=UNTIL_STOPPED)
+    )
+    return train_from_directory(data_dir, out_run, config, init_from=init_run)
+
+
+def train_on_envs(
+    env_ids: list[str],
+    workdir: Path | str,
+    config: Config,
+    *,
+    val_episodes_per_env: int = 10,
+    seed: int = 10_000_000,
+    resume: bool = False,
+    progress: bool = True,
+) -> dict[str, Any]:
+    """Train on fresh expert episodes streamed from ``env_ids`` (no dataset on disk).
+
+    Fresh rendered screens generalise where a fixed set overfits; the synthetic
+    envs render far faster than training consumes (about 1,000 episodes/s in-process here), so the
+    producer thread costs a few per cent of training time. Validation uses its own seeds (``seed +
+    10_000_000`` on); all seeds stay below ``collectors.collect.EVAL_SEED_OFFSET``.
+    """
+    import itertools
+
+    tc = config.train
+    val_episodes = itertools.islice(
+        expert_episodes(env_ids, seed=seed + 10_000_000), val_episodes_per_env * len(env_ids)
+    )
+    val_set = ArrayDataset.from_trajectories(val_episodes, config.model) if val_episodes_per_env else None
+    shards = jax.process_count()
+    mix = TaskMix(env_ids, tc.focus) if tc.focus > 0 and val_set is not None else None
+    source = StreamingSource(
+        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index(), mix=mix),
+        config.model,
+        tc.batch_size // shards,
+        tc.seed + jax.process_index(),
+        capacity=tc.stream_capacity,
+        balance=tc.balance,
+    )
+    return train_and_evaluate(
+        config,
+        TrainData(source, val_set),
+        workdir,
+        resume=resume,
+        progress=progress,
+        on_validate=mix.update if mix is not None else None,
+    )

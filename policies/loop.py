@@ -1,0 +1,253 @@
+"""The training loop: ``train_and_evaluate(config, data, workdir)``, data parallel over every device JAX sees.
+
+The compiled step and the ``Trainer`` live in ``policies.step``, the assembly of the data a run
+trains on in ``policies.assemble``; this module runs the loop (budget, schedule, validation,
+checkpoints, metrics).
+
+Multi-host: start the same command on every host. ``deskpilot train --distributed`` calls
+``jax.distributed.initialize()``, which reads a cluster's own variables (SLURM, Cloud TPU, ...);
+outside one, set them yourself (they are read before anything else touches JAX)::
+
+    JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=0 deskpilot train ...
+    JAX_COORDINATOR_ADDRESS=host0:1234 JAX_NUM_PROCESSES=2 JAX_PROCESS_ID=1 deskpilot train ...
+
+Each process feeds its own share of every batch (``batch_size / num_processes`` examples, its own
+data seed); the mesh spans all processes' devices. Every decision that must be the same on every
+host (stop now, this step's learning rate) comes from process 0's clock, broadcast each step, so
+the hosts cannot drift apart or wait forever in an all-reduce the others left; validation and
+checkpoints follow the step count. Only process 0 writes metrics and TensorBoard events; orbax
+writes checkpoints the multi-process way. Test several devices on one CPU with
+``XLA_FLAGS=--xla_force_host_platform_device_count=4``.
+
+The learning-rate schedule (linear warm-up, cosine decay) follows training *progress*, the larger
+of steps done / step budget and minutes spent / minute budget, so a wall-clock budget (the demo's)
+still decays to the end.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import jax
+import numpy as np
+from flax import nnx
+
+from deskpilot.policies import checkpoint
+from deskpilot.policies.config import Config
+from deskpilot.policies.data import ArrayDataset, Example
+from deskpilot.policies.model import Policy
+from deskpilot.policies.step import Trainer, learning_rate, make_optimizer
+
+__all__ = [
+    "UNTIL_STOPPED",
+    "DataSource",
+    "TrainData",
+    "load_params",
+    "maybe_initialize_distributed",
+    "train_and_evaluate",
+]
+
+UNTIL_STOPPED = 10**9  # a step budget that never binds: the minute budget decides
+
+
+class DataSource(Protocol):
+    """Where training batches come from (``policies.sources``)."""
+
+    def next_batch(self) -> Example: ...  # noqa: D102
+    def state(self) -> dict[str, Any]: ...  # noqa: D102
+    def restore(self, state: dict[str, Any]) -> None: ...  # noqa: D102
+    def close(self) -> None: ...  # noqa: D102
+
+
+@dataclasses.dataclass
+class TrainData:
+    """Training batches and an optional validation set."""
+
+    train: DataSource
+    val: ArrayDataset | None = None
+
+
+_distributed = False
+
+
+def maybe_initialize_distributed(auto: bool = False) -> None:
+    """Join a multi-host job (see the module docstring), once per process.
+
+    From ``JAX_COORDINATOR_ADDRESS``, ``JAX_NUM_PROCESSES`` and ``JAX_PROCESS_ID`` when set; else, with
+    ``auto``, from the cluster's own variables (``jax.distributed.initialize()`` detects SLURM, ...).
+    """
+    global _distributed
+    if _distributed:
+        return
+    address = os.environ.get("JAX_COORDINATOR_ADDRESS")
+    if address:
+        jax.distributed.initialize(
+            coordinator_address=address,
+            num_processes=int(os.environ["JAX_NUM_PROCESSES"]),
+            process_id=int(os.environ["JAX_PROCESS_ID"]),
+        )
+        _distributed = True
+    elif auto:
+        jax.distributed.initialize()
+        _distributed = True
+
+
+def _agreed(value: float) -> float:
+    """``value`` as process 0 sees it, on every process (itself when there is one process)."""
+    if jax.process_count() == 1:
+        return value
+    from jax.experimental import multihost_utils
+
+    return float(multihost_utils.broadcast_one_to_all(np.float32(value)))
+
+
+def _log(workdir: Path, writer: Any, step: int, metrics: dict[str, Any]) -> None:
+    if writer is None:  # not process 0: one process writes for all
+        return
+    with open(workdir / "metrics.jsonl", "a") as f:
+        f.write(json.dumps({"step": step, **metrics}) + "\n")
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            for sub, v in value.items():
+                writer.add_scalar(f"{key}/{sub}", v, step)
+        elif isinstance(value, int | float):
+            writer.add_scalar(key, value, step)
+
+
+def train_and_evaluate(
+    config: Config,
+    data: TrainData,
+    workdir: Path | str,
+    *,
+    resume: bool = False,
+    stop_after: int | None = None,
+    progress: bool = True,
+    on_log: Callable[[dict[str, Any]], None] | None = None,
+    init_from: Path | str | None = None,
+    on_validate: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Train ``config`` on ``data``; return the last validation report (and ``examples_per_s``).
+
+    Checkpoints, ``metrics.jsonl`` and TensorBoard events go to ``workdir``.
+
+    Args:
+        config: model and training configuration.
+        data: training source and optional validation set.
+        workdir: the run folder; created if missing.
+        resume: continue from the newest checkpoint in ``workdir`` (its config must match).
+        stop_after: stop (with a checkpoint) after this many steps even if budget remains; for
+            preemption tests and staged runs. The schedule still follows the full budget.
+        progress: show a tqdm progress bar.
+        on_log: called with each metrics line (for live displays).
+        init_from: start from this run's newest weights (fresh optimiser state) instead of a
+            random init: fine-tuning, e.g. a DAgger round. Ignored when resuming.
+        on_validate: called with each validation report (e.g. to steer what is streamed next).
+    """
+    from tensorboardX import SummaryWriter
+    from tqdm import tqdm
+
+    maybe_initialize_distributed()
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    tc = config.train
+    trainer = Trainer(config)
+    step, elapsed0 = 0, 0.0
+    saved_step = -1  # the step of the newest checkpoint on disk (a finished run resumed saves nothing)
+    if resume and checkpoint.latest_step(workdir) is not None:
+        state, saved = checkpoint.restore(workdir, jax.eval_shape(trainer.state), config)
+        trainer.load(state)
+        data.train.restore(saved.data_state)
+        step, elapsed0 = saved.step, saved.elapsed_s
+        saved_step = step
+    elif init_from is not None:
+        init_config, _, params = load_params(init_from)
+        checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
+        trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
+    writer = SummaryWriter(str(workdir / "tensorboard")) if jax.process_index() == 0 else None
+    start = time.monotonic()
+    budget_s = tc.minutes * 60.0
+
+    def progress_now() -> float:
+        done = step / tc.steps if tc.steps > 0 else 0.0
+        if budget_s > 0:
+            done = max(done, (elapsed0 + time.monotonic() - start) / budget_s)
+        return done
+
+    def save() -> None:
+        nonlocal saved_step
+        if step == saved_step:
+            return
+        saved_step = step
+        elapsed = elapsed0 + time.monotonic() - start
+        checkpoint.save(workdir, trainer.state(), checkpoint.Saved(step, config, data.train.state(), elapsed))
+
+    report: dict[str, Any] = {}
+    # Under a wall-clock budget the step count is open-ended: the bar counts steps and shows the
+    # share of the budget used instead of a meaningless ETA.
+    total = tc.steps if tc.steps > 0 and budget_s <= 0 else None
+    bar = tqdm(total=total, initial=step, disable=not progress, unit="step")
+    window_start, window_steps = time.monotonic(), 0
+    examples_per_s = 0.0
+    try:
+        while True:
+            done = _agreed(progress_now())  # the same on every host, so all stop at one step
+            if done >= 1.0 or (stop_after is not None and step >= stop_after):
+                break
+            lr = learning_rate(done, tc)
+            metrics = trainer.step(data.train.next_batch(), lr)
+            step += 1
+            window_steps += 1
+            bar.update(1)
+            last = step == tc.steps or (stop_after is not None and step == stop_after)
+            if step % tc.log_every == 0 or last:
+                host = {k: round(float(v), 5) for k, v in jax.device_get(metrics).items()}
+                examples_per_s = window_steps * tc.batch_size / max(time.monotonic() - window_start, 1e-9)
+                window_start, window_steps = time.monotonic(), 0
+                line = {
+                    **host,
+                    "lr": lr,
+                    "examples_per_s": round(examples_per_s, 1),
+                    "progress": round(done, 4),
+                }
+                bar.set_postfix(
+                    loss=f"{host['loss']:.3f}", ex_s=f"{examples_per_s:.0f}", budget=f"{done:.0%}"
+                )
+                _log(workdir, writer, step, line)
+                if on_log is not None:
+                    on_log({"step": step, **line})
+            if data.val is not None and step % tc.eval_every == 0:
+                report = trainer.validate(data.val)
+                _log(workdir, writer, step, report)
+                if on_validate is not None:
+                    on_validate(report)
+            if step % tc.checkpoint_every == 0:
+                save()
+        if data.val is not None and step % tc.eval_every != 0:
+            report = trainer.validate(data.val)
+            _log(workdir, writer, step, report)
+        if step % tc.checkpoint_every != 0:
+            save()
+    finally:
+        bar.close()
+        if writer is not None:
+            writer.close()
+        data.train.close()
+    return {**report, "step": step, "examples_per_s": round(examples_per_s, 1)}
+
+
+def load_params(run_dir: Path | str) -> tuple[Config, nnx.GraphDef, nnx.State]:
+    """A trained model from a run folder's newest checkpoint, for inference (no optimiser kept)."""
+    config = checkpoint.read_config(run_dir)
+    graphdef, abstract_params = nnx.split(nnx.eval_shape(lambda: Policy(config.model, nnx.Rngs(0))))
+    abstract = {
+        "params": abstract_params,
+        "opt_state": jax.eval_shape(make_optimizer(config.train).init, abstract_params),
+    }
+    state, _ = checkpoint.restore(run_dir, abstract)
+    return config, graphdef, state["params"]

@@ -1,0 +1,91 @@
+"""The reading drills: Gymnasium envs whose pages are drawn with Pillow and solved by MiniWoB's experts."""
+
+from __future__ import annotations
+
+import re
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import deskpilot.envs  # noqa: F401  (registers the ids)
+from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.relabel import with_alternatives
+from deskpilot.collectors.trajectory import Trajectory
+from deskpilot.envs.actions import Action
+from deskpilot.envs.info import check_info
+from deskpilot.envs.miniwob.drill_page import BLUE, TICK
+from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
+
+LINK, BOXES = DRILL_ENV_IDS
+
+
+def _inside(box: list[float], x: float, y: float) -> bool:
+    return box[0] <= x < box[2] and box[1] <= y < box[3]
+
+
+def _pixels(box: list[float]) -> tuple[slice, slice]:
+    x0, y0, x1, y1 = box
+    return slice(round(y0 * 210), round(y1 * 210)), slice(round(x0 * 160), round(x1 * 160))
+
+
+def _expert_episode(env_id: str, seed: int) -> Trajectory:
+    env = gym.make(env_id)
+    return with_alternatives(
+        run_episode(env, env.unwrapped.make_expert(), source="expert", seed=seed).trajectory
+    )
+
+
+@pytest.mark.parametrize("env_id", DRILL_ENV_IDS)
+def test_drills_pass_the_env_checker_and_the_info_schema(env_id: str) -> None:
+    env = gym.make(env_id)
+    check_env(env.unwrapped, skip_render_check=True)
+    obs, info = env.reset(seed=3)
+    check_info(info, has_region=False)
+    again, _ = env.reset(seed=3)
+    assert again["task"] == obs["task"] and np.array_equal(again["screenshot"], obs["screenshot"])
+    _, _, terminated, _, info = env.step(Action.done())
+    assert terminated and info["success"] is False
+    check_info(info, has_region=False)
+
+
+def test_link_drill_expert_clicks_the_named_link_drawn_in_blue() -> None:
+    for seed in range(12):
+        t = _expert_episode(LINK, seed)
+        (step,) = t.steps
+        name = re.fullmatch(r'Click on the link "(.+)"\.', t.task)
+        assert name is not None and t.success, t.task
+        links = [e for e in step.annotations["elements"] if e["role"] == "link"]
+        hit = [e for e in links if _inside(e["box"], step.action.x, step.action.y)]
+        assert [e["label"] for e in hit] == [name.group(1)]
+        ys, xs = _pixels(hit[0]["box"])
+        assert any(
+            tuple(p) == BLUE for p in step.screenshot[ys, xs].reshape(-1, 3)
+        )  # drawn where its box says
+        words = [e for e in step.annotations["elements"] if e["role"] == "text"]
+        assert {w["label"] for w in words} >= {"Click", "on", "the", "link"}
+
+
+def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> None:
+    for seed in range(12):
+        t = _expert_episode(BOXES, seed)
+        assert t.success
+        listed = re.fullmatch(r"Select (.+) and click Submit\.", t.task)
+        assert listed is not None, t.task
+        wanted = set() if listed.group(1) == "nothing" else set(listed.group(1).split(", "))
+        first = t.steps[0].annotations["elements"]
+        labels = [e for e in first if e["role"] == "label"]
+        state = {}  # read from the pixels: a ticked box is filled with Chromium's blue
+        for box in (e for e in first if e["role"] == "checkbox"):
+            ys, xs = _pixels(box["box"])
+            state[box["label"]] = bool((t.steps[0].screenshot[ys, xs] == TICK).all(-1).any())
+            assert state[box["label"]] == box["checked"]
+        for step in t.steps[:-1]:
+            (clicked,) = [e["label"] for e in labels if _inside(e["box"], step.action.x, step.action.y)]
+            assert state[clicked] != (clicked in wanted)  # only boxes in the wrong state are clicked
+            assert any(_inside(b, step.action.x, step.action.y) for b in step.annotations["targets"])
+            state[clicked] = not state[clicked]
+        submit = [e for e in first if e["role"] == "button"]
+        assert _inside(submit[0]["box"], t.steps[-1].action.x, t.steps[-1].action.y)
+        assert {n for n, on in state.items() if on} == wanted

@@ -1,0 +1,91 @@
+"""The table of heads is complete, and the model, the data and decoding agree with it."""
+
+import jax
+import jax.numpy as jnp
+import pytest
+from flax import nnx
+
+from deskpilot.policies.config import get_config
+from deskpilot.policies.data import ArrayDataset
+from deskpilot.policies.decode import predict
+from deskpilot.policies.heads import HEADS, Head
+from deskpilot.policies.losses import compute_loss, evaluate
+from deskpilot.policies.model import NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES, init_params
+from tests.policies.fakes import make_episodes
+
+
+@pytest.fixture(scope="module")
+def run():
+    """(config, batch, outputs) of the tiny model on a fake batch of every kind of step."""
+    cfg = get_config("tiny").model
+    batch = {
+        k: jnp.asarray(v) for k, v in ArrayDataset.from_trajectories(make_episodes(4), cfg).arrays.items()
+    }
+    graphdef, params = init_params(cfg, 0)
+    return cfg, batch, jax.jit(lambda p, b: nnx.merge(graphdef, p)(b))(params, batch)
+
+
+def test_every_head_has_all_its_parts() -> None:
+    names = [h.name for h in HEADS]
+    assert len(set(names)) == len(names), "two heads share a name"
+    outputs = [k for h in HEADS for k in h.outputs]
+    assert len(set(outputs)) == len(outputs), "two heads claim one output"
+    for head in HEADS:
+        assert head.outputs and head.targets and callable(head.loss), head.name
+        assert all(set(shape) <= set("BAGZTVR") and shape[0] == "B" for shape in head.outputs.values())
+        # A head is either read at inference (decoded and scored) or an auxiliary reading loss.
+        if head.aux:
+            assert head.decode is None and head.metric is None, head.name
+        else:
+            assert head.decode is not None and head.metric is not None, head.name
+    with pytest.raises(ValueError, match="metric"):
+        Head("x", {"x": "BA"}, ("x",), loss=lambda o, b: o["x"], metric=lambda p, b: p["x"])
+
+
+def test_model_outputs_match_the_table(run) -> None:
+    cfg, batch, out = run
+    b = len(batch["step"])
+    size = {
+        "B": b,
+        "A": NUM_TYPES,
+        "G": cfg.num_cells,
+        "Z": NUM_LETTERS,
+        "T": cfg.task_len,
+        "V": NUM_KEYS,
+        "R": NUM_SCROLL,
+    }
+    declared = {k: shape for h in HEADS for k, shape in h.outputs.items()}
+    assert set(out) == set(declared)
+    for key, shape in declared.items():
+        assert out[key].shape == tuple(size[c] for c in shape), key
+
+
+def test_data_writes_every_target_and_weight_and_nothing_else(run) -> None:
+    _, batch, _ = run
+    inputs = {
+        "screen",
+        "task",
+        "task_mask",
+        "step",
+        "hist_type",
+        "hist_xy",
+        "hist_key",
+        "hist_scroll",
+        "hist_text",
+    }
+    targets = {t for h in HEADS for t in h.targets} | {h.weight for h in HEADS if h.masked}
+    assert set(batch) - inputs == targets
+
+
+def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
+    _, batch, out = run
+    _, parts = compute_loss(out, batch, {})
+    assert list(parts) == [h.name for h in HEADS]
+    assert all(bool(jnp.isfinite(v)) for v in parts.values())
+    scored = {h.name for h in HEADS if h.metric is not None}
+    assert set(evaluate(out, batch)) == {f"{n}_{s}" for n in scored for s in ("correct", "n")}
+    decoded = {k for h in HEADS if h.decode is not None for k in h.outputs}
+    for rng in (None, jax.random.key(0)):
+        choices = predict(out, rng)
+        assert set(choices) == decoded
+        assert all(v.shape == (len(batch["step"]),) for v in choices.values())
