@@ -37,7 +37,7 @@ if pid >= 0:
     jax.distributed.initialize(coordinator_address=f"127.0.0.1:{port}", num_processes=2, process_id=pid)
 import numpy as np
 import deskpilot.policies.step as S
-import deskpilot.policies.train as T
+import deskpilot.policies.loop as T  # the loop: its Trainer and clock are patched below
 from tests.policies.test_multihost import EARLY_STEP, GlobalBatches, config_and_data, sgd
 
 S.make_optimizer = sgd
