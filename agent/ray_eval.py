@@ -96,8 +96,8 @@ def evaluate_on_ray(
 ) -> EvalReport:
     """``agent.evaluate.evaluate`` on ``workers`` Ray actors, each with ``make_actor()`` (pickled to it).
 
-    ``address`` joins a Ray cluster; None starts a local Ray instance for the call (or uses the one
-    already running). The report equals ``evaluate``'s for an actor whose episodes depend only on
+    ``address`` joins a Ray cluster; None joins ``$RAY_ADDRESS`` if set, else starts a local Ray
+    instance for the call (or uses the one already running). The report equals ``evaluate``'s for an actor whose episodes depend only on
     their seeds.
     """
     from deskpilot.collectors.ray_backend import run_on_ray

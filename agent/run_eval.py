@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -248,6 +247,6 @@ def _evaluate_on_ray(config: EvalRunConfig, env_ids: list[str]) -> tuple[EvalRep
             env_kwargs=config.env_kwargs,
             progress=progress,
             workers=config.workers,
-            address=config.ray_address or os.environ.get("RAY_ADDRESS"),
+            address=config.ray_address,
         )
     return report, step

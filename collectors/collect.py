@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing as mp
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -271,9 +270,8 @@ def collect(
     if config.backend == "ray":
         from deskpilot.collectors.ray_backend import run_on_ray
 
-        address = config.ray_address or os.environ.get("RAY_ADDRESS")
         results = run_on_ray(
-            EpisodeRunner, jobs, workers=config.workers, address=address, on_lost=_lost_episode
+            EpisodeRunner, jobs, workers=config.workers, address=config.ray_address, on_lost=_lost_episode
         )
     else:
         results = _run_local(jobs, config.workers)

@@ -27,6 +27,7 @@ Ray is imported only here, and only when a run asks for it (``pip install 'deskp
 from __future__ import annotations
 
 import contextlib
+import os
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from types import ModuleType
@@ -82,6 +83,7 @@ def _connect(ray: ModuleType, workers: int, address: str | None) -> bool:
     """Initialise Ray unless the caller already did; True when this call started it (and must stop it)."""
     if ray.is_initialized():
         return False
+    address = address or os.environ.get("RAY_ADDRESS")
     if address:
         ray.init(address=address, log_to_driver=False)
     else:
@@ -105,7 +107,8 @@ def run_on_ray(
             of importable functions travels best).
         jobs: each passed to some runner's ``run``; results come back in finishing order.
         workers: actors (each asks Ray for one CPU, so a cluster spreads them over its nodes).
-        address: a Ray cluster to join; None starts a local instance (unless one is running).
+        address: a Ray cluster to join; None: ``$RAY_ADDRESS``, else a local instance (unless one
+            is running).
         on_lost: turns a job whose actor died ``MAX_ATTEMPTS`` times into a result; None raises.
 
     Ray is imported at once (so a missing Ray is reported before anything starts); the actors start
