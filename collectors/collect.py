@@ -24,7 +24,8 @@ from typing import Any
 import gymnasium as gym
 
 from deskpilot.collectors.loop import error_text, run_episode
-from deskpilot.collectors.trajectory import META_FILE, EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.reading import read_trajectory
+from deskpilot.collectors.trajectory import META_FILE, EpisodeMeta, TrajectoryWriter
 
 __all__ = [
     "BACKENDS",

@@ -23,8 +23,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from deskpilot.collectors.reading import episode_dirs, read_trajectory
 from deskpilot.collectors.schema import TrajectoryError, check_dataset_folder, image_name
-from deskpilot.collectors.trajectory import episode_dirs, read_trajectory
 from deskpilot.envs.actions import Action, ActionType
 
 __all__ = [

@@ -1,9 +1,10 @@
 """Fold raw input events (button presses, wheel ticks, key presses) into the ``Action``s a person means.
 
 Pure logic: no ``pynput``, no display, no clock. The recorder (``collectors.recorder``) turns
-``pynput`` callbacks into the small event records below, stamps them with a monotonic time and
-feeds them to an ``EventFolder``; the folder returns each finished action as a ``Folded`` together
-with the time of its first raw event, which is how the recorder picks the pre-action screenshot.
+``pynput`` callbacks into the small event records of ``collectors.input_events``, stamps them with
+a monotonic time and feeds them to an ``EventFolder``; the folder returns each finished action as
+a ``Folded`` together with the time of its first raw event, which is how the recorder picks the
+pre-action screenshot.
 
 Rules (pixels are root-window pixels; times are seconds):
 
@@ -33,8 +34,8 @@ import dataclasses
 import logging
 import math
 from collections.abc import Hashable
-from typing import Literal
 
+from deskpilot.collectors.input_events import ButtonEvent, KeyEvent, MoveEvent, RawEvent, ScrollEvent
 from deskpilot.envs.actions import (
     MAX_SCROLL,
     MAX_TEXT_LENGTH,
@@ -46,16 +47,7 @@ from deskpilot.envs.actions import (
 )
 from deskpilot.envs.desktop.capture import Region
 
-__all__ = [
-    "ButtonEvent",
-    "EventFolder",
-    "Folded",
-    "FoldingConfig",
-    "KeyEvent",
-    "MoveEvent",
-    "RawEvent",
-    "ScrollEvent",
-]
+__all__ = ["EventFolder", "Folded", "FoldingConfig"]
 
 log = logging.getLogger(__name__)
 
@@ -64,50 +56,6 @@ _TEXT = frozenset(TEXT_CHARSET)
 _INERT_KEYS = frozenset({"alt_gr", "caps_lock", "num_lock", "scroll_lock", "shift_lock", "iso_level3_shift"})
 # Unshifted key under each shifted symbol of a US keyboard, for spelling ctrl+shift+1 and the like.
 _UNSHIFT = dict(zip('!@#$%^&*()_+{}|:"<>?~', "1234567890-=[]\\;',./`", strict=True))
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class KeyEvent:
-    """A key went down or up."""
-
-    code: Hashable  # identity of the physical key (X keycode); pairs a release with its press
-    name: str  # key name: a character key's base name ("a", "1"), "enter", "f9", "ctrl", "shift", ...
-    char: str | None  # character the press produced ("A" with shift held), None for non-text keys
-    pressed: bool  # True on press, False on release
-    time: float  # monotonic seconds
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ButtonEvent:
-    """A mouse button went down or up at root pixel ``(x, y)``."""
-
-    x: int
-    y: int
-    button: Literal["left", "right", "middle"]
-    pressed: bool
-    time: float
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class MoveEvent:
-    """The pointer moved to root pixel ``(x, y)``."""
-
-    x: int
-    y: int
-    time: float
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ScrollEvent:
-    """Wheel ticks at root pixel ``(x, y)``; positive ``ticks`` scroll down, as in ``Action``."""
-
-    x: int
-    y: int
-    ticks: int
-    time: float
-
-
-RawEvent = KeyEvent | ButtonEvent | MoveEvent | ScrollEvent
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

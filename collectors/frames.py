@@ -19,7 +19,8 @@ from collections.abc import Callable
 import numpy as np
 from PIL import Image
 
-from deskpilot.collectors.folding import EventFolder, Folded, RawEvent
+from deskpilot.collectors.folding import EventFolder, Folded
+from deskpilot.collectors.input_events import RawEvent
 from deskpilot.collectors.trajectory import TrajectoryWriter
 from deskpilot.envs.actions import Action
 

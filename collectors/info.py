@@ -10,6 +10,7 @@ import dataclasses
 from collections import Counter
 from pathlib import Path
 
+from deskpilot.collectors.reading import episode_dirs, read_trajectory
 from deskpilot.collectors.schema import (
     PARTIAL_SUFFIX,
     SOURCES,
@@ -17,7 +18,6 @@ from deskpilot.collectors.schema import (
     TrajectoryError,
     check_dataset_folder,
 )
-from deskpilot.collectors.trajectory import episode_dirs, read_trajectory
 from deskpilot.envs.actions import ActionType
 
 __all__ = ["NO_ENV", "DatasetInfo", "Group", "dataset_info"]

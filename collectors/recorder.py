@@ -45,15 +45,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from deskpilot.collectors.folding import (
-    ButtonEvent,
-    EventFolder,
-    FoldingConfig,
-    KeyEvent,
-    MoveEvent,
-    ScrollEvent,
-)
+from deskpilot.collectors.folding import EventFolder, FoldingConfig
 from deskpilot.collectors.frames import FrameRing, StepMaker
+from deskpilot.collectors.input_events import ButtonEvent, KeyEvent, MoveEvent, ScrollEvent
 from deskpilot.collectors.listeners import (
     JOIN_TIMEOUT,
     KEY_NAMES,

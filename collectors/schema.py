@@ -1,7 +1,8 @@
 """The trajectory format's vocabulary: versions, key names, the in-memory records and their checks.
 
-The reading and writing (the folder layout, crash safety) live in ``collectors.trajectory``, which
-re-exports the public names here; ``docs/trajectory-format.md`` is the schema for humans.
+The writing (the folder layout, crash safety) lives in ``collectors.trajectory``, which re-exports
+the public names here, and the reading in ``collectors.reading``; ``docs/trajectory-format.md`` is
+the schema for humans.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from deskpilot.collectors.trajectory import Step, Trajectory, read_trajectory
+from deskpilot.collectors.reading import read_trajectory
+from deskpilot.collectors.trajectory import Step, Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 
 __all__ = ["MARKER_COLORS", "render_frames", "view", "write_gif", "write_html"]

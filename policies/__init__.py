@@ -3,9 +3,11 @@
 Modules, in dependency order:
 
 * ``tokenizer``  byte-level task tokenizer (UTF-8 bytes + specials; no downloaded vocabulary).
+* ``conv_encoder`` the strided-conv screen reader (``model.encoder=conv``), kept for benchmarks.
 * ``model``      the model in one file with a shape legend: a screen reader over 8-px cells, byte
   task encoder, action-history encoder, a small GQA fusion transformer, and the heads (action type,
   pointer over cells, drag end, copied text span, key, scroll).
+* ``numpy_init`` ``init_params(cfg, seed)``: a fresh model's parameters, drawn with numpy.
 * ``heads``      the table of heads: each head's outputs, targets, weight, loss, metric and decoding.
 * ``decode``     outputs -> each head's choice, greedy or sampled.
 * ``losses``     the training objective (masked per-head losses) and validation metrics over the table.

@@ -40,8 +40,8 @@ def train_from_directory(
     """
     import logging
 
+    from deskpilot.collectors.reading import read_dataset
     from deskpilot.collectors.schema import scored_failed
-    from deskpilot.collectors.trajectory import read_dataset
 
     report = read_dataset(data_dir)
     tc = config.train

@@ -1,7 +1,9 @@
 """The action-prediction model: screen + task + recent actions -> the next ``envs.Action``.
 
 One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
-targets, loss, metric and decoding are declared once, in the table of ``policies.heads``.
+targets, loss, metric and decoding are declared once, in the table of ``policies.heads``. The
+strided-conv reader kept for benchmarks is in ``policies.conv_encoder``; ``policies.numpy_init``
+draws a fresh model's parameters.
 
 Why this architecture: on this kind of 2-core CPU, a ViT over 16-px patches never learned to read
 the labels (7-32% success), while a small convolutional reader over a grid of 8-px cells, a pointer
@@ -32,14 +34,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax import nnx
 
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
+from deskpilot.policies.conv_encoder import ConvScreenEncoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 
 __all__ = [
@@ -48,7 +49,6 @@ __all__ = [
     "NUM_LETTERS",
     "ModelConfig",
     "Policy",
-    "init_params",
 ]
 
 # Bumped whenever the parameters change (a head added, a shape changed): checkpoints record it, and
@@ -75,11 +75,7 @@ class ModelConfig:
     """Shapes and widths of the model. Presets live in ``policies.config``."""
 
     obs_size: tuple[int, int] = (210, 160)  # (H, W) of screenshots; W must be a multiple of 8
-    conv_channels: tuple[int, int, int] = (
-        16,
-        32,
-        64,
-    )  # reader widths at 1/2 ("conv" only), 1/4 and 1/8 resolution
+    conv_channels: tuple[int, int, int] = (16, 32, 64)  # widths at 1/2 ("conv" only), 1/4, 1/8 resolution
     encoder: str = "patch"  # screen reader: "patch" (matrix products) or "conv" (strided convs, slower)
     width: int = 64  # D: cell features, tokens and heads
     depth: int = 2  # fusion transformer layers
@@ -177,39 +173,14 @@ class ScreenEncoder(nnx.Module):
         return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
 
 
-class ConvScreenEncoder(nnx.Module):
-    """The strided-conv reader (``ModelConfig.encoder="conv"``), kept for side-by-side benchmarks.
-
-    A stride-2 stem, two stride-2 convs with 3x5 (horizontal) context, a dilated-along-x residual
-    conv, then learned row and column embeddings. It trains several times slower on a CPU (see
-    ``ScreenEncoder``).
-    """
-
-    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
-        c1, c2, c3 = cfg.conv_channels
-        d = cfg.width
-        self.pad_h = cfg.grid[0] * CELL - cfg.obs_size[0]
-        self.stem = nnx.Conv(3, c1, (3, 3), strides=2, rngs=rngs)
-        self.down2 = nnx.Conv(c1, c2, (3, 5), strides=2, rngs=rngs)
-        self.down3 = nnx.Conv(c2, c3, (3, 5), strides=2, rngs=rngs)
-        self.context = nnx.Conv(c3, c3, (3, 5), kernel_dilation=(1, 2), rngs=rngs)
-        self.out = nnx.Conv(c3, d, (3, 5), rngs=rngs)
-        self.norm = nnx.LayerNorm(d, rngs=rngs)
-        y, x = cfg.grid
-        self.row = nnx.Param(jax.random.normal(rngs.params(), (y, 1, d)) * 0.02)
-        self.col = nnx.Param(jax.random.normal(rngs.params(), (1, x, d)) * 0.02)
-
-    def __call__(self, screen: jax.Array) -> jax.Array:
-        x = screen.astype(jnp.float32) / 255.0 - 0.5  # BHW3
-        x = jnp.pad(x, ((0, 0), (0, self.pad_h), (0, 0), (0, 0)))
-        x = nnx.gelu(self.stem(x))  # B(H/2)(W/2)C1
-        x = nnx.gelu(self.down2(x))  # B(H/4)(W/4)C2
-        x = nnx.gelu(self.down3(x))  # BYXC3
-        x = x + nnx.gelu(self.context(x))
-        return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
+def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
+    """The strided-conv reader of ``policies.conv_encoder``, shaped by ``cfg``."""
+    pad_h = cfg.grid[0] * CELL - cfg.obs_size[0]
+    return ConvScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, pad_h, rngs)
 
 
-ENCODERS = {"patch": ScreenEncoder, "conv": ConvScreenEncoder}
+# Screen readers by ``ModelConfig.encoder``: each builds cell features BYXD from (cfg, rngs).
+ENCODERS = {"patch": ScreenEncoder, "conv": _conv_encoder}
 
 
 def pool_cells(x: jax.Array, p: int) -> jax.Array:
@@ -284,9 +255,7 @@ class Attention(nnx.Module):
         h = self.norm(x)
         # Written out as einsums: jax.nn.dot_product_attention's grouped-query path copies and
         # transposes its operands on a CPU, which cost more than the products themselves here.
-        q = self.q(h).reshape(
-            b, s, self.m, self.n // self.m, self.e
-        )  # BSMQE, Q = N / M query heads per kv head
+        q = self.q(h).reshape(b, s, self.m, self.n // self.m, self.e)  # BSMQE (Q query heads per kv head)
         k, v = jnp.split(self.kv(h).reshape(b, s, 2 * self.m, self.e), 2, axis=2)  # BSME each
         scores = jnp.einsum("BSMQE,BTME->BMQST", q, k) / math.sqrt(self.e)
         scores = jnp.where(mask[:, None, None, None, :], scores, -1e9)
@@ -424,31 +393,3 @@ class Policy(nnx.Module):
             "key": self.key_head(head),
             "scroll": self.scroll_head(head),
         }
-
-
-def init_params(cfg: ModelConfig, seed: int) -> tuple[nnx.GraphDef, nnx.State]:
-    """(structure, parameters) of a fresh model, initialised with numpy.
-
-    Equivalent in distribution to the modules' own initializers (LeCun-normal kernels, zero biases,
-    unit norms, 1/sqrt(D) embeddings, 0.02 for position tables), but XLA on a CPU takes 5-12 s to
-    compile the dozens of random-number ops an ``nnx`` init traces; numpy takes milliseconds.
-    """
-    graphdef, abstract = nnx.split(nnx.eval_shape(lambda: Policy(cfg, nnx.Rngs(0))))
-    rng = np.random.default_rng(seed)
-
-    def init(path: tuple[Any, ...], leaf: jax.ShapeDtypeStruct) -> jax.Array:
-        name = next(str(getattr(k, "key", "")) for k in reversed(path) if hasattr(k, "key"))
-        shape = leaf.shape
-        if name == "bias":
-            value = np.zeros(shape)
-        elif name == "scale":
-            value = np.ones(shape)
-        elif name == "kernel":
-            value = rng.standard_normal(shape) / math.sqrt(math.prod(shape[:-1]))
-        elif name == "embedding":
-            value = rng.standard_normal(shape) / math.sqrt(shape[-1])
-        else:  # position tables, CLS and SEP vectors
-            value = rng.standard_normal(shape) * 0.02
-        return jnp.asarray(value, leaf.dtype)
-
-    return graphdef, jax.tree_util.tree_map_with_path(init, abstract)

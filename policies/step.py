@@ -24,7 +24,7 @@ from deskpilot.policies.config import Config, TrainConfig
 from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.heads import AUX, SCORED
 from deskpilot.policies.losses import compute_loss, evaluate
-from deskpilot.policies.model import init_params
+from deskpilot.policies.numpy_init import init_params
 
 __all__ = ["Trainer", "learning_rate", "loss_weights", "make_optimizer"]
 

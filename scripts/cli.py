@@ -46,7 +46,7 @@ USER_ERRORS: dict[str, tuple[str, ...]] = {
         "PermissionError",
     ),
     "gymnasium.error": ("Error",),  # an env id gymnasium cannot make, a missing env dependency
-    "deskpilot.collectors.trajectory": ("TrajectoryError",),  # a missing or damaged episode
+    "deskpilot.collectors.schema": ("TrajectoryError",),  # a missing or damaged episode
     "deskpilot.policies.checkpoint": ("CheckpointError",),  # a missing, damaged or mismatched run
     "deskpilot.envs.desktop.capture": ("CaptureError",),  # no display, region off screen, no window
     "deskpilot.envs.desktop.executor": ("ExecutorError",),  # no display, missing xdotool

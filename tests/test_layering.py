@@ -84,6 +84,7 @@ def test_the_layering_check_catches_an_upward_import(tmp_path, monkeypatch):
         "deskpilot.envs",
         "deskpilot.collectors",
         "deskpilot.collectors.trajectory",
+        "deskpilot.collectors.reading",
         "deskpilot.collectors.loop",
     ],
 )

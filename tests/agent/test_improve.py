@@ -2,7 +2,7 @@ import pytest
 
 from deskpilot.agent.improve import DAGGER_SEED_BASE, ImproveConfig, improve
 from deskpilot.collectors.collect import CollectConfig, collect
-from deskpilot.collectors.trajectory import read_dataset
+from deskpilot.collectors.reading import read_dataset
 from deskpilot.policies.actor import PolicyActor
 from deskpilot.policies.config import get_config, override
 from deskpilot.policies.train import finetune, train_from_directory

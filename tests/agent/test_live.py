@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from deskpilot.agent.live import LiveConfig, run_live
-from deskpilot.collectors.trajectory import read_trajectory
+from deskpilot.collectors.reading import read_trajectory
 from deskpilot.envs import Action
 from deskpilot.envs.actions import from_pixel
 from deskpilot.envs.desktop import Executor, Region

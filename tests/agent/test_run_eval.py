@@ -57,7 +57,7 @@ def run(tmp_path_factory) -> Path:
     """A run folder with one checkpoint of untrained tiny weights at step STEP."""
     from deskpilot.policies.checkpoint import Saved, save
     from deskpilot.policies.config import get_config
-    from deskpilot.policies.model import init_params
+    from deskpilot.policies.numpy_init import init_params
     from deskpilot.policies.train import make_optimizer
 
     config = get_config("tiny")

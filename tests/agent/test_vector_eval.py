@@ -11,7 +11,7 @@ from deskpilot.envs.synthetic.env import SyntheticEnv
 from deskpilot.envs.synthetic.expert import ExpertActor
 from deskpilot.policies.actor import PolicyBatchActor, Predictor
 from deskpilot.policies.config import get_config
-from deskpilot.policies.model import init_params
+from deskpilot.policies.numpy_init import init_params
 
 ENVS = ["deskpilot/mock-click-button-v0", "deskpilot/mock-shortcut-v0"]
 MAX_STEPS = 6

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from deskpilot.collectors.collect import EVAL_SEED_OFFSET, CollectConfig, collect, episode_id
-from deskpilot.collectors.trajectory import read_dataset
+from deskpilot.collectors.reading import read_dataset
 from deskpilot.envs.registry import resolve_env_ids
 
 ENVS = ["deskpilot/mock-click-button-v0", "deskpilot/mock-enter-text-v0"]

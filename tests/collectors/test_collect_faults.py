@@ -3,8 +3,8 @@
 import json
 
 from deskpilot.collectors.collect import CollectConfig, collect, episode_id
+from deskpilot.collectors.reading import read_dataset, read_trajectory
 from deskpilot.collectors.schema import EpisodeMeta, Trajectory, scored_failed
-from deskpilot.collectors.trajectory import read_dataset, read_trajectory
 from deskpilot.scripts.cli import main
 from tests.collectors import faulty
 

@@ -5,7 +5,7 @@ import pytest
 
 from deskpilot.collectors.collect import CollectConfig, collect
 from deskpilot.collectors.export import action_from_row, export, export_hf
-from deskpilot.collectors.trajectory import read_dataset
+from deskpilot.collectors.reading import read_dataset
 from deskpilot.envs import ActionType
 from deskpilot.scripts.cli import main
 

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deskpilot.collectors.folding import (
-    ButtonEvent,
-    EventFolder,
-    Folded,
-    FoldingConfig,
-    KeyEvent,
-    MoveEvent,
-    RawEvent,
-    ScrollEvent,
-)
+from deskpilot.collectors.folding import EventFolder, Folded, FoldingConfig
+from deskpilot.collectors.input_events import ButtonEvent, KeyEvent, MoveEvent, RawEvent, ScrollEvent
 from deskpilot.envs.actions import MAX_SCROLL, MAX_TEXT_LENGTH, Action, from_pixel
 from deskpilot.envs.desktop.capture import Region
 

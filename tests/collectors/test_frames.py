@@ -7,9 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from deskpilot.collectors.folding import ButtonEvent, EventFolder, FoldingConfig, KeyEvent
+from deskpilot.collectors.folding import EventFolder, FoldingConfig
 from deskpilot.collectors.frames import FrameRing, StepMaker
-from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.input_events import ButtonEvent, KeyEvent
+from deskpilot.collectors.reading import read_trajectory
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.desktop.capture import Region
 

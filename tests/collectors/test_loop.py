@@ -2,7 +2,8 @@ import gymnasium as gym
 import pytest
 
 from deskpilot.collectors.loop import run_episode
-from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.reading import read_trajectory
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.envs import Action
 
 

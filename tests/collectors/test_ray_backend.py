@@ -107,7 +107,7 @@ def test_ray_evaluation_gives_the_local_report(ray_session):
 def test_eval_command_on_ray_writes_the_local_report(ray_session, tmp_path):
     from deskpilot.policies.checkpoint import Saved, save
     from deskpilot.policies.config import get_config
-    from deskpilot.policies.model import init_params
+    from deskpilot.policies.numpy_init import init_params
     from deskpilot.policies.train import make_optimizer
 
     config = get_config("tiny")  # untrained weights: what matters is that both backends agree

@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from deskpilot.collectors.folding import FoldingConfig
+from deskpilot.collectors.reading import read_trajectory
 from deskpilot.collectors.recorder import Recorder, RecorderConfig
-from deskpilot.collectors.trajectory import read_trajectory
 from deskpilot.envs.actions import Action, from_pixel
 from deskpilot.envs.desktop.capture import Region, ScreenCapture, wait_until_stable
 

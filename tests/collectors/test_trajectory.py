@@ -13,13 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from deskpilot.collectors.reading import read_dataset, read_trajectory
 from deskpilot.collectors.trajectory import (
     FORMAT_VERSION,
     EpisodeMeta,
     TrajectoryError,
     TrajectoryWriter,
-    read_dataset,
-    read_trajectory,
 )
 from deskpilot.envs import Action
 from tests.envs.test_actions import actions

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter, read_trajectory
+from deskpilot.collectors.reading import read_trajectory
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.collectors.view import MARKER_COLORS, render_frames, view
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.scripts.cli import main

@@ -22,8 +22,8 @@ import pytest
 import deskpilot.envs  # noqa: F401  (registers the ids)
 from deskpilot.collectors.folding import FoldingConfig
 from deskpilot.collectors.loop import run_episode
+from deskpilot.collectors.reading import read_dataset, read_trajectory
 from deskpilot.collectors.recorder import Recorder, RecorderConfig
-from deskpilot.collectors.trajectory import read_dataset, read_trajectory
 from deskpilot.envs.actions import Action, ActionType, from_pixel, to_pixel
 from deskpilot.envs.desktop.capture import Region
 from deskpilot.envs.info import REGION, check_info

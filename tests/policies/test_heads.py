@@ -10,7 +10,8 @@ from deskpilot.policies.data import ArrayDataset
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, Head
 from deskpilot.policies.losses import compute_loss, evaluate
-from deskpilot.policies.model import NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES, init_params
+from deskpilot.policies.model import NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
+from deskpilot.policies.numpy_init import init_params
 from tests.policies.fakes import make_episodes
 
 

@@ -10,7 +10,8 @@ from deskpilot.envs.actions import Action, ActionType
 from deskpilot.policies.config import get_config, override
 from deskpilot.policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
 from deskpilot.policies.losses import compute_loss
-from deskpilot.policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy, init_params
+from deskpilot.policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy
+from deskpilot.policies.numpy_init import init_params
 from deskpilot.policies.sources import FixedSource
 from deskpilot.policies.tokenizer import encode_padded
 from deskpilot.policies.train import TrainData, train_and_evaluate
