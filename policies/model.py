@@ -120,6 +120,11 @@ class ModelConfig:
         return -(-h // CELL), w // CELL
 
     @property
+    def pad_h(self) -> int:
+        """Rows of zeros a reader adds below a screenshot to make its height 8 * Y."""
+        return self.grid[0] * CELL - self.obs_size[0]
+
+    @property
     def num_cells(self) -> int:
         """G = Y * X."""
         y, x = self.grid
@@ -149,7 +154,7 @@ class ScreenEncoder(nnx.Module):
 
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
         _, c2, c3 = cfg.conv_channels
-        self.pad_h = cfg.grid[0] * CELL - cfg.obs_size[0]
+        self.pad_h = cfg.pad_h
         self.patch = nnx.Linear(4 * 4 * 3, c2, rngs=rngs)  # a 4x4 stride-4 conv
         self.mix = nnx.Linear(c2, c2, rngs=rngs)
         self.merge = nnx.Linear(2 * 2 * c2, c3, rngs=rngs)  # a 2x2 stride-2 conv
@@ -175,8 +180,7 @@ class ScreenEncoder(nnx.Module):
 
 def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
     """The strided-conv reader of ``policies.conv_encoder``, shaped by ``cfg``."""
-    pad_h = cfg.grid[0] * CELL - cfg.obs_size[0]
-    return ConvScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, pad_h, rngs)
+    return ConvScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
 
 
 # Screen readers by ``ModelConfig.encoder``: each builds cell features BYXD from (cfg, rngs).
