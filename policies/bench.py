@@ -102,8 +102,8 @@ class _Timed:
 
     def __init__(self, config: Any, batch: dict[str, np.ndarray]) -> None:
         self.trainer, self.batch = Trainer(config), batch
-        lr = jnp.asarray(1e-4, jnp.float32)
-        args = (self.trainer.params, self.trainer.opt_state, self.trainer.shard(batch), lr)
+        lr, gate = jnp.asarray(1e-4, jnp.float32), jnp.asarray(1.0, jnp.float32)
+        args = (self.trainer.params, self.trainer.opt_state, self.trainer.shard(batch), lr, gate)
         cost = self.trainer.train_step.lower(*args).compile().cost_analysis() or {}
         cost = cost[0] if isinstance(cost, list) else cost
         self.flops = float(cost.get("flops", 0.0))

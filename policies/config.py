@@ -39,6 +39,9 @@ class TrainConfig:
     val_fraction: float = 0.1  # share of episodes held out for validation (split by episode)
     seed: int = 0  # parameter init and data order
     aux_weight: float = 1.0  # weight of the auxiliary reading losses (letter sets, words the task mentions)
+    # Share of the budget in which the screen reader learns from the glyph loss alone, before the
+    # other heads' gradient is ramped in over as long again (policies.step.reader_gate); 0 = off
+    reader_first: float = 0.25
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
     balance: str = (
         "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
@@ -66,6 +69,10 @@ class TrainConfig:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
         if self.balance not in ("example", "episode"):
             raise ValueError(f"train.balance: expected 'example' or 'episode', got {self.balance!r}")
+        if not 0.0 <= self.reader_first <= 0.5:
+            raise ValueError(
+                f"train.reader_first: expected a share of the budget in [0, 0.5], got {self.reader_first}"
+            )
         if not 0.0 <= self.drills < 1.0:
             raise ValueError(f"train.drills: expected a share of the batch in [0, 1), got {self.drills}")
         if not 0.0 <= self.focus <= 1.0:

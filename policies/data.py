@@ -4,18 +4,20 @@ One example per step: the screenshot the actor saw, the task bytes, the last K a
 counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
 (targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
 reader needs to learn to read: every cell of the target element counts as a correct click (and of
-every other box in ``annotations["targets"]`` where a step has several right clicks), and
-each cell gets the letter set of the label under it and whether the word under it is one the task
-mentions (``cell_match``). Word ids pair screen words with task words: ``task_word_id`` numbers
-each distinct task word on its bytes (0 between words), ``cell_word_id`` gives each cell the id of
-the word drawn on it (0 for a word the task does not mention, -1 for no word). Steps without
-annotations (human recordings) get those auxiliary losses masked and the click target falls back
-to the one cell under the point.
+every other box in ``annotations["targets"]`` where a step has several right clicks); each cell gets
+the letter set of the label under it and whether the word under it is one the task mentions
+(``cell_match``); each 4-px column of a word gets the glyph whose centre lies in it (``cell_glyphs``,
+placed by the font's advances within the word's box). Word ids pair screen words with task words:
+``task_word_id`` numbers each distinct task word on its bytes (0 between words), ``cell_word_id``
+gives each cell the id of the word drawn on it (0 for a word the task does not mention, -1 for no
+word). Steps without annotations (human recordings) get those auxiliary losses masked and the click
+target falls back to the one cell under the point.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -25,7 +27,7 @@ import numpy as np
 from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.policies.heads import HEADS
-from deskpilot.policies.model import CELL, POINTER_TYPES, ModelConfig
+from deskpilot.policies.model import CELL, NUM_GLYPHS, POINTER_TYPES, ModelConfig
 from deskpilot.policies.tokenizer import NUM_SPECIALS, encode_padded
 
 __all__ = [
@@ -79,6 +81,44 @@ def words(text: str) -> set[str]:
 def letter_bits(label: str) -> int:
     """The set of a-z letters in ``label`` (case-folded) as a 26-bit mask."""
     return sum(1 << (ord(c) - 97) for c in set(label.lower()) if "a" <= c <= "z")
+
+
+@functools.lru_cache(maxsize=8192)
+def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
+    """(centre as a fraction of the word's width, glyph class) of each character of ``word``.
+
+    Placed by the advances of Pillow's built-in font, the synthetic suite's own; other fonts'
+    proportions are close enough for a target a few pixels wide. Classes: a-z case-folded
+    0-25, any other glyph 26 (``NUM_GLYPHS - 2``); spaces are skipped.
+    """
+    from PIL import ImageFont
+
+    font = ImageFont.load_default(size=11)
+    advances = [font.getlength(c) for c in word]
+    total = sum(advances) or 1.0
+    out, x = [], 0.0
+    for char, advance in zip(word, advances, strict=True):
+        if not char.isspace():
+            low = char.lower()
+            cls = ord(low) - 97 if "a" <= low <= "z" else NUM_GLYPHS - 2
+            out.append(((x + advance / 2) / total, cls))
+        x += advance
+    return tuple(out)
+
+
+def _glyph_targets(
+    box: Sequence[float], word: str, inside: np.ndarray, out: np.ndarray, cfg: ModelConfig
+) -> None:
+    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``."""
+    h, w = cfg.obs_size
+    cols = cfg.grid[1]
+    cells = np.nonzero(inside)[0]
+    out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
+    rows = np.unique(cells // cols)
+    x0, x1 = box[0] * w, box[2] * w
+    for frac, cls in glyph_centres(word):
+        half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
+        out[rows * cols + half // 2, half % 2] = cls
 
 
 def _inside(box: Sequence[float], x: np.ndarray | float, y: np.ndarray | float) -> Any:
@@ -211,6 +251,7 @@ def encode_targets(
     cell_match = np.zeros(g, bool)
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
+    cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
     if elements is not None:
         top = np.full(g, -1)
         for i, e in enumerate(elements):
@@ -218,6 +259,7 @@ def encode_targets(
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if e.get("role") == "text":
+                _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
                 mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
                 cell_word_id[inside] = mentioned[0] if mentioned else 0
                 cell_match[inside] |= bool(mentioned)
@@ -234,11 +276,13 @@ def encode_targets(
         "cell_letters": cell_letters,
         "cell_match": cell_match,
         "cell_word_id": cell_word_id,
+        "cell_glyphs": cell_glyphs,
         "task_word_id": task_word_id,
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
+    w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)

@@ -84,6 +84,18 @@ def _letters_bce(logits: jax.Array, bits: jax.Array) -> jax.Array:
     return optax.sigmoid_binary_cross_entropy(logits, unpack_letters(bits)).sum(-1)
 
 
+def _glyph_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
+    """B: cross-entropy of the glyph classes, averaged over the half-cells of words (target >= 0).
+
+    The letter-set targets ask every cell of a word for all of its letters, so a detector for one
+    letter is rewarded only through the whole word; here each glyph is its own example, at its own
+    place, which is how a reader starts (the renderer knows where each glyph is).
+    """
+    valid = (targets >= 0).astype(jnp.float32)
+    xent = _xent(logits, jnp.maximum(targets, 0))
+    return (xent * valid).sum((1, 2)) / jnp.maximum(valid.sum((1, 2)), 1.0)
+
+
 def _pointer_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     """B: -log P(any target cell) = logsumexp(all cells) - logsumexp(target cells)."""
     on_target = jnp.where(targets, logits, -1e9)
@@ -202,6 +214,13 @@ HEADS: tuple[Head, ...] = (
         loss=lambda out, batch: _word_alignment(
             out["word_sim"], batch["cell_word_id"], batch["task_word_id"]
         ),
+        aux=True,
+    ),
+    Head(  # the glyph at each 4-px column of a word: letters read one at a time, where they are
+        "cell_glyphs",
+        outputs={"cell_glyphs": "BGIJ"},
+        targets=("cell_glyphs",),
+        loss=lambda out, batch: _glyph_loss(out["cell_glyphs"], batch["cell_glyphs"]),
         aux=True,
     ),
 )

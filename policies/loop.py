@@ -42,7 +42,7 @@ from deskpilot.policies import checkpoint
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.model import Policy
-from deskpilot.policies.step import Trainer, learning_rate, make_optimizer
+from deskpilot.policies.step import Trainer, learning_rate, make_optimizer, reader_gate
 
 __all__ = [
     "UNTIL_STOPPED",
@@ -200,7 +200,7 @@ def train_and_evaluate(
             if done >= 1.0 or (stop_after is not None and step >= stop_after):
                 break
             lr = learning_rate(done, tc)
-            metrics = trainer.step(data.train.next_batch(), lr)
+            metrics = trainer.step(data.train.next_batch(), lr, reader_gate(done, tc))
             step += 1
             window_steps += 1
             bar.update(1)

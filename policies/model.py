@@ -5,17 +5,14 @@ targets, loss, metric and decoding are declared once, in the table of ``policies
 strided-conv reader kept for benchmarks is in ``policies.conv_encoder``; ``policies.numpy_init``
 draws a fresh model's parameters.
 
-Why this architecture: on this kind of 2-core CPU, a ViT over 16-px patches never learned to read
-the labels (7-32% success), while a small convolutional reader over a grid of 8-px cells, a pointer
-over those cells and two auxiliary "which letters are here" losses reached 96-99%. So the screen
-encoder is a reader of 8-px cells (built from 4-px patches and matrix products, which XLA runs
-fast on a CPU); the fusion transformer ([CLS, screen, SEP, history, SEP, task], grouped-query
-attention through ``num_kv_heads``) sees 4x4-pooled cells to stay cheap, and the pointer reads the
-full-resolution cells. A third reading loss, per cell "is the word here one the task mentions",
-scores each cell against every task token; with the letter losses alone the policy picked a
-neighbouring link or checkbox name. That score (``word_sim``, cells x task bytes) is also trained
-pair by pair: a cell showing a word should match the bytes of that word in the task and no other
-word's (``word_align`` in ``policies.heads``).
+Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
+labels (7-32% success); a reader of 8-px cells (4-px patches and matrix products, which XLA runs fast
+on a CPU), a pointer over the cells and "which letters are here" losses reached 96-99%. The fusion
+transformer ([CLS, screen, SEP, history, SEP, task], grouped-query attention) sees 4x4-pooled cells
+to stay cheap; the pointer reads the full-resolution cells. Per cell, "is the word here one the task
+mentions" scores each cell against every task token (``word_sim``, also trained pair by pair:
+``word_align``), so the pointer does not pick a neighbouring name; a per-glyph head teaches the reader
+letters where they are drawn, and alone at first (``policies.step.reader_gate``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -25,6 +22,7 @@ Shape legend (axis letters used in comments and einsums)::
     L  bytes of one typed text in the history                 S  fused sequence length
     D  model width      N  query heads   M  key/value heads   Q = N / M   E  head width
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
+    I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
 one compiled function serves every step of every episode.
@@ -46,6 +44,7 @@ from deskpilot.policies.tokenizer import VOCAB_SIZE
 __all__ = [
     "CELL",
     "MODEL_VERSION",
+    "NUM_GLYPHS",
     "NUM_LETTERS",
     "ModelConfig",
     "Policy",
@@ -55,9 +54,11 @@ __all__ = [
 # one written by another version is refused by name instead of failing deep inside orbax.
 # 2: the "word the task mentions" head and the neighbour-aware span head.
 # 3: the patch (space-to-depth) screen reader.
-MODEL_VERSION = 3
+# 4: the per-glyph reading head (cell_glyphs).
+MODEL_VERSION = 4
 CELL = 8  # pixels per grid cell side
 NUM_LETTERS = 26  # a-z, the auxiliary letter-set targets
+NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
 NUM_SCROLL = 2 * MAX_SCROLL  # the action space's scroll index: -MAX..-1, 1..MAX
@@ -324,6 +325,7 @@ class Policy(nnx.Module):
         self.cell_keys = nnx.Linear(d, d, rngs=rngs)
         self.letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
         self.cell_letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
+        self.cell_glyphs_head = nnx.Linear(d, 2 * NUM_GLYPHS, rngs=rngs)  # each 4-px half of a cell
         # Which cells show a word the task mentions: each cell against every task token. Its
         # probability is also a feature of the pointer's keys, so "the box named in the task" is one
         # direction the query can look along instead of something it must rebuild from letters.
@@ -334,17 +336,26 @@ class Policy(nnx.Module):
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
 
-    def __call__(self, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
+    def __call__(
+        self, batch: dict[str, jax.Array], reader_grad: jax.Array | None = None
+    ) -> dict[str, jax.Array]:
         """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_match BG, word_sim BGT
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_match BG, word_sim BGT
         (each cell against each task byte), span_start/span_end BT (padding at -1e9), key BV,
         scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
+
+        ``reader_grad`` (B, training only) scales the gradient that every head but the glyph head
+        sends into the screen reader (``policies.step.reader_gate``); the outputs do not change.
         """
         cfg = self.cfg
         b = batch["screen"].shape[0]
         cells = self.screen(batch["screen"])  # BYXD
         d = cells.shape[-1]
+        glyphs = self.cell_glyphs_head(cells).reshape(b, -1, 2, NUM_GLYPHS)  # BGIJ
+        if reader_grad is not None:  # the same values; the gradient through them scaled per example
+            fixed = jax.lax.stop_gradient(cells)
+            cells = fixed + reader_grad[:, None, None, None] * (cells - fixed)
         p = cfg.pool
         pooled = pool_cells(cells, p).reshape(b, -1, d)  # BPD
         cells = cells.reshape(b, -1, d)  # BGD
@@ -390,6 +401,7 @@ class Policy(nnx.Module):
             "pointer2": jnp.einsum("BGD,BD->BG", keys, q2) * scale,
             "letters": self.letters_head(q1),
             "cell_letters": self.cell_letters_head(cells),
+            "cell_glyphs": glyphs,
             "cell_match": match,
             "word_sim": sim,
             "span_start": span[..., 0] + neg,

@@ -26,7 +26,7 @@ from deskpilot.policies.heads import AUX, SCORED
 from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.numpy_init import init_params
 
-__all__ = ["Trainer", "learning_rate", "loss_weights", "make_optimizer"]
+__all__ = ["Trainer", "learning_rate", "loss_weights", "make_optimizer", "reader_gate"]
 
 
 def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
@@ -48,6 +48,20 @@ def learning_rate(progress: float, tc: TrainConfig) -> float:
     return tc.learning_rate * (end + (1 - end) * 0.5 * (1 + math.cos(math.pi * t)))
 
 
+def reader_gate(progress: float, tc: TrainConfig) -> float:
+    """How much of the other heads' gradient reaches the screen reader: glyphs first, then the rest.
+
+    0 for the first ``reader_first`` of the budget, then a linear ramp to 1 over as long again.
+    Trained on every loss from the start, the reader's cells are pulled towards word-level targets
+    (a word's letter set, "is this the task's word", the click) that cannot be met before letters
+    are known, and the per-glyph loss stays near its prior; trained on glyphs alone it learns them
+    in a few hundred steps. The heads above the reader learn on its features all along.
+    """
+    if tc.reader_first <= 0:
+        return 1.0
+    return min(max(progress / tc.reader_first - 1.0, 0.0), 1.0)
+
+
 def loss_weights(tc: TrainConfig) -> dict[str, float]:
     """Per-head loss weights: ``aux_weight`` for the auxiliary reading heads, 1 for the rest."""
     return {name: tc.aux_weight for name in AUX}
@@ -64,11 +78,18 @@ def _compiled_steps(graphdef: nnx.GraphDef, tc: TrainConfig, mesh: jax.sharding.
     weights = loss_weights(tc)
     tx = make_optimizer(tc)
 
-    def loss_fn(params: nnx.State, batch: dict[str, jax.Array]) -> tuple[jax.Array, dict[str, jax.Array]]:
-        return compute_loss(nnx.merge(graphdef, params)(batch), batch, weights)
+    def loss_fn(
+        params: nnx.State, batch: dict[str, jax.Array], gate: jax.Array | None = None
+    ) -> tuple[jax.Array, dict[str, jax.Array]]:
+        # Gated only where the renderer placed glyphs: other examples (recordings) have no glyph
+        # loss to teach the reader, so every head's gradient reaches it there.
+        per_example = None if gate is None else 1.0 - (1.0 - gate) * batch["w_cell_glyphs"]
+        return compute_loss(nnx.merge(graphdef, params)(batch, reader_grad=per_example), batch, weights)
 
-    def train_step(params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array) -> tuple[Any, Any, Any]:
-        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch)
+    def train_step(
+        params: nnx.State, opt_state: Any, batch: Example, lr: jax.Array, gate: jax.Array
+    ) -> tuple[Any, Any, Any]:
+        (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch, gate)
         updates, opt_state = tx.update(grads, opt_state, params)
         params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
         return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
@@ -78,7 +99,7 @@ def _compiled_steps(graphdef: nnx.GraphDef, tc: TrainConfig, mesh: jax.sharding.
 
     r, s = NamedSharding(mesh, P()), NamedSharding(mesh, P("data"))
     return (
-        jax.jit(train_step, in_shardings=(r, r, s, r), out_shardings=(r, r, r), donate_argnums=(0, 1)),
+        jax.jit(train_step, in_shardings=(r, r, s, r, r), out_shardings=(r, r, r), donate_argnums=(0, 1)),
         jax.jit(eval_step, in_shardings=(r, s), out_shardings=s),
         jax.jit(jax.value_and_grad(loss_fn, has_aux=True), in_shardings=(r, s), out_shardings=r),
     )
@@ -110,10 +131,10 @@ class Trainer:
         """This process's share of a batch -> global arrays sharded along ``data``."""
         return {k: jax.make_array_from_process_local_data(self.sharded, v) for k, v in batch.items()}
 
-    def step(self, batch: Example, lr: float) -> dict[str, jax.Array]:
-        """One optimiser step; returns the step's metrics (device arrays)."""
+    def step(self, batch: Example, lr: float, gate: float = 1.0) -> dict[str, jax.Array]:
+        """One optimiser step (``gate``: ``reader_gate``'s share of gradient); returns its metrics."""
         self.params, self.opt_state, metrics = self.train_step(
-            self.params, self.opt_state, self.shard(batch), jnp.asarray(lr, jnp.float32)
+            self.params, self.opt_state, self.shard(batch), *(jnp.asarray(v, jnp.float32) for v in (lr, gate))
         )
         return metrics
 

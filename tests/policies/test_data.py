@@ -238,3 +238,26 @@ def test_task_mix_draws_weak_tasks_more_and_never_starves_any() -> None:
     np.testing.assert_allclose(mix.probabilities, [0.4 / 3, 0.4 / 3 + 0.2, 0.4 / 3 + 0.4])
     with pytest.raises(ValueError, match="focus"):
         TaskMix(["a"], focus=1.5)
+
+
+def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> None:
+    from deskpilot.policies.data import encode_targets, glyph_centres
+    from deskpilot.policies.model import NUM_GLYPHS
+
+    # "moon" drawn 40 px wide from x = 40 px, on cell rows 6..7 (y 48..64 px of 210)
+    word = {"box": [40 / 160, 48 / 210, 80 / 160, 64 / 210], "label": "Mo-n", "role": "text"}
+    button = {"box": [0.5, 0.8, 0.9, 0.9], "label": "ok", "role": "button"}  # widgets carry no glyphs
+    out = encode_targets(Action.click(0.7, 0.85), {"elements": [word, button]}, np.zeros(CFG.task_len), CFG)
+    glyphs = out["cell_glyphs"].reshape(*CFG.grid, 2)
+    assert out["w_cell_glyphs"] == 1.0
+    rows = np.nonzero((glyphs >= 0).any((1, 2)))[0]
+    assert rows.tolist() == [6, 7]
+    for row in rows:
+        halves = glyphs[row].reshape(-1)  # one entry per 4-px column
+        placed = [(int(i), int(c)) for i, c in enumerate(halves) if 0 <= c < NUM_GLYPHS - 1]
+        assert [c for _, c in placed] == [12, 14, NUM_GLYPHS - 2, 13]  # m o (other glyph) n, in order
+        assert all(10 <= i < 20 for i, _ in placed)  # inside the word's 40..80 px
+        assert set(halves[10:20]) - {c for _, c in placed} <= {NUM_GLYPHS - 1}  # the rest: no glyph
+    assert (glyphs[:6] == -1).all() and (glyphs[8:] == -1).all()  # away from words: not trained
+    fracs = [f for f, _ in glyph_centres("Mo-n")]
+    assert fracs == sorted(fracs) and 0 < fracs[0] < fracs[-1] < 1

@@ -10,7 +10,7 @@ from deskpilot.policies.data import ArrayDataset
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, Head
 from deskpilot.policies.losses import compute_loss, evaluate
-from deskpilot.policies.model import NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
+from deskpilot.policies.model import NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
 from deskpilot.policies.numpy_init import init_params
 from tests.policies.fakes import make_episodes
 
@@ -33,7 +33,7 @@ def test_every_head_has_all_its_parts() -> None:
     assert len(set(outputs)) == len(outputs), "two heads claim one output"
     for head in HEADS:
         assert head.outputs and head.targets and callable(head.loss), head.name
-        assert all(set(shape) <= set("BAGZTVR") and shape[0] == "B" for shape in head.outputs.values())
+        assert all(set(shape) <= set("BAGZTVRIJ") and shape[0] == "B" for shape in head.outputs.values())
         # A head is either read at inference (decoded and scored) or an auxiliary reading loss.
         if head.aux:
             assert head.decode is None and head.metric is None, head.name
@@ -54,6 +54,8 @@ def test_model_outputs_match_the_table(run) -> None:
         "T": cfg.task_len,
         "V": NUM_KEYS,
         "R": NUM_SCROLL,
+        "I": 2,
+        "J": NUM_GLYPHS,
     }
     declared = {k: shape for h in HEADS for k, shape in h.outputs.items()}
     assert set(out) == set(declared)

@@ -3,6 +3,7 @@ import dataclasses
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 import pytest
 from flax import nnx
 
@@ -188,3 +189,29 @@ def test_pool_cells_averages_each_block_with_zeros_past_the_edge() -> None:
     assert pooled.shape == (2, 7, 5, 3)
     # 27 rows pad by one at the end, where "SAME" pooling puts it too
     np.testing.assert_allclose(pooled, nnx.avg_pool(x, (4, 4), strides=(4, 4), padding="SAME"), atol=1e-6)
+
+
+def test_reader_gate_lets_only_the_glyph_loss_teach_the_reader_at_first() -> None:
+    from deskpilot.policies.step import reader_gate
+
+    cfg = get_config("tiny")
+    batch = _batch(cfg.model, make_episodes(2))
+    graphdef, params = init_params(cfg.model, 0)
+    reader, rest = nnx.split(nnx.merge(graphdef, params), lambda path, _: path[0] == "screen", ...)[1:]
+
+    def reader_grads(gate: float, head: str) -> float:
+        def f(reader_params):
+            model = nnx.merge(graphdef, reader_params, rest)
+            out = model(batch, reader_grad=jnp.full(batch["screen"].shape[:1], gate))
+            return out[head].astype(jnp.float32).std()
+
+        return float(optax.tree.norm(jax.grad(f)(reader)))
+
+    assert reader_grads(0.0, "pointer") == 0.0  # the click's gradient stops at the reader's cells
+    assert reader_grads(0.0, "cell_glyphs") > 0.0  # the glyph head still teaches it
+    assert reader_grads(1.0, "pointer") > 0.0
+    out = nnx.merge(graphdef, params)(batch, reader_grad=jnp.zeros(batch["screen"].shape[:1]))
+    np.testing.assert_allclose(out["pointer"], nnx.merge(graphdef, params)(batch)["pointer"], rtol=1e-6)
+    tc = dataclasses.replace(cfg.train, reader_first=0.2)
+    assert [reader_gate(p, tc) for p in (0.0, 0.2, 0.3, 0.4, 1.0)] == pytest.approx([0, 0, 0.5, 1, 1])
+    assert reader_gate(0.0, dataclasses.replace(tc, reader_first=0.0)) == 1.0
