@@ -97,6 +97,8 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
     result = evaluate(
         actor, env_ids, episodes=config.eval_episodes, seed=config.seed, keep_failures=2, keep_successes=1
     )
+    # Named like ``deskpilot eval``'s report, so a table can always be traced to its weights.
+    result = dataclasses.replace(result, checkpoint=str(run.resolve()), step=report.get("step"))
     result.save(config.out / "eval" / "eval.json")
     pictures = result.save_pictures(config.out / "eval")
     log(f"[{_clock(start)}] evaluated; {len(pictures)} GIFs in {config.out / 'eval'}")

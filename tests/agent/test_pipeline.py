@@ -16,6 +16,7 @@ def test_demo_pipeline_end_to_end_with_tiny_budgets(tmp_path):
     assert all(t.episodes == 2 for t in report.tasks.values())
     saved = json.loads((tmp_path / "eval" / "eval.json").read_text())
     assert saved["mean_success"] == report.mean_success
+    assert saved["checkpoint"] == str((tmp_path / "run").resolve()) and saved["step"] >= 1  # traceable
     assert not (tmp_path / "data").exists()  # streamed: nothing collected to disk
     assert list((tmp_path / "eval").glob("*.gif"))
     assert "Expect about" in logs[0] and "GFLOP/s" in logs[0] and any("trained" in line for line in logs)
