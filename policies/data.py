@@ -91,10 +91,9 @@ def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
     proportions are close enough for a target a few pixels wide. Classes: a-z case-folded
     0-25, any other glyph 26 (``NUM_GLYPHS - 2``); spaces are skipped.
     """
-    from PIL import ImageFont
+    from deskpilot.envs.synthetic.paint import font
 
-    font = ImageFont.load_default(size=11)
-    advances = [font.getlength(c) for c in word]
+    advances = [font(11).getlength(c) for c in word]
     total = sum(advances) or 1.0
     out, x = [], 0.0
     for char, advance in zip(word, advances, strict=True):
@@ -110,7 +109,7 @@ def _glyph_targets(
     box: Sequence[float], word: str, inside: np.ndarray, out: np.ndarray, cfg: ModelConfig
 ) -> None:
     """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``."""
-    h, w = cfg.obs_size
+    w = cfg.obs_size[1]
     cols = cfg.grid[1]
     cells = np.nonzero(inside)[0]
     out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below

@@ -341,9 +341,9 @@ class Policy(nnx.Module):
     ) -> dict[str, jax.Array]:
         """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_match BG, word_sim BGT
-        (each cell against each task byte), span_start/span_end BT (padding at -1e9), key BV,
-        scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_match BG,
+        word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
+        key BV, scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
         ``reader_grad`` (B, training only) scales the gradient that every head but the glyph head
         sends into the screen reader (``policies.step.reader_gate``); the outputs do not change.
