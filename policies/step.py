@@ -8,6 +8,7 @@ on one CPU, on several accelerators, and on several hosts.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 from collections import defaultdict
@@ -26,10 +27,30 @@ from deskpilot.policies.heads import AUX, SCORED
 from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.numpy_init import init_params
 
-__all__ = ["Trainer", "learning_rate", "loss_weights", "make_optimizer", "reader_gate"]
+__all__ = ["StepConfig", "Trainer", "learning_rate", "loss_weights", "make_optimizer", "reader_gate"]
 
 
-def make_optimizer(tc: TrainConfig) -> optax.GradientTransformation:
+@dataclasses.dataclass(frozen=True)
+class StepConfig:
+    """The fields of a ``TrainConfig`` that the compiled step reads, and nothing else.
+
+    The step's compilation is cached by this (``_compiled_steps``): runs that differ only in their
+    budget, schedule or data (a resumed run, a fine-tune, a test's several short runs) share one
+    compiled step, and since the step is handed only these fields it cannot come to depend on one
+    that the cache key leaves out. The learning rate and the reader gate are arguments of each call.
+    """
+
+    aux_weight: float
+    grad_clip: float
+    weight_decay: float
+
+    @classmethod
+    def of(cls, tc: TrainConfig | StepConfig) -> StepConfig:
+        """The step's fields of ``tc``."""
+        return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay)
+
+
+def make_optimizer(tc: TrainConfig | StepConfig) -> optax.GradientTransformation:
     """Clipping, Adam and decoupled weight decay; the learning rate is applied in the step."""
     return optax.chain(
         optax.clip_by_global_norm(tc.grad_clip),
@@ -62,21 +83,21 @@ def reader_gate(progress: float, tc: TrainConfig) -> float:
     return min(max(progress / tc.reader_first - 1.0, 0.0), 1.0)
 
 
-def loss_weights(tc: TrainConfig) -> dict[str, float]:
+def loss_weights(tc: TrainConfig | StepConfig) -> dict[str, float]:
     """Per-head loss weights: ``aux_weight`` for the auxiliary reading heads, 1 for the rest."""
     return {name: tc.aux_weight for name in AUX}
 
 
 @functools.lru_cache(maxsize=8)
-def _compiled_steps(graphdef: nnx.GraphDef, tc: TrainConfig, mesh: jax.sharding.Mesh) -> tuple[Any, Any, Any]:
-    """Jitted (train step, eval step, loss-and-grads) for a model, training config and mesh.
+def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.Mesh) -> tuple[Any, Any, Any]:
+    """Jitted (train step, eval step, loss-and-grads) for a model, the step's fields and a mesh.
 
-    Cached, so a resumed or repeated run in one process does not compile again. The key is the whole
-    (frozen, hashable) ``TrainConfig``, and the whole ``ModelConfig`` through ``graphdef`` (the
-    ``Policy`` keeps it as static state): a field the step comes to read can never be left out of it.
+    Cached, so a resumed, repeated or fine-tuning run in one process does not compile again. The key
+    is the ``StepConfig`` (all the step is given of the training config) and the whole ``ModelConfig``
+    through ``graphdef`` (the ``Policy`` keeps it as static state).
     """
-    weights = loss_weights(tc)
-    tx = make_optimizer(tc)
+    weights = loss_weights(sc)
+    tx = make_optimizer(sc)
 
     def loss_fn(
         params: nnx.State, batch: dict[str, jax.Array], gate: jax.Array | None = None
@@ -124,7 +145,7 @@ class Trainer:
         self.params = jax.device_put(params, self.replicated)
         self.opt_state = jax.device_put(self.tx.init(params), self.replicated)
         self.train_step, self.eval_step, self.loss_and_grads = _compiled_steps(
-            self.graphdef, config.train, self.mesh
+            self.graphdef, StepConfig.of(config.train), self.mesh
         )
 
     def shard(self, batch: Example) -> dict[str, jax.Array]:

@@ -119,3 +119,13 @@ def test_sharded_step_equals_single_device_step() -> None:
     assert result["grad_err"] < 1e-4, result
     # Adam's first update is about lr * sign(g): grads at rounding level may flip, nothing more
     assert result["param_err"] < 1e-3, result
+
+
+def test_runs_differing_in_budget_share_one_compiled_step() -> None:
+    from deskpilot.policies.step import Trainer
+
+    base = get_config("tiny")
+    same = Trainer(base), Trainer(override(base, ["steps=7", "eval_every=3", "learning_rate=1e-2"]))
+    other = Trainer(override(base, ["aux_weight=0.5"]))
+    assert same[0].train_step is same[1].train_step
+    assert other.train_step is not same[0].train_step  # a field the step reads compiles its own
