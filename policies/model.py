@@ -23,6 +23,7 @@ Shape legend (axis letters used in comments and einsums)::
     D  model width      N  query heads   M  key/value heads   Q = N / M   E  head width
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
+    U = Q * S  the query heads of one key/value head, stacked along the sequence
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
 one compiled function serves every step of every episode.
@@ -259,12 +260,18 @@ class Attention(nnx.Module):
         b, s, _ = x.shape
         h = self.norm(x)
         # Written out as einsums: jax.nn.dot_product_attention's grouped-query path copies and
-        # transposes its operands on a CPU, which cost more than the products themselves here.
-        q = self.q(h).reshape(b, s, self.m, self.n // self.m, self.e)  # BSMQE (Q query heads per kv head)
-        k, v = jnp.split(self.kv(h).reshape(b, s, 2 * self.m, self.e), 2, axis=2)  # BSME each
-        scores = jnp.einsum("BSMQE,BTME->BMQST", q, k) / math.sqrt(self.e)
-        scores = jnp.where(mask[:, None, None, None, :], scores, -1e9)
-        out = jnp.einsum("BMQST,BTME->BSMQE", jax.nn.softmax(scores, -1), v)
+        # transposes its operands on a CPU, which cost more than the products themselves here. The Q
+        # query heads that share a key/value head are stacked along the sequence axis, so each
+        # product is one (Q*S x E) @ (E x T) per example and kv head: XLA's CPU batched products
+        # with E = 16 are slow per batch entry, and fewer, larger entries make the whole train step
+        # about 1.1x faster than a BMQST layout (same values).
+        qs = self.n // self.m
+        q = self.q(h).reshape(b, s, self.m, qs, self.e).transpose(0, 2, 3, 1, 4) / math.sqrt(self.e)
+        q = q.reshape(b, self.m, qs * s, self.e)  # BMUE
+        k, v = self.kv(h).reshape(b, s, 2, self.m, self.e).transpose(2, 0, 3, 1, 4)  # BMTE each
+        scores = jnp.einsum("BMUE,BMTE->BMUT", q, k) + jnp.where(mask, 0.0, -1e9)[:, None, None, :]
+        out = jnp.einsum("BMUT,BMTE->BMUE", jax.nn.softmax(scores, -1), v)  # BMUE
+        out = out.reshape(b, self.m, qs, s, self.e).transpose(0, 3, 1, 2, 4)  # BSMQE
         return x + self.o(out.reshape(b, s, self.n * self.e))
 
 
