@@ -76,6 +76,9 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
     )
     model_config = dataclasses.replace(model_config, train=train)
     run = config.out / "run"
+    from deskpilot.policies.bench import cpu_ticks, stolen_share
+
+    ticks = cpu_ticks()
     if config.data == "stream":
         report = train_on_envs(env_ids, run, model_config, seed=10_000_000 + config.seed, resume=True)
     else:
@@ -92,7 +95,11 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
             f"{sum(summary.steps.values())} steps, {summary.bytes_on_disk / 2**20:.0f} MiB"
         )
         report = train_from_directory(data, run, model_config, resume=True)
-    log(f"[{_clock(start)}] trained: step {report.get('step')}, {report.get('examples_per_s')} examples/s")
+    stolen = stolen_share(ticks, cpu_ticks())
+    log(
+        f"[{_clock(start)}] trained: step {report.get('step')}, {report.get('examples_per_s')} examples/s"
+        + ("" if stolen is None else f"; the hypervisor took {100 * stolen:.0f}% of the CPU time meanwhile")
+    )
     actor = PolicyActor.from_checkpoint(run)
     result = evaluate(
         actor, env_ids, episodes=config.eval_episodes, seed=config.seed, keep_failures=2, keep_successes=1
