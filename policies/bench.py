@@ -62,12 +62,12 @@ def cpu_ticks(stat: Path = Path("/proc/stat")) -> tuple[int, int] | None:
     """
     try:
         fields = stat.read_text(encoding="ascii").splitlines()[0].split()
-    except (OSError, IndexError, UnicodeDecodeError):
+        if fields[0] != "cpu":
+            return None
+        ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
+    except (OSError, IndexError, ValueError):  # UnicodeDecodeError is a ValueError
         return None
-    if fields[:1] != ["cpu"] or len(fields) < 9:
-        return None
-    ticks = [int(v) for v in fields[1:9]]  # user nice system idle iowait irq softirq steal
-    return ticks[7], sum(ticks)
+    return (ticks[7], sum(ticks)) if len(ticks) == 8 else None
 
 
 def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) -> float | None:

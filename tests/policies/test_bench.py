@@ -14,5 +14,9 @@ def test_no_proc_stat_means_no_figure(tmp_path) -> None:
     assert cpu_ticks(tmp_path / "missing") is None
     (tmp_path / "odd").write_text("intr 1 2 3\n")
     assert cpu_ticks(tmp_path / "odd") is None
+    (tmp_path / "short").write_text("cpu  1 2 3\n")
+    assert cpu_ticks(tmp_path / "short") is None
+    (tmp_path / "garbled").write_text("cpu  1 2 x 4 5 6 7 8\n")
+    assert cpu_ticks(tmp_path / "garbled") is None
     assert stolen_share(None, (1, 2)) is None
     assert stolen_share((5, 100), (5, 100)) is None  # no time passed
