@@ -45,7 +45,7 @@ class StepConfig:
     weight_decay: float
 
     @classmethod
-    def of(cls, tc: TrainConfig | StepConfig) -> StepConfig:
+    def of(cls, tc: TrainConfig) -> StepConfig:
         """The step's fields of ``tc``."""
         return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay)
 
