@@ -43,11 +43,12 @@ class StepConfig:
     aux_weight: float
     grad_clip: float
     weight_decay: float
+    reader_lr: float
 
     @classmethod
     def of(cls, tc: TrainConfig) -> StepConfig:
         """The step's fields of ``tc``."""
-        return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay)
+        return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay, tc.reader_lr)
 
 
 def make_optimizer(tc: TrainConfig | StepConfig) -> optax.GradientTransformation:
@@ -57,6 +58,23 @@ def make_optimizer(tc: TrainConfig | StepConfig) -> optax.GradientTransformation
         optax.scale_by_adam(),
         optax.add_decayed_weights(tc.weight_decay),
     )
+
+
+# The parameters ``train.reader_lr`` scales: the screen reader and the glyph head that teaches it.
+READER_PARAMS = ("screen", "cell_glyphs_head")
+
+
+def _lr_scales(params: nnx.State, reader_lr: float) -> Any:
+    """A pytree like ``params``: ``reader_lr`` on the reader's leaves, 1 elsewhere.
+
+    Why the reader gets its own rate: trained alone on glyphs, it read 36% of letters after 400
+    steps at 3x the model's rate against 25% at 1x, while the transformer above it is at home at 1x.
+    """
+
+    def scale(path: tuple[Any, ...], _: Any) -> float:
+        return reader_lr if getattr(path[0], "key", None) in READER_PARAMS else 1.0
+
+    return jax.tree_util.tree_map_with_path(scale, params)
 
 
 def learning_rate(progress: float, tc: TrainConfig) -> float:
@@ -112,7 +130,8 @@ def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.M
     ) -> tuple[Any, Any, Any]:
         (loss, parts), grads = jax.value_and_grad(loss_fn, has_aux=True)(params, batch, gate)
         updates, opt_state = tx.update(grads, opt_state, params)
-        params = optax.apply_updates(params, jax.tree.map(lambda u: -lr * u, updates))
+        scales = _lr_scales(updates, sc.reader_lr)
+        params = optax.apply_updates(params, jax.tree.map(lambda u, k: -lr * k * u, updates, scales))
         return params, opt_state, {"loss": loss, "grad_norm": optax.tree.norm(grads), **parts}
 
     def eval_step(params: nnx.State, batch: dict[str, jax.Array]) -> dict[str, jax.Array]:

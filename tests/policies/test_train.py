@@ -129,3 +129,25 @@ def test_runs_differing_in_budget_share_one_compiled_step() -> None:
     other = Trainer(override(base, ["aux_weight=0.5"]))
     assert same[0].train_step is same[1].train_step
     assert other.train_step is not same[0].train_step  # a field the step reads compiles its own
+
+
+def test_reader_lr_scales_only_the_readers_step(dataset) -> None:
+    from deskpilot.policies.step import READER_PARAMS, Trainer
+
+    base = override(get_config("tiny"), ["batch_size=4"])
+    batch = FixedSource(dataset, 4, seed=0).next_batch()
+    moved = []
+    for scale in (1.0, 3.0):
+        trainer = Trainer(override(base, [f"reader_lr={scale}"]))
+        before = jax.tree.map(np.asarray, trainer.params)
+        trainer.step(batch, lr=0.1)  # steps well above float32 rounding of the parameters
+        moved.append(jax.tree.map(lambda a, b: np.abs(np.asarray(b) - a).sum(), before, trainer.params))
+    flat = [jax.tree_util.tree_flatten_with_path(m)[0] for m in moved]
+    reader = 0
+    for (path, one), (_, three) in zip(*flat, strict=True):
+        if path[0].key in READER_PARAMS:
+            reader += 1
+            np.testing.assert_allclose(three, 3.0 * one, rtol=1e-2, err_msg=str(path))
+        else:
+            np.testing.assert_allclose(three, one, rtol=1e-2, err_msg=str(path))
+    assert reader >= 4  # the screen reader's layers and the glyph head were found by name
