@@ -181,6 +181,21 @@ def test_space_to_depth_then_a_matrix_product_is_a_stride_k_conv() -> None:
     np.testing.assert_allclose(space_to_depth(x, 4) @ kernel.reshape(48, 5), conv, rtol=1e-4, atol=1e-4)
 
 
+def test_overlapping_patches_then_a_matrix_product_is_an_8x8_stride_4_conv() -> None:
+    from deskpilot.policies.model import space_to_depth, with_lower_right
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal((2, 16, 24, 3)), jnp.float32)
+    kernel = jnp.asarray(rng.standard_normal((8, 8, 3, 5)), jnp.float32)
+    conv = jax.lax.conv_general_dilated(
+        x, kernel, (4, 4), ((0, 4), (0, 4)), dimension_numbers=("NHWC", "HWIO", "NHWC")
+    )
+    # the window's four 4x4 quarters in the order with_lower_right stacks them
+    quarters = [kernel[r : r + 4, c : c + 4].reshape(48, 5) for r, c in ((0, 0), (0, 4), (4, 0), (4, 4))]
+    out = with_lower_right(space_to_depth(x, 4)) @ jnp.concatenate(quarters)
+    np.testing.assert_allclose(out, conv, rtol=1e-4, atol=1e-4)
+
+
 def test_pool_cells_averages_each_block_with_zeros_past_the_edge() -> None:
     from deskpilot.policies.model import pool_cells
 
