@@ -43,6 +43,7 @@ class TrainConfig:
     # other heads' gradient is ramped in over as long again (policies.step.reader_gate); 0 = off
     reader_first: float = 0.25
     reader_lr: float = 1.0  # the screen reader's learning rate as a multiple of learning_rate
+    glyph_weight: float = 1.0  # the per-glyph reading loss's weight as a multiple of aux_weight
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
     balance: str = (
         "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
@@ -66,8 +67,10 @@ class TrainConfig:
         for name in ("warmup_fraction", "end_lr_fraction", "val_fraction"):
             if not 0.0 <= getattr(self, name) < 1.0:
                 raise ValueError(f"train.{name}: expected a float in [0, 1), got {getattr(self, name)}")
-        if self.reader_lr <= 0:
-            raise ValueError(f"train.reader_lr: expected a positive multiple, got {self.reader_lr}")
+        if self.reader_lr <= 0 or self.glyph_weight < 0:
+            raise ValueError(
+                f"train.reader_lr must be > 0 and train.glyph_weight >= 0, got {self.reader_lr}, {self.glyph_weight}"
+            )
         if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
         if self.balance not in ("example", "episode"):

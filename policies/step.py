@@ -44,11 +44,12 @@ class StepConfig:
     grad_clip: float
     weight_decay: float
     reader_lr: float
+    glyph_weight: float
 
     @classmethod
     def of(cls, tc: TrainConfig) -> StepConfig:
         """The step's fields of ``tc``."""
-        return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay, tc.reader_lr)
+        return cls(tc.aux_weight, tc.grad_clip, tc.weight_decay, tc.reader_lr, tc.glyph_weight)
 
 
 def make_optimizer(tc: TrainConfig | StepConfig) -> optax.GradientTransformation:
@@ -102,8 +103,15 @@ def reader_gate(progress: float, tc: TrainConfig) -> float:
 
 
 def loss_weights(tc: TrainConfig | StepConfig) -> dict[str, float]:
-    """Per-head loss weights: ``aux_weight`` for the auxiliary reading heads, 1 for the rest."""
-    return {name: tc.aux_weight for name in AUX}
+    """Per-head loss weights: ``aux_weight`` for the reading heads, 1 for the rest.
+
+    The per-glyph head is scaled by ``glyph_weight`` as well: once every head's gradient reaches
+    the reader, the word-level losses pull its cells away from letters (the glyph loss rose from 1.6
+    to 2.0 after the gate opened), and a heavier glyph loss holds them.
+    """
+    weights = {name: tc.aux_weight for name in AUX}
+    weights["cell_glyphs"] *= tc.glyph_weight
+    return weights
 
 
 @functools.lru_cache(maxsize=8)

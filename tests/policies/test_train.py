@@ -151,3 +151,12 @@ def test_reader_lr_scales_only_the_readers_step(dataset) -> None:
         else:
             np.testing.assert_allclose(three, one, rtol=1e-2, err_msg=str(path))
     assert reader >= 4  # the screen reader's layers and the glyph head were found by name
+
+
+def test_glyph_weight_scales_only_the_glyph_loss() -> None:
+    from deskpilot.policies.step import StepConfig, loss_weights
+
+    tc = override(get_config("tiny"), ["aux_weight=0.5", "glyph_weight=4"]).train
+    weights = loss_weights(StepConfig.of(tc))
+    assert weights.pop("cell_glyphs") == 2.0
+    assert weights and all(w == 0.5 for w in weights.values())
