@@ -7,12 +7,13 @@ draws a fresh model's parameters.
 
 Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
 labels (7-32% success); a reader of 8-px cells (8-px windows at a 4-px stride as matrix products,
-which XLA runs fast on a CPU), a pointer over the cells and "which letters are here" losses reached 96-99%. The fusion
-transformer ([CLS, screen, SEP, history, SEP, task], grouped-query attention) sees 4x4-pooled cells
-to stay cheap; the pointer reads the full-resolution cells. Per cell, "is the word here one the task
-mentions" scores each cell against every task token (``word_sim``, also trained pair by pair:
-``word_align``), so the pointer does not pick a neighbouring name; a per-glyph head teaches the reader
-letters where they are drawn, and alone at first (``policies.step.reader_gate``).
+which XLA runs fast on a CPU), a pointer over the cells and "which letters are here" losses reached
+96-99%. The fusion transformer ([CLS, screen, SEP, history, SEP, task], grouped-query attention)
+sees 4x4-pooled cells to stay cheap; the pointer reads the full-resolution cells. Per cell, "is the
+word here one the task mentions" scores each cell against every task token (``word_sim``, also
+trained pair by pair: ``word_align``), so the pointer does not pick a neighbouring name; a per-glyph
+head teaches the reader letters where they are drawn, and alone at first
+(``policies.step.reader_gate``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -160,14 +161,13 @@ class ScreenEncoder(nnx.Module):
     8x8-pixel windows at a 4-px stride (overlapping space-to-depth patches: a glyph about 6 px wide
     is seen whole from some position, whatever its phase against the grid; against disjoint 4x4
     patches this read 43% of letters instead of 36% after 400 glyph-only steps, for 5% more time)
-    through a two-layer MLP at 1/4 resolution, 2x2 groups of
-    them merged into 8-px cells, a 3x5 conv over neighbouring cells and a 1x5 conv dilated along x
-    for word-level context (together 8 cells either side), a linear output, then learned row and
-    column embeddings. Why patches and matrix products instead of strided
-    convolutions: on a CPU, XLA's convolution backward passes cost 3-8x their forward (strided ones
-    worst) while its matrix products run near the machine's peak; a stride-k conv whose kernel is k
-    is exactly a space-to-depth reshape plus one matrix product. The convs left work on the small
-    cell grid.
+    through a two-layer MLP at 1/4 resolution, 2x2 groups of them merged into 8-px cells, a 3x5 conv
+    over neighbouring cells and a 1x5 conv dilated along x for word-level context (together 8 cells
+    either side), a linear output, then learned row and column embeddings. Why patches and matrix
+    products instead of strided convolutions: on a CPU, XLA's convolution backward passes cost 3-8x
+    their forward (strided ones worst) while its matrix products run near the machine's peak; a
+    stride-k conv whose kernel is k is exactly a space-to-depth reshape plus one matrix product. The
+    convs left work on the small cell grid.
     """
 
     def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
