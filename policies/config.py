@@ -43,8 +43,9 @@ class TrainConfig:
     # other heads' gradient is ramped in over as long again (policies.step.reader_gate); 0 = off
     reader_first: float = 0.25
     # The screen reader's learning rate as a multiple of learning_rate, and the per-glyph reading
-    # loss's weight as a multiple of aux_weight: together they took the demo suite from 51.6% to
-    # 58.3% at 2,300 steps (the reader named 70% of letters instead of 34%)
+    # loss's weight as a multiple of aux_weight. With the reader's overlapping windows (model
+    # version 5) they took the demo suite from 51.6% to 58.3% at 2,300 steps, the reader naming 70%
+    # of letters instead of 34%; the three were not measured apart at that step count
     reader_lr: float = 3.0
     glyph_weight: float = 4.0
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
