@@ -26,7 +26,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from deskpilot.policies.tokenizer import NUM_SPECIALS
+from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION
 
 __all__ = ["FOREIGN_WEIGHT", "NUM_LETTERS", "WINDOWS", "compare_words", "task_word_letters"]
 
@@ -34,8 +34,8 @@ NUM_LETTERS = 26  # a-z: the letters read and compared (case-folded); the glyph 
 
 WINDOWS = (2, 4, 6, 8)  # half-widths of the window, in 4-px columns beyond the cell's own two
 FOREIGN_WEIGHT = 0.5  # against the word's own letters being present (best of 0, 0.5, 1 measured)
-# Bytes that end a word, as ``policies.data`` cuts words: whitespace, quotes and punctuation.
-_SEPARATORS = b" \t\n\"'.,:;!?()[]{}"
+# Bytes that end a word: whitespace and the punctuation ``policies.data`` strips from words.
+_SEPARATORS = b" \t\n" + PUNCTUATION.encode()
 _EPS = 1e-6
 
 

@@ -28,7 +28,7 @@ from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.policies.heads import HEADS
 from deskpilot.policies.model import CELL, NUM_GLYPHS, POINTER_TYPES, ModelConfig
-from deskpilot.policies.tokenizer import NUM_SPECIALS, encode_padded
+from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, encode_padded
 
 __all__ = [
     "ArrayDataset",
@@ -65,12 +65,9 @@ def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
     return (col * CELL + CELL / 2) / w, min(row * CELL + CELL / 2, h - 0.5) / h
 
 
-_PUNCTUATION = "\"'.,:;!?()[]{}"
-
-
 def _word(token: str) -> str:
     """A whitespace-separated token as a word: quotes and punctuation around it removed, case-folded."""
-    return token.strip(_PUNCTUATION).lower()
+    return token.strip(PUNCTUATION).lower()
 
 
 def words(text: str) -> set[str]:
@@ -191,8 +188,8 @@ def task_word_ids(task_ids: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
         if not word:
             continue
         token = m.group()
-        start = len(text[: m.start() + len(token) - len(token.lstrip(_PUNCTUATION))].encode())
-        end = start + len(token.strip(_PUNCTUATION).encode())  # bytes of the word as written
+        start = len(text[: m.start() + len(token) - len(token.lstrip(PUNCTUATION))].encode())
+        end = start + len(token.strip(PUNCTUATION).encode())  # bytes of the word as written
         ids[start:end] = vocab.setdefault(word, len(vocab) + 1)
     return ids, vocab
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NUM_SPECIALS", "PAD", "VOCAB_SIZE", "decode", "encode", "encode_padded"]
+__all__ = ["NUM_SPECIALS", "PAD", "PUNCTUATION", "VOCAB_SIZE", "decode", "encode", "encode_padded"]
 
 PAD = 0  # padding; masked out everywhere
 NUM_SPECIALS = 4  # 0 pad, 1-3 reserved (the model uses learned CLS/SEP vectors, not token ids)
 VOCAB_SIZE = NUM_SPECIALS + 256
+# Marks stripped from the ends of a task word (quotes around a name, a full stop after it).
+PUNCTUATION = "\"'.,:;!?()[]{}"
 
 
 def encode(text: str) -> list[int]:
