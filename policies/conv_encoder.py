@@ -1,9 +1,9 @@
 """The strided-conv screen reader (``ModelConfig.encoder="conv"``), kept for side-by-side benchmarks.
 
 It trains several times slower on a CPU than the model's default reader,
-``policies.model.ScreenEncoder``, which replaced it: XLA's convolution backward passes cost 3-8x
-their forward on a CPU (strided ones worst), while its matrix products run near the machine's
-peak. ``deskpilot bench train`` times the two side by side.
+``policies.patch_encoder.PatchScreenEncoder``, which replaced it: XLA's convolution backward
+passes cost 3-8x their forward on a CPU (strided ones worst), while its matrix products run near
+the machine's peak. ``deskpilot bench train`` times the two side by side.
 
 It takes plain shapes rather than a ``ModelConfig``: ``policies.model`` imports this module and
 builds the reader from its config. Shape letters as in ``policies.model``'s legend.

@@ -2,7 +2,8 @@
 
 One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
 targets, loss, metric and decoding are declared once, in the table of ``policies.heads``. The
-strided-conv reader kept for benchmarks is in ``policies.conv_encoder``; ``policies.numpy_init``
+screen reader is in ``policies.patch_encoder`` (the strided-conv reader kept for benchmarks in
+``policies.conv_encoder``), the spelling comparison in ``policies.compare``; ``policies.numpy_init``
 draws a fresh model's parameters.
 
 Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
@@ -45,6 +46,7 @@ from flax import nnx
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
 from deskpilot.policies.compare import NUM_LETTERS, compare_words
 from deskpilot.policies.conv_encoder import ConvScreenEncoder
+from deskpilot.policies.patch_encoder import PatchScreenEncoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 
 __all__ = [
@@ -140,65 +142,9 @@ class ModelConfig:
 
 
 # ---------------------------------------------------------------------------------------- encoders
-def space_to_depth(x: jax.Array, k: int) -> jax.Array:
-    """BHWC -> B(H/k)(W/k)(k*k*C): each k x k block of pixels becomes one position's channels."""
-    b, h, w, c = x.shape
-    x = x.reshape(b, h // k, k, w // k, k, c).transpose(0, 1, 3, 2, 4, 5)
-    return x.reshape(b, h // k, w // k, k * k * c)
-
-
-def with_lower_right(x: jax.Array) -> jax.Array:
-    """BHWC -> BHW(4C): each position with its right, lower and lower-right neighbours (zeros past the edge).
-
-    On 4x4 space-to-depth patches this makes 8x8 windows at a 4-px stride: then a matrix product is an
-    8x8 stride-4 conv, padded at the end.
-    """
-    right = jnp.pad(x, ((0, 0), (0, 0), (0, 1), (0, 0)))[:, :, 1:]
-    below = jnp.pad(x, ((0, 0), (0, 1), (0, 0), (0, 0)))[:, 1:]
-    both = jnp.pad(right, ((0, 0), (0, 1), (0, 0), (0, 0)))[:, 1:]
-    return jnp.concatenate([x, right, below, both], -1)
-
-
-class ScreenEncoder(nnx.Module):
-    """Screenshot uint8 BHW3 -> cell features BYXD, mostly as matrix products.
-
-    8x8-pixel windows at a 4-px stride (overlapping space-to-depth patches: a glyph about 6 px wide
-    is seen whole from some position, whatever its phase against the grid; against disjoint 4x4
-    patches this read 43% of letters instead of 36% after 400 glyph-only steps, for 5% more time)
-    through a two-layer MLP at 1/4 resolution, 2x2 groups of them merged into 8-px cells, a 3x5 conv
-    over neighbouring cells and a 1x5 conv dilated along x for word-level context (together 8 cells
-    either side), a linear output, then learned row and column embeddings. Why patches and matrix
-    products instead of strided convolutions: on a CPU, XLA's convolution backward passes cost 3-8x
-    their forward (strided ones worst) while its matrix products run near the machine's peak; a
-    stride-k conv whose kernel is k is exactly a space-to-depth reshape plus one matrix product. The
-    convs left work on the small cell grid.
-    """
-
-    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
-        _, c2, c3 = cfg.conv_channels
-        self.pad_h = cfg.pad_h
-        self.patch = nnx.Linear(4 * 4 * 3 * 4, c2, rngs=rngs)  # an 8x8 stride-4 conv
-        self.mix = nnx.Linear(c2, c2, rngs=rngs)
-        self.merge = nnx.Linear(2 * 2 * c2, c3, rngs=rngs)  # a 2x2 stride-2 conv
-        # Up to here a cell has seen only its own 8x8 pixels: the first conv joins each cell to its
-        # neighbours (letters cut by a cell edge), the second, dilated along x, to the rest of its word.
-        self.context = nnx.Conv(c3, c3, (3, 5), rngs=rngs)
-        self.wide = nnx.Conv(c3, c3, (1, 5), kernel_dilation=(1, 3), rngs=rngs)
-        self.out = nnx.Linear(c3, cfg.width, rngs=rngs)
-        self.norm = nnx.LayerNorm(cfg.width, rngs=rngs)
-        y, x = cfg.grid
-        self.row = nnx.Param(jax.random.normal(rngs.params(), (y, 1, cfg.width)) * 0.02)
-        self.col = nnx.Param(jax.random.normal(rngs.params(), (1, x, cfg.width)) * 0.02)
-
-    def __call__(self, screen: jax.Array) -> jax.Array:
-        x = jnp.pad(screen, ((0, 0), (0, self.pad_h), (0, 0), (0, 0)))  # B(8Y)(8X)3 uint8
-        x = space_to_depth(x, 4).astype(jnp.float32) / 255.0 - 0.5  # B(2Y)(2X)48
-        x = with_lower_right(x)  # B(2Y)(2X)192
-        x = nnx.gelu(self.mix(nnx.gelu(self.patch(x))))  # B(2Y)(2X)C2
-        x = nnx.gelu(self.merge(space_to_depth(x, 2)))  # BYXC3
-        x = x + nnx.gelu(self.context(x))
-        x = x + nnx.gelu(self.wide(x))
-        return self.norm(self.out(x)) + self.row[...] + self.col[...]  # BYXD
+def _patch_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> PatchScreenEncoder:
+    """The patch reader of ``policies.patch_encoder``, shaped by ``cfg``."""
+    return PatchScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
 
 
 def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
@@ -207,7 +153,7 @@ def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
 
 
 # Screen readers by ``ModelConfig.encoder``: each builds cell features BYXD from (cfg, rngs).
-ENCODERS = {"patch": ScreenEncoder, "conv": _conv_encoder}
+ENCODERS = {"patch": _patch_encoder, "conv": _conv_encoder}
 
 
 def pool_cells(x: jax.Array, p: int) -> jax.Array:

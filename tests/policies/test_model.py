@@ -170,7 +170,7 @@ def test_with_neighbours_puts_each_token_beside_the_ones_around_it() -> None:
 
 
 def test_space_to_depth_then_a_matrix_product_is_a_stride_k_conv() -> None:
-    from deskpilot.policies.model import space_to_depth
+    from deskpilot.policies.patch_encoder import space_to_depth
 
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.standard_normal((2, 16, 24, 3)), jnp.float32)
@@ -182,7 +182,7 @@ def test_space_to_depth_then_a_matrix_product_is_a_stride_k_conv() -> None:
 
 
 def test_overlapping_patches_then_a_matrix_product_is_an_8x8_stride_4_conv() -> None:
-    from deskpilot.policies.model import space_to_depth, with_lower_right
+    from deskpilot.policies.patch_encoder import space_to_depth, with_lower_right
 
     rng = np.random.default_rng(0)
     x = jnp.asarray(rng.standard_normal((2, 16, 24, 3)), jnp.float32)
