@@ -17,7 +17,9 @@ head teaches the reader letters where they are drawn, and alone at first
 (``policies.step.reader_gate``). The word match adds a spelling comparison of the glyph head's
 reading against each task word (``policies.compare``: with the glyphs of a trained run it found
 the target word 91% of the time where the learned match found 67%), and each pointer adds the
-match of the task word it chooses.
+match of the task word it chooses, and that match carried to cells around it by learned offset maps
+(a field right of or below its caption). The action type, key and scroll heads look at the cells
+at full resolution: where a query of their own attends and where the first pointer points.
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -29,6 +31,7 @@ Shape legend (axis letters used in comments and einsums)::
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
     U = Q * S  the query heads of one key/value head, stacked along the sequence
+    O  the pointers' maps around their chosen word (NEAR)    F  cells again, where a map starts
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
 one compiled function serves every step of every episode.
@@ -37,10 +40,12 @@ one compiled function serves every step of every episode.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import nnx
 
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
@@ -65,8 +70,11 @@ __all__ = [
 # 4: the per-glyph reading head (cell_glyphs).
 # 5: overlapping 8x8 patches at a 4-px stride in the screen reader.
 # 6: the spelling comparison in the word match, and the pointers' choice of a task word.
-MODEL_VERSION = 6
+# 7: the action type, key and scroll heads' look at the full-resolution cells; the pointers' maps
+#    around their chosen word.
+MODEL_VERSION = 7
 CELL = 8  # pixels per grid cell side
+NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
@@ -211,6 +219,22 @@ class HistoryEncoder(nnx.Module):
         return tokens + (coords + pooled) * present + self.pos[...]  # BKD
 
 
+@functools.cache
+def near_offsets(grid: tuple[int, int]) -> np.ndarray:
+    """GG int: for each pair of cells (g, h), the index of h's offset from g in the near window.
+
+    The window reaches NEAR_ROWS rows and NEAR_COLS columns either way; a pair farther apart gets
+    the window's size, the index of a padded zero.
+    """
+    y, x = grid
+    rows, cols = np.divmod(np.arange(y * x), x)
+    dy = rows[None, :] - rows[:, None]
+    dx = cols[None, :] - cols[:, None]
+    inside = (np.abs(dy) <= NEAR_ROWS) & (np.abs(dx) <= NEAR_COLS)
+    index = (dy + NEAR_ROWS) * (2 * NEAR_COLS + 1) + dx + NEAR_COLS
+    return np.where(inside, index, (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1))
+
+
 # ------------------------------------------------------------------------------------------ fusion
 class Attention(nnx.Module):
     """Pre-norm multi-head self-attention with grouped-query heads (M key/value heads, N query heads)."""
@@ -314,7 +338,19 @@ class Policy(nnx.Module):
         self.word_pick = nnx.Linear(d, 2 * d, rngs=rngs)
         self.no_word = nnx.Param(jnp.zeros((2,)))
         self.word_gain = nnx.Param(jnp.zeros((2,)))  # offsets from 2: a chosen word's cells gain up to 2
+        # And near the chosen word: NEAR learned maps over cell offsets carry its match onto cells
+        # around it, each pointer weighting them from its query ("the field right of 'Name:'", "the
+        # box left of 'alpha'"). Zero at first, so they start as no change.
+        self.near_kernels = nnx.Param(jnp.zeros((NEAR, (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1))))
+        self.near_mix = nnx.Linear(d, NEAR, rngs=rngs)
         self.span_head = nnx.Linear(3 * d, 2, rngs=rngs)  # a token with both neighbours: quotes mark spans
+        # The action type, key and scroll heads also look at the full-resolution cells: once where a
+        # query of their own attends, once where the first pointer points, plus whether each
+        # pointer's chosen word is on screen. The fused CLS sees only 4x4-pooled cells, too coarse for
+        # a tick in a checkbox or a caret in a field, and no word match at all.
+        self.look_query = nnx.Linear(d, d, rngs=rngs)
+        self.look_keys = nnx.Linear(d, d, rngs=rngs)
+        self.look_out = nnx.Linear(2 * d + 3, d, rngs=rngs)
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
 
@@ -390,13 +426,29 @@ class Policy(nnx.Module):
             -1,
         )
         chosen = jnp.einsum("BGT,BNT->BNG", jax.nn.sigmoid(sim), jax.nn.softmax(picks, -1)[..., :-1])  # BNG
+        present = jnp.concatenate([chosen.max(-1), jax.nn.sigmoid(match).max(-1, keepdims=True)], -1)  # B3
         chosen = chosen * (2.0 + self.word_gain[...])[None, :, None]
+        spread = jnp.pad(self.near_kernels[...], ((0, 0), (0, 1)))[:, near_offsets(cfg.grid)]  # OFG
+        near = jnp.einsum("BNF,OFG->BNOG", chosen, spread)
+        chosen = chosen + jnp.einsum("BNO,BNOG->BNG", self.near_mix(jnp.stack([q1, q2], 1)), near)
+        pointer = jnp.einsum("BGD,BD->BG", keys, q1) * scale + chosen[:, 0]
+        pointer2 = jnp.einsum("BGD,BD->BG", keys, q2) * scale + chosen[:, 1]
+        # Where the pointer points is taken as given (no gradient): the pointer learns from clicks only.
+        looks = jnp.stack(
+            [
+                jnp.einsum("BGD,BD->BG", self.look_keys(cells), self.look_query(head)) * scale,
+                jax.lax.stop_gradient(pointer),
+            ],
+            1,
+        )  # B2G
+        seen = jnp.einsum("BNG,BGD->BND", jax.nn.softmax(looks, -1), cells).reshape(b, 2 * d)
+        decide = head + self.look_out(jnp.concatenate([seen, present], -1))  # BD
         span = self.span_head(with_neighbours(task_out))  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         return {
-            "type": self.type_head(head),
-            "pointer": jnp.einsum("BGD,BD->BG", keys, q1) * scale + chosen[:, 0],
-            "pointer2": jnp.einsum("BGD,BD->BG", keys, q2) * scale + chosen[:, 1],
+            "type": self.type_head(decide),
+            "pointer": pointer,
+            "pointer2": pointer2,
             "letters": self.letters_head(q1),
             "cell_letters": self.cell_letters_head(cells),
             "cell_glyphs": glyphs,
@@ -404,6 +456,6 @@ class Policy(nnx.Module):
             "word_sim": sim,
             "span_start": span[..., 0] + neg,
             "span_end": span[..., 1] + neg,
-            "key": self.key_head(head),
-            "scroll": self.scroll_head(head),
+            "key": self.key_head(decide),
+            "scroll": self.scroll_head(decide),
         }

@@ -234,3 +234,19 @@ def test_reader_gate_lets_only_the_glyph_loss_teach_the_reader_at_first() -> Non
     tc = dataclasses.replace(cfg.train, reader_first=0.2)
     assert [reader_gate(p, tc) for p in (0.0, 0.2, 0.3, 0.4, 1.0)] == pytest.approx([0, 0, 0.5, 1, 1])
     assert reader_gate(0.0, dataclasses.replace(tc, reader_first=0.0)) == 1.0
+
+
+def test_near_offsets_index_each_pair_of_cells_by_their_offset_within_reach() -> None:
+    from deskpilot.policies.model import NEAR_COLS, NEAR_ROWS, near_offsets
+
+    y, x = 6, 20
+    index = near_offsets((y, x))
+    size = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)
+    cell = lambda r, c: r * x + c  # noqa: E731
+    centre = NEAR_ROWS * (2 * NEAR_COLS + 1) + NEAR_COLS
+    assert index[cell(2, 5), cell(2, 5)] == centre
+    assert index[cell(2, 5), cell(2, 7)] == centre + 2  # two cells to the right
+    assert index[cell(2, 5), cell(3, 4)] == centre + (2 * NEAR_COLS + 1) - 1  # one row down, one left
+    assert index[cell(0, 0), cell(0, NEAR_COLS + 1)] == size  # out of reach: the padded zero
+    assert index[cell(0, 0), cell(NEAR_ROWS + 1, 0)] == size
+    assert index[cell(1, x - 1), cell(2, 0)] == size  # a row's end does not wrap onto the next row
