@@ -3,8 +3,8 @@
 One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
 targets, loss, metric and decoding are declared once, in the table of ``policies.heads``. The
 screen reader is in ``policies.patch_encoder`` (the strided-conv reader kept for benchmarks in
-``policies.conv_encoder``), the spelling comparison in ``policies.compare``; ``policies.numpy_init``
-draws a fresh model's parameters.
+``policies.conv_encoder``), the transformer layers in ``policies.transformer``, the spelling
+comparison in ``policies.compare``; ``policies.numpy_init`` draws a fresh model's parameters.
 
 Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
 labels (7-32% success); a reader of 8-px cells (8-px windows at a 4-px stride as matrix products,
@@ -53,6 +53,7 @@ from deskpilot.policies.compare import NUM_LETTERS, compare_words
 from deskpilot.policies.conv_encoder import ConvScreenEncoder
 from deskpilot.policies.patch_encoder import PatchScreenEncoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
+from deskpilot.policies.transformer import MLP, Block
 
 __all__ = [
     "CELL",
@@ -235,60 +236,6 @@ def near_offsets(grid: tuple[int, int]) -> np.ndarray:
     return np.where(inside, index, (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1))
 
 
-# ------------------------------------------------------------------------------------------ fusion
-class Attention(nnx.Module):
-    """Pre-norm multi-head self-attention with grouped-query heads (M key/value heads, N query heads)."""
-
-    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
-        d, n, m = cfg.width, cfg.num_heads, cfg.num_kv_heads
-        self.n, self.m, self.e = n, m, d // n
-        self.norm = nnx.LayerNorm(d, rngs=rngs)
-        self.q = nnx.Linear(d, n * self.e, rngs=rngs)
-        self.kv = nnx.Linear(d, 2 * m * self.e, rngs=rngs)
-        self.o = nnx.Linear(n * self.e, d, rngs=rngs)
-
-    def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
-        b, s, _ = x.shape
-        h = self.norm(x)
-        # Written out as einsums: jax.nn.dot_product_attention's grouped-query path copies and
-        # transposes its operands on a CPU, which cost more than the products themselves here. The Q
-        # query heads that share a key/value head are stacked along the sequence axis, so each
-        # product is one (Q*S x E) @ (E x T) per example and kv head: XLA's CPU batched products
-        # with E = 16 are slow per batch entry, and fewer, larger entries make the whole train step
-        # about 1.1x faster than a BMQST layout (same values).
-        qs = self.n // self.m
-        q = self.q(h).reshape(b, s, self.m, qs, self.e).transpose(0, 2, 3, 1, 4) / math.sqrt(self.e)
-        q = q.reshape(b, self.m, qs * s, self.e)  # BMUE
-        k, v = self.kv(h).reshape(b, s, 2, self.m, self.e).transpose(2, 0, 3, 1, 4)  # BMTE each
-        scores = jnp.einsum("BMUE,BMTE->BMUT", q, k) + jnp.where(mask, 0.0, -1e9)[:, None, None, :]
-        out = jnp.einsum("BMUT,BMTE->BMUE", jax.nn.softmax(scores, -1), v)  # BMUE
-        out = out.reshape(b, self.m, qs, s, self.e).transpose(0, 3, 1, 2, 4)  # BSMQE
-        return x + self.o(out.reshape(b, s, self.n * self.e))
-
-
-class MLP(nnx.Module):
-    """Pre-norm residual MLP."""
-
-    def __init__(self, d: int, hidden: int, rngs: nnx.Rngs) -> None:
-        self.norm = nnx.LayerNorm(d, rngs=rngs)
-        self.up = nnx.Linear(d, hidden, rngs=rngs)
-        self.down = nnx.Linear(hidden, d, rngs=rngs)
-
-    def __call__(self, x: jax.Array) -> jax.Array:
-        return x + self.down(nnx.gelu(self.up(self.norm(x))))
-
-
-class Block(nnx.Module):
-    """One transformer layer."""
-
-    def __init__(self, cfg: ModelConfig, rngs: nnx.Rngs) -> None:
-        self.attn = Attention(cfg, rngs)
-        self.mlp = MLP(cfg.width, cfg.mlp_ratio * cfg.width, rngs)
-
-    def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
-        return self.mlp(self.attn(x, mask))
-
-
 # ------------------------------------------------------------------------------------------- model
 class Policy(nnx.Module):
     """The whole model; ``__call__(batch)`` returns every head's logits.
@@ -308,11 +255,15 @@ class Policy(nnx.Module):
         self.step_embed = nnx.Embed(cfg.max_steps, d, rngs=rngs)
         self.cls = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.sep = nnx.Param(jax.random.normal(rngs.params(), (2, d)) * 0.02)
-        self.text_blocks = nnx.List([Block(cfg, rngs) for _ in range(cfg.text_layers)])
+        self.text_blocks = nnx.List(
+            [Block(d, cfg.num_heads, cfg.num_kv_heads, cfg.mlp_ratio, rngs) for _ in range(cfg.text_layers)]
+        )
         self.text_norm = nnx.LayerNorm(d, rngs=rngs)
         self.pool_query = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.text_proj = nnx.Linear(d, d, rngs=rngs)
-        self.blocks = nnx.List([Block(cfg, rngs) for _ in range(cfg.depth)])
+        self.blocks = nnx.List(
+            [Block(d, cfg.num_heads, cfg.num_kv_heads, cfg.mlp_ratio, rngs) for _ in range(cfg.depth)]
+        )
         self.final_norm = nnx.LayerNorm(d, rngs=rngs)
         # Heads. The pointer queries come from the fused CLS plus the instruction summary through
         # small MLPs; the first query also predicts the target's letter set (auxiliary loss a),
