@@ -67,7 +67,10 @@ def _set_field(g: _Geometry, label: str, text: str) -> Action | None:
         return g.click("textbox", label)
     if field["text"] == text:
         return None
-    if field["text"] and not field["selected_all"]:
+    # Select all before typing even in an empty field, as a careful person does: whether a field
+    # already holds text is a small detail of its pixels, and policies trained on demonstrations
+    # that selected only in prefilled fields often typed into a prefilled one without selecting.
+    if not field["selected_all"]:
         return Action.press("ctrl+a")
     return Action.type_text(text)
 

@@ -299,8 +299,8 @@ class TextField(Widget):
 
     def press(self, scene: Scene, key: str) -> bool:
         """Editing keys; enter submits."""
-        if key == "ctrl+a":
-            self.selected_all = bool(self.text)
+        if key == "ctrl+a":  # selects all, even of nothing: typing then replaces whatever was there
+            self.selected_all = True
             self.caret = len(self.text)
             return True
         if key in ("backspace", "delete") and self.selected_all:

@@ -565,3 +565,25 @@ def test_scene_words_follow_paint_order(scene: Scene) -> None:
     assert [e["label"] for e in scene.words()] == ["Test", "clear", "on", "top"]
     on, top = scene.words()[2:]
     assert on["box"][2] < top["box"][0]  # one box per word, the space between them left out
+
+
+def test_the_expert_selects_all_before_typing_whether_or_not_the_field_holds_text() -> None:
+    env = gym.make("deskpilot/mock-focus-type-v0").unwrapped
+    expert, prefilled = ExpertActor(), set()
+    for seed in range(20):
+        obs, info = env.reset(seed=seed)
+        field = next(w for w in info["state"]["widgets"].values() if "selected_all" in w and w["focused"])
+        prefilled.add(bool(field["text"]))
+        actions = []
+        for _ in range(env.max_steps):
+            actions.append(expert.act(obs, info))
+            obs, _, terminated, truncated, info = env.step(actions[-1])
+            if terminated or truncated:
+                break
+        assert info["success"] and [a.type for a in actions] == [
+            ActionType.KEY,
+            ActionType.TYPE,
+            ActionType.KEY,
+        ]
+        assert actions[0].key == "ctrl+a" and actions[2].key == "enter"
+    assert prefilled == {True, False}
