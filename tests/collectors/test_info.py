@@ -54,7 +54,8 @@ def test_info_counts_every_kind_of_episode(dataset):
     assert info.by_env[NO_ENV].episodes == 1 and list(info.by_env)[-1] == NO_ENV  # sorted by name
     assert info.by_env["deskpilot/x-v0"].successes == 0  # the v1 episode
     assert info.versions == {2: 6, 1: 1}
-    assert info.actions["WAIT"] == policy_steps and info.actions["KEY"] == 2 + 1 and info.actions["DRAG"] == 0
+    keys = 2 * 2 + 1  # select all and Enter in each expert enter-text episode, the human's f10
+    assert info.actions["WAIT"] == policy_steps and info.actions["KEY"] == keys and info.actions["DRAG"] == 0
     assert sum(info.actions.values()) == info.total.steps
     assert len(info.bad) == 1 and info.bad[0].path == dataset / "damaged" / "step_000000.png"
     assert info.unfinished == [(dataset / "cut-short.partial", 1)]
