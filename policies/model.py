@@ -76,6 +76,7 @@ __all__ = [
 MODEL_VERSION = 7
 CELL = 8  # pixels per grid cell side
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
+NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
@@ -233,7 +234,7 @@ def near_offsets(grid: tuple[int, int]) -> np.ndarray:
     dx = cols[None, :] - cols[:, None]
     inside = (np.abs(dy) <= NEAR_ROWS) & (np.abs(dx) <= NEAR_COLS)
     index = (dy + NEAR_ROWS) * (2 * NEAR_COLS + 1) + dx + NEAR_COLS
-    return np.where(inside, index, (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1))
+    return np.where(inside, index, NEAR_WINDOW)
 
 
 # ------------------------------------------------------------------------------------------- model
@@ -292,7 +293,7 @@ class Policy(nnx.Module):
         # And near the chosen word: NEAR learned maps over cell offsets carry its match onto cells
         # around it, each pointer weighting them from its query ("the field right of 'Name:'", "the
         # box left of 'alpha'"). Zero at first, so they start as no change.
-        self.near_kernels = nnx.Param(jnp.zeros((NEAR, (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1))))
+        self.near_kernels = nnx.Param(jnp.zeros((NEAR, NEAR_WINDOW)))
         self.near_mix = nnx.Linear(d, NEAR, rngs=rngs)
         self.span_head = nnx.Linear(3 * d, 2, rngs=rngs)  # a token with both neighbours: quotes mark spans
         # The action type, key and scroll heads also look at the full-resolution cells: once where a
