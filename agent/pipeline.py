@@ -47,8 +47,8 @@ class DemoConfig:
             raise ValueError("episodes and eval_episodes must be >= 1")
         if self.data not in ("stream", "fixed"):
             raise ValueError(f"data: expected 'stream' or 'fixed', got {self.data!r}")
-        if self.balance not in ("example", "episode"):
-            raise ValueError(f"balance: expected 'example' or 'episode', got {self.balance!r}")
+        if self.balance not in ("example", "episode", "task"):
+            raise ValueError(f"balance: expected 'example', 'episode' or 'task', got {self.balance!r}")
         object.__setattr__(self, "out", Path(self.out))
 
 

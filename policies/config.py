@@ -50,7 +50,7 @@ class TrainConfig:
     glyph_weight: float = 4.0
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
     balance: str = (
-        "example"  # FixedSource sampling: "example" (each step alike) or "episode" (each episode alike)
+        "example"  # "example" (each step alike), "episode" (each episode alike) or, streamed, "task"
     )
     relabel: int = 4  # hindsight copies per training episode with other instructions (collectors.relabel)
     drills: float = (
@@ -77,8 +77,8 @@ class TrainConfig:
             )
         if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
-        if self.balance not in ("example", "episode"):
-            raise ValueError(f"train.balance: expected 'example' or 'episode', got {self.balance!r}")
+        if self.balance not in ("example", "episode", "task"):
+            raise ValueError(f"train.balance: expected 'example', 'episode' or 'task', got {self.balance!r}")
         if not 0.0 <= self.reader_first <= 0.5:
             raise ValueError(
                 f"train.reader_first: expected a share of the budget in [0, 0.5], got {self.reader_first}"

@@ -26,7 +26,7 @@ from deskpilot.policies.model import ModelConfig
 
 __all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "TaskMix", "expert_episodes"]
 
-BALANCE = ("example", "episode")  # how FixedSource weighs examples
+BALANCE = ("example", "episode", "task")  # how the sources weigh examples (see StreamingSource)
 
 
 def expert_episodes(
@@ -104,6 +104,10 @@ class FixedSource:
     def __init__(self, dataset: ArrayDataset, batch_size: int, seed: int, balance: str = "example") -> None:
         if balance not in BALANCE:
             raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
+        if balance == "task":
+            raise ValueError(
+                "balance='task' is for streamed training; a fixed dataset takes 'example' or 'episode'"
+            )
         if balance == "episode" and dataset.episode_lengths is None:
             raise ValueError("balance='episode' needs a dataset that knows its episode lengths")
         self.dataset, self.batch_size, self.seed, self.balance = dataset, batch_size, seed, balance
@@ -151,7 +155,12 @@ class FixedSource:
 class StreamingSource:
     """Batches sampled from a ring buffer that a producer thread fills from fresh episodes.
 
-    ``balance`` as in ``FixedSource``: "episode" draws a step of an n-step episode with weight 1/n.
+    ``balance``: "example" draws every step alike; "episode" a step of an n-step episode with weight
+    1/n (as in ``FixedSource``); "task" a step of a task whose episodes average m steps with weight
+    1/m. "task" gives each task the share of its episodes, as "episode" does, but keeps the steps
+    within a task in their true proportions: under "episode", where a task is sometimes done in one
+    step (DONE when the box is already ticked), that step weighs twice a first click of a two-step
+    episode, so the first screen's odds the model learns are not the data's.
     """
 
     def __init__(
@@ -169,11 +178,15 @@ class StreamingSource:
         self.cfg, self.batch_size, self.capacity, self.balance = cfg, batch_size, capacity, balance
         self.rng = np.random.default_rng(seed)
         self.buffer: Example = {}
-        # Each queued item is one episode; a step of an n-step episode weighs 1/n under "episode".
+        # Each queued item is one episode and its task; a step of an n-step episode weighs 1/n under
+        # "episode"; under "task" each slot's weight is looked up from its task's mean length.
         self.weights = np.zeros(capacity)
+        self.tasks = np.zeros(capacity, np.int64)
+        self.task_ids: dict[str, int] = {}
+        self.task_counts = np.zeros((0, 2))  # per task: episodes, steps
         self.size, self.cursor, self.produced = 0, 0, 0
         self.start_timeout = start_timeout
-        self._queue: queue.Queue[Example | BaseException] = queue.Queue(maxsize=16)
+        self._queue: queue.Queue[tuple[str, Example] | BaseException] = queue.Queue(maxsize=16)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, args=(episodes,), daemon=True)
         self._thread.start()
@@ -184,7 +197,7 @@ class StreamingSource:
                 ex = trajectory_to_examples(t, self.cfg)
                 while ex and not self._stop.is_set():
                     try:
-                        self._queue.put(ex, timeout=0.5)
+                        self._queue.put((t.meta.env_id or t.meta.task, ex), timeout=0.5)
                         break
                     except queue.Full:
                         continue
@@ -193,14 +206,20 @@ class StreamingSource:
         except BaseException as e:  # noqa: BLE001 - handed to the consumer, which raises it
             self._queue.put(e)
 
-    def _add(self, ex: Example) -> None:
+    def _add(self, task: str, ex: Example) -> None:
         n = len(ex["type"])
+        if task not in self.task_ids:
+            self.task_ids[task] = len(self.task_ids)
+            self.task_counts = np.concatenate([self.task_counts, np.zeros((1, 2))])
+        index = self.task_ids[task]
+        self.task_counts[index] += (1, n)
         if not self.buffer:
             self.buffer = {k: np.zeros((self.capacity, *v.shape[1:]), v.dtype) for k, v in ex.items()}
         slots = (self.cursor + np.arange(n)) % self.capacity
         for k, v in ex.items():
             self.buffer[k][slots] = v
         self.weights[slots] = 1.0 / n
+        self.tasks[slots] = index
         self.cursor = int((self.cursor + n) % self.capacity)
         self.size = min(self.size + n, self.capacity)
         self.produced += n
@@ -222,14 +241,18 @@ class StreamingSource:
                 return
             if isinstance(item, BaseException):
                 raise RuntimeError(f"episode producer failed: {item!r}") from item
-            self._add(item)
-            added += len(item["type"])
+            self._add(*item)
+            added += len(item[1]["type"])
 
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
         self._drain(want=self.batch_size)  # about one fresh example per example trained on
-        if self.balance == "episode":
-            w = self.weights[: self.size]
+        if self.balance != "example":
+            if self.balance == "episode":
+                w = self.weights[: self.size]
+            else:
+                mean_steps = self.task_counts[:, 1] / self.task_counts[:, 0]
+                w = 1.0 / mean_steps[self.tasks[: self.size]]
             idx = self.rng.choice(self.size, self.batch_size, p=w / w.sum())
         else:
             idx = self.rng.integers(0, self.size, self.batch_size)

@@ -52,7 +52,7 @@ def test_demo_config_is_validated():
     with pytest.raises(ValueError, match="minutes"):
         DemoConfig(minutes=0)
     with pytest.raises(ValueError, match="balance"):
-        DemoConfig(balance="task")
+        DemoConfig(balance="steps")
     with pytest.raises(ValueError, match="data"):
         DemoConfig(data="disk")
 

@@ -101,7 +101,7 @@ def test_episode_balance_weighs_every_episode_alike_and_resumes() -> None:
         other_ref.next_batch()
     other.restore(a.state())
     np.testing.assert_array_equal(other.next_batch()["step"], other_ref.next_batch()["step"])
-    with pytest.raises(ValueError, match="balance"):
+    with pytest.raises(ValueError, match="balance='task'"):
         FixedSource(ds, 7, seed=0, balance="task")
 
 
@@ -140,6 +140,36 @@ def test_streaming_source_can_weigh_every_episode_alike(balance, low, high) -> N
         source.close()
     # TYPE is one step of each form: 1/6 of draws when both episode kinds weigh alike, 1/4 by step.
     assert low < typed < high
+
+
+def test_streaming_source_task_balance_keeps_each_tasks_steps_in_proportion() -> None:
+    import dataclasses
+
+    def episodes():
+        # Task "test/mixed": a one-step click, then a three-step form (click, type, enter); task
+        # "test/scroll": two one-step scrolls. Both tasks have as many episodes.
+        for seed in range(10**6):
+            click = make_episode("click", seed)
+            yield dataclasses.replace(
+                click, steps=click.steps[:1], meta=dataclasses.replace(click.meta, env_id="test/mixed")
+            )
+            form = make_episode("form", seed)
+            yield dataclasses.replace(form, meta=dataclasses.replace(form.meta, env_id="test/mixed"))
+            for n in (0, 1):
+                scroll = make_episode("scroll", 2 * seed + n)
+                yield dataclasses.replace(scroll, steps=scroll.steps[:1])
+
+    source = StreamingSource(episodes(), CFG, batch_size=32, seed=0, capacity=256, balance="task")
+    try:
+        batches = [source.next_batch() for _ in range(60)]
+    finally:
+        source.close()
+    scrolled = np.concatenate([b["w_scroll"] for b in batches]) > 0
+    typed = np.concatenate([b["w_span"] for b in batches]) > 0
+    # Each task half the draws (by step the scroll task would get 1/3) ...
+    assert 0.42 < scrolled.mean() < 0.58
+    # ... and within "test/mixed" its steps as the data has them: TYPE is 1 of 4 (1/6 by episode).
+    assert 0.20 < typed[~scrolled].mean() < 0.30
 
 
 def test_streaming_source_reports_a_failing_producer() -> None:
