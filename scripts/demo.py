@@ -33,7 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=d.seed)
     parser.add_argument(
-        "--balance", choices=("example", "episode"), default=d.balance, help="training sample weighting"
+        "--balance",
+        choices=("example", "episode", "task"),
+        default=d.balance,
+        help="training sample weighting",
     )
     add_set_argument(parser)
     parser.add_argument(
