@@ -36,9 +36,10 @@ class DemoConfig:
     eval_episodes: int = 50  # held-out episodes per env id
     seed: int = 0  # collection, training and evaluation seed
     overrides: tuple[str, ...] = ()  # extra ``key=value`` config overrides
-    # Every episode weighs the same (train.balance): the suite is scored by its mean over tasks,
-    # and by step a 7-step slider episode would outweigh a 1-step click seven times.
-    balance: str = "episode"
+    # Every task as often as its episodes (train.balance): the suite is scored by its mean over
+    # tasks, and by step a 7-step slider episode would outweigh a 1-step click seven times; within a
+    # task the steps keep the data's proportions (see policies.sources.StreamingSource).
+    balance: str = "task"
 
     def __post_init__(self) -> None:
         if self.minutes <= 0:

@@ -172,9 +172,13 @@ def run_episode(
             action = actor.act(observation, info)
             if on_step is not None:
                 on_step(observation, action)
+            labeller = teacher if teacher is not None else actor
             recorded = teacher.act(observation, info) if teacher is not None else action
             screenshot = observation["screenshot"]
             annotations = annotations_from_info(info)
+            targets = getattr(labeller, "targets", None)  # an expert that knows other right clicks
+            if targets is not None and (boxes := targets(observation, info)):
+                annotations["targets"] = boxes
             elapsed = time.monotonic() - start
             # The step is written once env.step has said what it earned and whether the episode
             # ended; an exception inside env.step loses only this step.

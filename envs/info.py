@@ -9,14 +9,16 @@ key            meaning                                               families
 =============  ====================================================  ===========================
 ``step``       steps taken in this episode (0 after ``reset``)        all
 ``elements``   list of ``{"box": [x0, y0, x1, y1], "label", "role"}``  all (desktop: empty)
-               in normalised screen units, paint order
+               in normalised screen units, paint order; a synthetic
+               checkbox also carries ``checked``
 ``region``     ``(left, top, width, height)`` of the observed area     desktop, MiniWoB
                in the X screen's root pixels
 ``success``    the episode's goal is met (terminal steps)              all, where an env can tell
 =============  ====================================================  ===========================
 
 Per-step ``annotations["targets"]`` (boxes that are just as right to click as the recorded one)
-are added by ``collectors.relabel``, not published by envs.
+are added by ``collectors.relabel`` and by a scripted expert's ``targets`` (``envs.spaces.Actor``),
+not published by envs.
 """
 
 from __future__ import annotations

@@ -50,6 +50,8 @@ class Actor(Protocol):
 
     ``info`` is the env's ``info`` dict. Only the scripted expert reads it (it holds the
     privileged widget state that must never reach the observation); everyone else ignores it.
+    An expert may also define ``targets(observation, info)``: boxes as right to click as its action,
+    or None; the episode loop records them as ``annotations["targets"]``.
     """
 
     def reset(self) -> None:

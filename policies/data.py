@@ -248,12 +248,15 @@ def encode_targets(
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
+    cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
     if elements is not None:
         top = np.full(g, -1)
         for i, e in enumerate(elements):
             inside = _box_cells(e["box"], centres, cfg)
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
+            if "checked" in e:
+                cell_ticked[inside] = int(bool(e["checked"]))
             if e.get("role") == "text":
                 _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
                 mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
@@ -273,12 +276,14 @@ def encode_targets(
         "cell_match": cell_match,
         "cell_word_id": cell_word_id,
         "cell_glyphs": cell_glyphs,
+        "cell_ticked": cell_ticked,
         "task_word_id": task_word_id,
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
+    w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)

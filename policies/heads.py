@@ -118,6 +118,13 @@ def _balanced_bce(logits: jax.Array, targets: jax.Array, hard: jax.Array) -> jax
     return mean(pos) + mean(hard_neg) + mean((1.0 - pos) * (1.0 - hard_neg))
 
 
+def _ticked_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
+    """B: BCE of "ticked" averaged over the cells of tick boxes (targets 0 or 1; -1 elsewhere)."""
+    valid = (targets >= 0).astype(jnp.float32)
+    bce = optax.sigmoid_binary_cross_entropy(logits, (targets > 0).astype(jnp.float32))
+    return (bce * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
+
+
 def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.Array) -> jax.Array:
     """B: balanced BCE of every (word cell, task-word byte) pair: high where the cell shows that word.
 
@@ -221,6 +228,13 @@ HEADS: tuple[Head, ...] = (
         outputs={"cell_glyphs": "BGIJ"},
         targets=("cell_glyphs",),
         loss=lambda out, batch: _glyph_loss(out["cell_glyphs"], batch["cell_glyphs"]),
+        aux=True,
+    ),
+    Head(  # per cell of a tick box: is it ticked (the renderer knows; cells of other things untrained)
+        "cell_ticked",
+        outputs={"cell_ticked": "BG"},
+        targets=("cell_ticked",),
+        loss=lambda out, batch: _ticked_loss(out["cell_ticked"], batch["cell_ticked"]),
         aux=True,
     ),
 )

@@ -19,7 +19,10 @@ reading against each task word (``policies.compare``: with the glyphs of a train
 the target word 91% of the time where the learned match found 67%), and each pointer adds the
 match of the task word it chooses, and that match carried to cells around it by learned offset maps
 (a field right of or below its caption). The action type, key and scroll heads look at the cells
-at full resolution: where a query of their own attends and where the first pointer points.
+at full resolution: where a query of their own attends and where the first pointer points. A
+per-cell head reads whether a tick box is ticked; the pointers' keys use its reading alone and
+times the word match (the boxes to click are "named xor ticked"), and the action heads get it as
+read under the first pointer, through an MLP (done-if-satisfied answers "ticked xor asked ticked").
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -73,7 +76,9 @@ __all__ = [
 # 6: the spelling comparison in the word match, and the pointers' choice of a task word.
 # 7: the action type, key and scroll heads' look at the full-resolution cells; the pointers' maps
 #    around their chosen word.
-MODEL_VERSION = 7
+# 8: match-gated cell keys for the pointers, an MLP before the action type, key and scroll heads,
+#    and the per-cell "is this box ticked" head.
+MODEL_VERSION = 8
 CELL = 8  # pixels per grid cell side
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
 NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
@@ -275,6 +280,9 @@ class Policy(nnx.Module):
         self.cell_keys = nnx.Linear(d, d, rngs=rngs)
         self.letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
         self.cell_letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
+        # Whether the tick box under a cell is ticked: the state that the click-or-not decisions on
+        # tick boxes hang on, taught where it is drawn rather than only through a later click.
+        self.cell_ticked_head = nnx.Linear(d, 1, rngs=rngs)
         self.cell_glyphs_head = nnx.Linear(d, 2 * NUM_GLYPHS, rngs=rngs)  # each 4-px half of a cell
         # Which cells show a word the task mentions: each cell against every task token. Its
         # probability is also a feature of the pointer's keys, so "the box named in the task" is one
@@ -282,6 +290,14 @@ class Policy(nnx.Module):
         self.match_cells = nnx.Linear(d, d, rngs=rngs)
         self.match_task = nnx.Linear(3 * d, d, rngs=rngs)
         self.match_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
+        # And cell features that count only where a task word is matched: a query can then rank
+        # "named and unticked" above both "named and ticked" and "not named" (the match and the
+        # cell's features added alone cannot rank an exclusive or).
+        self.matched_keys = nnx.Linear(d, d, rngs=rngs)
+        # And the tick head's reading as key directions of its own, alone and with the match: a query
+        # can then weigh "named", "ticked" and "named and ticked" apart (m + t - 2mt: the boxes to click).
+        self.ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
+        self.named_ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         # The spelling comparison (``policies.compare``) joins the learned match as gain * score + bias,
         # from (1, 2): the learned parts are offsets from there, so any small initial draw will do.
         self.spelling = nnx.Param(jnp.zeros((2,)))
@@ -302,7 +318,10 @@ class Policy(nnx.Module):
         # a tick in a checkbox or a caret in a field, and no word match at all.
         self.look_query = nnx.Linear(d, d, rngs=rngs)
         self.look_keys = nnx.Linear(d, d, rngs=rngs)
-        self.look_out = nnx.Linear(2 * d + 3, d, rngs=rngs)
+        self.look_out = nnx.Linear(2 * d + 4, d, rngs=rngs)
+        # Then an MLP: "is the box ticked" against "was it asked to be" is an exclusive or, beyond
+        # one linear head.
+        self.decide = MLP(d, 2 * d, rngs)
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
 
@@ -311,7 +330,7 @@ class Policy(nnx.Module):
     ) -> dict[str, jax.Array]:
         """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_match BG,
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_ticked BG, cell_match BG,
         word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
         key BV, scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
@@ -365,7 +384,16 @@ class Policy(nnx.Module):
         sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale + gain * spelled + bias
         words = batch["task_mask"] & in_word  # BT
         match = jax.nn.logsumexp(sim + jnp.where(words, 0.0, -1e9)[:, None, :], -1)  # BG
-        keys = self.cell_keys(cells) + jax.nn.sigmoid(match)[..., None] * self.match_key[...]  # BGD
+        matched = self.match_key[...] + self.matched_keys(cells)  # BGD
+        ticked_logits = self.cell_ticked_head(cells)[..., 0]  # BG
+        ticked = jax.nn.sigmoid(jax.lax.stop_gradient(ticked_logits))  # read as given: taught by its own loss
+        named = jax.nn.sigmoid(match)
+        keys = (
+            self.cell_keys(cells)
+            + named[..., None] * matched
+            + ticked[..., None] * self.ticked_key[...]
+            + (named * ticked)[..., None] * self.named_ticked_key[...]
+        )  # BGD
         # Each pointer's weights over the task's word bytes, plus one for "no word" (last).
         picks = jnp.einsum(
             "BTND,BND->BNT", self.word_pick(task_words).reshape(b, -1, 2, d), jnp.stack([q1, q2], 1)
@@ -385,6 +413,9 @@ class Policy(nnx.Module):
         chosen = chosen + jnp.einsum("BNO,BNOG->BNG", self.near_mix(jnp.stack([q1, q2], 1)), near)
         pointer = jnp.einsum("BGD,BD->BG", keys, q1) * scale + chosen[:, 0]
         pointer2 = jnp.einsum("BGD,BD->BG", keys, q2) * scale + chosen[:, 1]
+        # Whether what the first pointer points at is ticked: the tick head read under the pointer.
+        ticked_here = jnp.einsum("BG,BG->B", jax.nn.softmax(jax.lax.stop_gradient(pointer), -1), ticked)
+        present = jnp.concatenate([present, ticked_here[:, None]], -1)  # B4
         # Where the pointer points is taken as given (no gradient): the pointer learns from clicks only.
         looks = jnp.stack(
             [
@@ -395,6 +426,7 @@ class Policy(nnx.Module):
         )  # B2G
         seen = jnp.einsum("BNG,BGD->BND", jax.nn.softmax(looks, -1), cells).reshape(b, 2 * d)
         decide = head + self.look_out(jnp.concatenate([seen, present], -1))  # BD
+        decide = self.decide(decide)  # residual
         span = self.span_head(with_neighbours(task_out))  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         return {
@@ -404,6 +436,7 @@ class Policy(nnx.Module):
             "letters": self.letters_head(q1),
             "cell_letters": self.cell_letters_head(cells),
             "cell_glyphs": glyphs,
+            "cell_ticked": ticked_logits,
             "cell_match": match,
             "word_sim": sim,
             "span_start": span[..., 0] + neg,

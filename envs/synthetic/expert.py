@@ -79,12 +79,25 @@ def _click_button(g: _Geometry) -> Action:
     return g.click("button", g.goal["button"])
 
 
-def _checkboxes(g: _Geometry) -> Action:
+def _wrong_checkboxes(g: _Geometry) -> list[str]:
+    """Labels of the checkboxes whose tick is not the asked one, in the order they are listed."""
+    wrong = []
     for key, st in g.state["widgets"].items():
         role, label = key.split(":", 1)
         if role == "checkbox" and st["checked"] != (label in g.goal["checked"]):
-            return g.click("checkbox", label)
-    return g.click("button", g.goal["submit"])
+            wrong.append(label)
+    return wrong
+
+
+def _checkboxes(g: _Geometry) -> Action:
+    wrong = _wrong_checkboxes(g)
+    return g.click("checkbox", wrong[0]) if wrong else g.click("button", g.goal["submit"])
+
+
+def _any_wrong_checkbox(g: _Geometry) -> list[list[float]]:
+    """Every box still to change is as right to click next as the first one."""
+    boxes = (g.find("checkbox", label) for label in _wrong_checkboxes(g))
+    return [b for b in boxes if b is not None]
 
 
 def _double_click(g: _Geometry) -> Action:
@@ -218,6 +231,13 @@ _POLICIES: dict[str, Callable[[_Geometry], Action]] = {
 }
 
 
+# Per family, the boxes that are as right to click as the one ``act`` aims at (where the order of
+# the clicks does not matter), so a policy learns the task and not the expert's habit of order.
+_ALTERNATIVES: dict[str, Callable[[_Geometry], list[list[float]]]] = {
+    "click-checkboxes": _any_wrong_checkbox,
+}
+
+
 class ExpertActor:
     """Solves every synthetic task family by reading ``info`` (never the pixels' content)."""
 
@@ -232,3 +252,9 @@ class ExpertActor:
                 f"expert: no policy for task family {family!r}; known: {', '.join(sorted(_POLICIES))}"
             )
         return _POLICIES[family](_Geometry(observation, info))
+
+    def targets(self, observation: Observation, info: Info) -> list[list[float]] | None:
+        """Boxes as right to click as the action ``act`` returns, or None where that is the only one."""
+        alternatives = _ALTERNATIVES.get(info.get("task_family", ""))
+        boxes = alternatives(_Geometry(observation, info)) if alternatives is not None else []
+        return boxes if len(boxes) > 1 else None

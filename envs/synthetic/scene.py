@@ -114,14 +114,21 @@ class Scene:
 
     def elements(self) -> list[dict[str, Any]]:
         """``info["elements"]``: every visible interactive part, normalised boxes, paint order."""
-        parts = [p for w in self.interactive() for p in w.elements()]
+        parts = [(p, w) for w in self.interactive() for p in w.elements()]
         if self.popup is not None:
-            parts += self.popup.elements()
+            parts += [(p, self.popup) for p in self.popup.elements()]
         W, H = self.width, self.height
-        return [
-            {"box": [b[0] / W, b[1] / H, b[2] / W, b[3] / H], "label": label, "role": role}
-            for b, label, role in parts
-        ]
+        out = []
+        for (b, label, role), widget in parts:
+            element: dict[str, Any] = {
+                "box": [b[0] / W, b[1] / H, b[2] / W, b[3] / H],
+                "label": label,
+                "role": role,
+            }
+            if role == "checkbox":  # whether it is ticked: the training data's per-cell tick target
+                element["checked"] = bool(getattr(widget, "checked", False))
+            out.append(element)
+        return out
 
     def words(self) -> list[dict[str, Any]]:
         """Every word visible on screen, as role ``"text"`` elements in paint order.
