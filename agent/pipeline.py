@@ -38,8 +38,9 @@ class DemoConfig:
     overrides: tuple[str, ...] = ()  # extra ``key=value`` config overrides
     # Every task as often as its episodes (train.balance): the suite is scored by its mean over
     # tasks, and by step a 7-step slider episode would outweigh a 1-step click seven times; within a
-    # task the steps keep the data's proportions (see policies.sources.StreamingSource).
-    balance: str = "task"
+    # task the steps keep the data's proportions (see policies.sources.StreamingSource). Empty: "task"
+    # for streamed data, "episode" (its nearest for a fixed set) for collected data.
+    balance: str = ""
 
     def __post_init__(self) -> None:
         if self.minutes <= 0:
@@ -48,9 +49,18 @@ class DemoConfig:
             raise ValueError("episodes and eval_episodes must be >= 1")
         if self.data not in ("stream", "fixed"):
             raise ValueError(f"data: expected 'stream' or 'fixed', got {self.data!r}")
-        if self.balance not in ("example", "episode", "task"):
+        if self.balance not in ("", "example", "episode", "task"):
             raise ValueError(f"balance: expected 'example', 'episode' or 'task', got {self.balance!r}")
+        if self.balance == "task" and self.data == "fixed":
+            raise ValueError(
+                "balance='task' is for streamed data; with data='fixed' use 'episode' or 'example'"
+            )
         object.__setattr__(self, "out", Path(self.out))
+
+    @property
+    def train_balance(self) -> str:
+        """``balance``, or the default for the data source when it is empty."""
+        return self.balance or ("task" if self.data == "stream" else "episode")
 
 
 def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalReport:
@@ -71,7 +81,9 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
         f"{config.eval_episodes} held-out episodes each (~2 min). Expect about {config.minutes + 4:.0f} "
         f"minutes in all. Float32 matmul here: {_matmul_gflops():.0f} GFLOP/s (machines differ ~4x)."
     )
-    model_config = override(get_config(config.config), [f"train.balance={config.balance}", *config.overrides])
+    model_config = override(
+        get_config(config.config), [f"train.balance={config.train_balance}", *config.overrides]
+    )
     train = dataclasses.replace(
         model_config.train, minutes=config.minutes, steps=UNTIL_STOPPED, seed=config.seed
     )

@@ -36,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--balance",
         choices=("example", "episode", "task"),
         default=d.balance,
-        help="training sample weighting",
+        help="training sample weighting (default: task when streamed, episode for a fixed set)",
     )
     add_set_argument(parser)
     parser.add_argument(

@@ -53,6 +53,9 @@ def test_demo_config_is_validated():
         DemoConfig(minutes=0)
     with pytest.raises(ValueError, match="balance"):
         DemoConfig(balance="steps")
+    with pytest.raises(ValueError, match="balance='task'"):
+        DemoConfig(balance="task", data="fixed")
+    assert DemoConfig().train_balance == "task" and DemoConfig(data="fixed").train_balance == "episode"
     with pytest.raises(ValueError, match="data"):
         DemoConfig(data="disk")
 
