@@ -16,7 +16,11 @@ from typing import Any
 
 from deskpilot.policies.model import ModelConfig
 
-__all__ = ["CONFIG_FILE", "PRESETS", "Config", "TrainConfig", "get_config", "override"]
+# How training draws its examples (``policies.sources``): each step alike, each episode alike, or
+# (streamed only) each task as often as its episodes with its steps in the data's proportions.
+BALANCE = ("example", "episode", "task")
+
+__all__ = ["BALANCE", "CONFIG_FILE", "PRESETS", "Config", "TrainConfig", "get_config", "override"]
 
 CONFIG_FILE = "config.json"  # a run folder's Config (policies.checkpoint writes it)
 
@@ -77,8 +81,8 @@ class TrainConfig:
             )
         if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
-        if self.balance not in ("example", "episode", "task"):
-            raise ValueError(f"train.balance: expected 'example', 'episode' or 'task', got {self.balance!r}")
+        if self.balance not in BALANCE:
+            raise ValueError(f"train.balance: expected one of {BALANCE}, got {self.balance!r}")
         if not 0.0 <= self.reader_first <= 0.5:
             raise ValueError(
                 f"train.reader_first: expected a share of the budget in [0, 0.5], got {self.reader_first}"

@@ -21,12 +21,11 @@ from typing import Any
 import numpy as np
 
 from deskpilot.collectors.trajectory import Trajectory
+from deskpilot.policies.config import BALANCE
 from deskpilot.policies.data import ArrayDataset, Example, trajectory_to_examples
 from deskpilot.policies.model import ModelConfig
 
 __all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "TaskMix", "expert_episodes"]
-
-BALANCE = ("example", "episode", "task")  # how the sources weigh examples (see StreamingSource)
 
 
 def expert_episodes(
@@ -247,15 +246,15 @@ class StreamingSource:
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
         self._drain(want=self.batch_size)  # about one fresh example per example trained on
-        if self.balance != "example":
+        if self.balance == "example":
+            idx = self.rng.integers(0, self.size, self.batch_size)
+        else:
             if self.balance == "episode":
                 w = self.weights[: self.size]
-            else:
-                mean_steps = self.task_counts[:, 1] / self.task_counts[:, 0]
-                w = 1.0 / mean_steps[self.tasks[: self.size]]
+            else:  # "task": 1 / the mean steps of the slot's task
+                episodes, steps = self.task_counts[self.tasks[: self.size]].T
+                w = episodes / steps
             idx = self.rng.choice(self.size, self.batch_size, p=w / w.sum())
-        else:
-            idx = self.rng.integers(0, self.size, self.batch_size)
         return {k: v[idx] for k, v in self.buffer.items()}
 
     def state(self) -> dict[str, Any]:
