@@ -10,7 +10,9 @@ key            meaning                                               families
 ``step``       steps taken in this episode (0 after ``reset``)        all
 ``elements``   list of ``{"box": [x0, y0, x1, y1], "label", "role"}``  all (desktop: empty)
                in normalised screen units, paint order; a synthetic
-               checkbox also carries ``checked``
+               checkbox also carries ``checked``, a slider
+               ``values`` (each value's column, normalised x,
+               lowest value first)
 ``region``     ``(left, top, width, height)`` of the observed area     desktop, MiniWoB
                in the X screen's root pixels
 ``success``    the episode's goal is met (terminal steps)              all, where an env can tell
@@ -46,6 +48,9 @@ def check_info(info: dict[str, Any], *, has_region: bool) -> None:
             raise ValueError(f"info[{ELEMENTS!r}]: expected boxes of 4 normalised floats, got {e!r}")
         if not isinstance(e.get("label"), str) or not isinstance(e.get("role"), str):
             raise ValueError(f"info[{ELEMENTS!r}]: expected a str label and role, got {e!r}")
+        values = e.get("values", [0.0])
+        if not (isinstance(values, list) and values and all(0.0 <= v <= 1.0 for v in values)):
+            raise ValueError(f"info[{ELEMENTS!r}]: expected 'values' as normalised columns, got {e!r}")
     region = info.get(REGION)
     if has_region and not (
         isinstance(region, tuple) and len(region) == 4 and all(isinstance(v, int) for v in region)

@@ -117,6 +117,20 @@ def _glyph_targets(
         out[rows * cols + half // 2, half % 2] = cls
 
 
+def _mark_targets(values: Sequence[float], inside: np.ndarray, out: np.ndarray, cfg: ModelConfig) -> None:
+    """Mark each value's column (normalised x) in ``out`` (G2 int8) on the rows of ``inside``.
+
+    The slider's other halves on those rows are hard negatives (2); a value's column is a mark (1).
+    """
+    cols = cfg.grid[1]
+    rows = np.unique(np.nonzero(inside)[0] // cols)
+    cells = np.nonzero(inside)[0]
+    out[cells] = np.where(out[cells] == 1, 1, 2)
+    for v in values:
+        half = min(int(v * cfg.obs_size[1]), cfg.obs_size[1] - 1) // (CELL // 2)
+        out[rows * cols + half // 2, half % 2] = 1
+
+
 def _inside(box: Sequence[float], x: np.ndarray | float, y: np.ndarray | float) -> Any:
     x0, y0, x1, y1 = box
     return (x >= x0) & (x < x1) & (y >= y0) & (y < y1)
@@ -249,6 +263,7 @@ def encode_targets(
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
     cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
+    cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
     if elements is not None:
         top = np.full(g, -1)
         for i, e in enumerate(elements):
@@ -257,6 +272,8 @@ def encode_targets(
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if "checked" in e:
                 cell_ticked[inside] = int(bool(e["checked"]))
+            if "values" in e:
+                _mark_targets(e["values"], inside, cell_marks, cfg)
             if e.get("role") == "text":
                 _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
                 mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
@@ -277,6 +294,7 @@ def encode_targets(
         "cell_word_id": cell_word_id,
         "cell_glyphs": cell_glyphs,
         "cell_ticked": cell_ticked,
+        "cell_marks": cell_marks,
         "task_word_id": task_word_id,
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
@@ -284,6 +302,7 @@ def encode_targets(
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
     w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
+    w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
         out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)

@@ -125,6 +125,17 @@ def _ticked_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     return (bce * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
 
 
+def _marks_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
+    """B: balanced BCE of "a value's column is here" per 4-px half (BGI; targets 1 mark, 2 slider, 0).
+
+    The marks are few; the rest of a slider's rows (its track and thumb) are the negatives that
+    tell a mark apart, the empty background the easy ones: each group gets its own mean.
+    """
+    b = logits.shape[0]
+    flat = targets.reshape(b, -1)
+    return _balanced_bce(logits.reshape(b, -1), flat == 1, flat == 2)
+
+
 def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.Array) -> jax.Array:
     """B: balanced BCE of every (word cell, task-word byte) pair: high where the cell shows that word.
 
@@ -235,6 +246,13 @@ HEADS: tuple[Head, ...] = (
         outputs={"cell_ticked": "BG"},
         targets=("cell_ticked",),
         loss=lambda out, batch: _ticked_loss(out["cell_ticked"], batch["cell_ticked"]),
+        aux=True,
+    ),
+    Head(  # per 4-px half: is a slider value's column here (the renderer knows each value's column)
+        "cell_marks",
+        outputs={"cell_marks": "BGI"},
+        targets=("cell_marks",),
+        loss=lambda out, batch: _marks_loss(out["cell_marks"], batch["cell_marks"]),
         aux=True,
     ),
 )

@@ -35,6 +35,7 @@ Shape legend (axis letters used in comments and einsums)::
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
     U = Q * S  the query heads of one key/value head, stacked along the sequence
     O  the pointers' maps around their chosen word (NEAR)    F  cells again, where a map starts
+    C  a slider's values (NUM_VALUES), counted in marks from the left of a row
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
 one compiled function serves every step of every episode.
@@ -78,7 +79,8 @@ __all__ = [
 #    around their chosen word.
 # 8: match-gated cell keys for the pointers, an MLP before the action type, key and scroll heads,
 #    and the per-cell "is this box ticked" head.
-MODEL_VERSION = 8
+# 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
+MODEL_VERSION = 9
 CELL = 8  # pixels per grid cell side
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
 NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
@@ -86,6 +88,7 @@ NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), anot
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
 NUM_SCROLL = 2 * MAX_SCROLL  # the action space's scroll index: -MAX..-1, 1..MAX
+NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
 POINTER_TYPES = (
     ActionType.CLICK,
     ActionType.DOUBLE_CLICK,
@@ -298,6 +301,13 @@ class Policy(nnx.Module):
         # can then weigh "named", "ticked" and "named and ticked" apart (m + t - 2mt: the boxes to click).
         self.ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.named_ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
+        # Where a slider's values are: a mark per value column, read per 4-px half. The drag's end
+        # counts them from the left of each row: "value 7" is the eighth mark, however wide the
+        # slider and however many values it has, which the pooled screen's query could not place to
+        # within a value (half the measured drops missed by one or more).
+        self.cell_marks_head = nnx.Linear(d, 2, rngs=rngs)
+        self.count_value = nnx.Linear(d, NUM_VALUES, rngs=rngs)  # which mark, from the second query
+        self.count_gain = nnx.Linear(d, 1, rngs=rngs)  # how much the count weighs (~0 off sliders)
         # The spelling comparison (``policies.compare``) joins the learned match as gain * score + bias,
         # from (1, 2): the learned parts are offsets from there, so any small initial draw will do.
         self.spelling = nnx.Param(jnp.zeros((2,)))
@@ -330,7 +340,8 @@ class Policy(nnx.Module):
     ) -> dict[str, jax.Array]:
         """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_ticked BG, cell_match BG,
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_ticked BG,
+        cell_marks BGI, cell_match BG,
         word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
         key BV, scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
@@ -413,6 +424,8 @@ class Policy(nnx.Module):
         chosen = chosen + jnp.einsum("BNO,BNOG->BNG", self.near_mix(jnp.stack([q1, q2], 1)), near)
         pointer = jnp.einsum("BGD,BD->BG", keys, q1) * scale + chosen[:, 0]
         pointer2 = jnp.einsum("BGD,BD->BG", keys, q2) * scale + chosen[:, 1]
+        marks_logits = self.cell_marks_head(cells)  # BG2
+        pointer2 = pointer2 + self.count_marks(marks_logits, q2)
         # Whether what the first pointer points at is ticked: the tick head read under the pointer.
         ticked_here = jnp.einsum("BG,BG->B", jax.nn.softmax(jax.lax.stop_gradient(pointer), -1), ticked)
         present = jnp.concatenate([present, ticked_here[:, None]], -1)  # B4
@@ -437,6 +450,7 @@ class Policy(nnx.Module):
             "cell_letters": self.cell_letters_head(cells),
             "cell_glyphs": glyphs,
             "cell_ticked": ticked_logits,
+            "cell_marks": marks_logits,
             "cell_match": match,
             "word_sim": sim,
             "span_start": span[..., 0] + neg,
@@ -444,3 +458,21 @@ class Policy(nnx.Module):
             "key": self.key_head(decide),
             "scroll": self.scroll_head(decide),
         }
+
+    def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:
+        """BG: how well each cell holds the mark the query counts to (its log-probability, gained).
+
+        Per half, the marks left of it on its row (soft: the head's probabilities, taken as given)
+        against the query's distribution over values; a cell scores its better half.
+        """
+        b = marks_logits.shape[0]
+        y, x = self.cfg.grid
+        marks = jax.nn.sigmoid(jax.lax.stop_gradient(marks_logits)).reshape(b, y, 2 * x)  # B Y (X I)
+        before = jnp.cumsum(marks, -1) - marks  # marks left of each half on its row
+        value = jax.nn.log_softmax(self.count_value(q), -1)  # BC
+        gap = before[..., None] - jnp.arange(NUM_VALUES, dtype=before.dtype)  # B Y (X I) C
+        here = jnp.log(marks + 0.01) + jax.nn.logsumexp(value[:, None, None] - 2.0 * gap**2, -1)
+        cell = jax.nn.logsumexp(here.reshape(b, y, x, 2), -1).reshape(b, -1)  # BG
+        # Starts near zero (softplus(-3)), so a fresh model's drags end where the query alone says.
+        gain = jax.nn.softplus(self.count_gain(q)[:, 0] - 3.0)  # B
+        return gain[:, None] * cell

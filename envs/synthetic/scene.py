@@ -17,7 +17,7 @@ from PIL import Image
 
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.envs.synthetic.paint import Box, Canvas, Theme, paint_cursor, text_size
-from deskpilot.envs.synthetic.widgets import TextField, Widget
+from deskpilot.envs.synthetic.widgets import Slider, TextField, Widget
 
 __all__ = ["Event", "Scene"]
 
@@ -127,6 +127,8 @@ class Scene:
             }
             if role == "checkbox":  # whether it is ticked: the training data's per-cell tick target
                 element["checked"] = bool(getattr(widget, "checked", False))
+            if role == "slider" and isinstance(widget, Slider):  # each value's column: per-cell marks
+                element["values"] = [(widget.x_of(v) + 0.5) / W for v in range(widget.lo, widget.hi + 1)]
             out.append(element)
         return out
 
