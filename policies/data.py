@@ -117,17 +117,25 @@ def _glyph_targets(
         out[rows * cols + half // 2, half % 2] = cls
 
 
-def _mark_targets(values: Sequence[float], inside: np.ndarray, out: np.ndarray, cfg: ModelConfig) -> None:
-    """Mark each value's column (normalised x) in ``out`` (G2 int8) on the rows of ``inside``.
+def _mark_targets(
+    box: Sequence[float], values: Sequence[float], centres: np.ndarray, out: np.ndarray, cfg: ModelConfig
+) -> None:
+    """Mark each value's column (normalised x) in ``out`` (G2 int8) on the cell rows of a slider's ticks.
 
-    The slider's other halves on those rows are hard negatives (2); a value's column is a mark (1).
+    The ticks are drawn along the slider's bottom edge, so the marks go on the rows of its last two
+    pixel rows; the slider's other halves there are hard negatives (2), a value's column a mark (1).
     """
+    h, w = cfg.obs_size
     cols = cfg.grid[1]
-    rows = np.unique(np.nonzero(inside)[0] // cols)
-    cells = np.nonzero(inside)[0]
-    out[cells] = np.where(out[cells] == 1, 1, 2)
+    bottom = round(box[3] * h)
+    rows = np.unique([min(bottom - 2, h - 1) // CELL, min(bottom - 1, h - 1) // CELL])
+    x = centres[:cols, 0]
+    across = np.nonzero((x >= box[0]) & (x < box[2]))[0]
+    for row in rows:
+        cells = row * cols + across
+        out[cells] = np.where(out[cells] == 1, 1, 2)
     for v in values:
-        half = min(int(v * cfg.obs_size[1]), cfg.obs_size[1] - 1) // (CELL // 2)
+        half = min(int(v * w), w - 1) // (CELL // 2)
         out[rows * cols + half // 2, half % 2] = 1
 
 
@@ -262,7 +270,9 @@ def encode_targets(
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
-    cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
+    # 1 on a ticked box's cells, 2 on an unticked box's, 0 elsewhere: "a ticked box is here", read
+    # alike on every cell (a button's cells included), so a query can look for ticked boxes anywhere.
+    cell_ticked = np.zeros(g, np.int8)
     cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
     if elements is not None:
         top = np.full(g, -1)
@@ -271,9 +281,9 @@ def encode_targets(
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if "checked" in e:
-                cell_ticked[inside] = int(bool(e["checked"]))
+                cell_ticked[inside] = 1 if e["checked"] else 2
             if "values" in e:
-                _mark_targets(e["values"], inside, cell_marks, cfg)
+                _mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
                 _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
                 mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
@@ -301,7 +311,9 @@ def encode_targets(
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
-    w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
+    # Known only where the elements say of every tick box whether it is ticked.
+    boxes_known = all("checked" in e for e in elements or () if e.get("role") == "checkbox")
+    w["cell_ticked"] = float(elements is not None and boxes_known)
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None

@@ -23,6 +23,8 @@ at full resolution: where a query of their own attends and where the first point
 per-cell head reads whether a tick box is ticked; the pointers' keys use its reading alone and
 times the word match (the boxes to click are "named xor ticked"), and the action heads get it as
 read under the first pointer, through an MLP (done-if-satisfied answers "ticked xor asked ticked").
+A per-half head marks where a slider's values lie; the drag's end counts those marks from the left
+of each row to the value its query asks for (``Policy.count_marks``).
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -79,7 +81,8 @@ __all__ = [
 #    around their chosen word.
 # 8: match-gated cell keys for the pointers, an MLP before the action type, key and scroll heads,
 #    and the per-cell "is this box ticked" head.
-# 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
+# 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end;
+#    the tick head read on every cell, and whether a ticked box the task does not name is left.
 MODEL_VERSION = 9
 CELL = 8  # pixels per grid cell side
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
@@ -301,6 +304,7 @@ class Policy(nnx.Module):
         # can then weigh "named", "ticked" and "named and ticked" apart (m + t - 2mt: the boxes to click).
         self.ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.named_ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
+        self.stray_query = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         # Where a slider's values are: a mark per value column, read per 4-px half. The drag's end
         # counts them from the left of each row: "value 7" is the eighth mark, however wide the
         # slider and however many values it has, which the pooled screen's query could not place to
@@ -386,8 +390,6 @@ class Policy(nnx.Module):
         x = self.final_norm(x)
         head = x[:, 0]  # BD
         task_out = x[:, -cfg.task_len :]  # BTD
-        query_in = head + self.text_proj(summary)
-        q1, q2 = self.query(query_in), self.query2(query_in)
         scale = 1.0 / math.sqrt(d)
         task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
         spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
@@ -399,6 +401,11 @@ class Policy(nnx.Module):
         ticked_logits = self.cell_ticked_head(cells)[..., 0]  # BG
         ticked = jax.nn.sigmoid(jax.lax.stop_gradient(ticked_logits))  # read as given: taught by its own loss
         named = jax.nn.sigmoid(match)
+        # Whether a ticked box the task does not name is on screen (one to untick before submitting):
+        # a global fact that the queries see, so the submit button can wait while one is left.
+        stray = jnp.max(ticked * (1.0 - jax.lax.stop_gradient(named)), -1)  # B
+        query_in = head + self.text_proj(summary) + stray[:, None] * self.stray_query[...]
+        q1, q2 = self.query(query_in), self.query2(query_in)
         keys = (
             self.cell_keys(cells)
             + named[..., None] * matched
@@ -462,17 +469,21 @@ class Policy(nnx.Module):
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:
         """BG: how well each cell holds the mark the query counts to (its log-probability, gained).
 
-        Per half, the marks left of it on its row (soft: the head's probabilities, taken as given)
-        against the query's distribution over values; a cell scores its better half.
+        Per half, the marks left of it on its row against the query's distribution over values. The
+        marks are read as given and rounded (a sum of soft marks drifts by the background's small
+        probabilities); a cell scores its better half on its own row and on the row below, where a
+        slider's ticks lie when the drag's row holds its thumb's middle.
         """
         b = marks_logits.shape[0]
         y, x = self.cfg.grid
-        marks = jax.nn.sigmoid(jax.lax.stop_gradient(marks_logits)).reshape(b, y, 2 * x)  # B Y (X I)
+        marks = (jax.lax.stop_gradient(marks_logits) > 0.0).astype(jnp.float32).reshape(b, y, 2 * x)
         before = jnp.cumsum(marks, -1) - marks  # marks left of each half on its row
         value = jax.nn.log_softmax(self.count_value(q), -1)  # BC
         gap = before[..., None] - jnp.arange(NUM_VALUES, dtype=before.dtype)  # B Y (X I) C
         here = jnp.log(marks + 0.01) + jax.nn.logsumexp(value[:, None, None] - 2.0 * gap**2, -1)
-        cell = jax.nn.logsumexp(here.reshape(b, y, x, 2), -1).reshape(b, -1)  # BG
+        below = jnp.pad(here[:, 1:], ((0, 0), (0, 1), (0, 0)), constant_values=jnp.log(0.01) - 2.0)
+        halves = jnp.concatenate([here.reshape(b, y, x, 2), below.reshape(b, y, x, 2)], -1)
+        cell = jax.nn.logsumexp(halves, -1).reshape(b, -1)  # BG
         # Starts near zero (softplus(-3)), so a fresh model's drags end where the query alone says.
         gain = jax.nn.softplus(self.count_gain(q)[:, 0] - 3.0)  # B
         return gain[:, None] * cell

@@ -39,6 +39,10 @@ def test_check_info_names_the_broken_key() -> None:
         check_info(good, has_region=True)
     with pytest.raises(ValueError, match="'elements'"):
         check_info({**good, "elements": [{"box": [0, 0, 2, 1], "label": "x", "role": "r"}]}, has_region=False)
+    slider = {"box": [0.1, 0.1, 0.9, 0.2], "label": "x", "role": "slider"}
+    check_info({**good, "elements": [{**slider, "values": [0.2, 0.5]}]}, has_region=False)
+    with pytest.raises(ValueError, match="'values'"):
+        check_info({**good, "elements": [{**slider, "values": [0.2, 1.5]}]}, has_region=False)
     with pytest.raises(ValueError, match="'step'"):
         check_info({**good, "step": -1}, has_region=False)
 

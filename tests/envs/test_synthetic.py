@@ -587,3 +587,26 @@ def test_the_expert_selects_all_before_typing_whether_or_not_the_field_holds_tex
         ]
         assert actions[0].key == "ctrl+a" and actions[2].key == "enter"
     assert prefilled == {True, False}
+
+
+def test_a_slider_publishes_the_column_each_value_is_set_by() -> None:
+    env = gym.make("deskpilot/mock-slider-v0")
+    checked = 0
+    for seed in range(4):
+        _, info = env.reset(seed=seed)
+        for e in (e for e in info["elements"] if e["role"] == "slider"):
+            values = e["values"]
+            state = info["state"]["widgets"][f"slider:{e['label']}"]
+            assert len(values) == state["hi"] - state["lo"] + 1 and values == sorted(values)
+            assert e["box"][0] < values[0] < values[-1] < e["box"][2]
+            thumb = next(t for t in info["elements"] if t["role"] == "thumb" and t["label"] == e["label"])
+            tx, ty = (thumb["box"][0] + thumb["box"][2]) / 2, (thumb["box"][1] + thumb["box"][3]) / 2
+            for value in (0, len(values) // 2, len(values) - 1):
+                _, info = env.reset(seed=seed)
+                *_, info = env.step(Action.drag(tx, ty, values[value], ty))
+                assert info["state"]["widgets"][f"slider:{e['label']}"]["value"] == state["lo"] + value
+                checked += 1
+            _, info = env.reset(seed=seed)
+    assert all("values" not in e for e in info["elements"] if e["role"] != "slider")
+    assert checked >= 12
+    env.close()

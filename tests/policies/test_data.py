@@ -296,3 +296,52 @@ def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> Non
     assert (glyphs[:6] == -1).all() and (glyphs[8:] == -1).all()  # away from words: not trained
     fracs = [f for f, _ in glyph_centres("Mo-n")]
     assert fracs == sorted(fracs) and 0 < fracs[0] < fracs[-1] < 1
+
+
+def test_a_slider_marks_each_value_column_on_the_row_of_its_ticks() -> None:
+    from deskpilot.policies.data import encode_targets
+
+    # A slider over x 40..120 px, y 64..78 px (ticks on its last pixel rows 76-77: cell row 9),
+    # values 0..4 every 20 px from 42 px.
+    columns = [42, 62, 82, 102, 118]
+    slider = {
+        "box": [40 / 160, 64 / 210, 120 / 160, 78 / 210],
+        "label": "v",
+        "role": "slider",
+        "values": [(c + 0.5) / 160 for c in columns],
+    }
+    button = {"box": [0.5, 0.8, 0.9, 0.9], "label": "ok", "role": "button"}
+    out = encode_targets(Action.click(0.7, 0.85), {"elements": [slider, button]}, np.zeros(CFG.task_len), CFG)
+    marks = out["cell_marks"].reshape(CFG.grid[0], -1)  # one entry per 4-px column
+    assert out["w_cell_marks"] == 1.0
+    assert np.nonzero((marks > 0).any(1))[0].tolist() == [9]
+    assert np.nonzero(marks[9] == 1)[0].tolist() == [c // 4 for c in columns]
+    assert set(np.nonzero(marks[9] == 2)[0]) == set(range(10, 30)) - {c // 4 for c in columns}
+    none = encode_targets(Action.click(0.7, 0.85), {"elements": [button]}, np.zeros(CFG.task_len), CFG)
+    assert none["w_cell_marks"] == 1.0 and not none["cell_marks"].any()  # no slider: no marks anywhere
+    unknown = encode_targets(Action.click(0.7, 0.85), {}, np.zeros(CFG.task_len), CFG)
+    assert unknown["w_cell_marks"] == 0.0  # without the renderer's elements nothing is known
+
+
+def test_ticked_boxes_are_read_on_every_cell_where_each_box_says_whether_it_is_ticked() -> None:
+    from deskpilot.policies.data import encode_targets
+
+    on = {"box": [0.1, 0.1, 0.5, 0.2], "label": "a", "role": "checkbox", "checked": True}
+    off = {"box": [0.1, 0.3, 0.5, 0.4], "label": "b", "role": "checkbox", "checked": False}
+    button = {"box": [0.5, 0.8, 0.9, 0.9], "label": "ok", "role": "button"}
+    centres = cell_centres(CFG)
+
+    def cells(b: dict) -> np.ndarray:
+        x, y = centres[:, 0], centres[:, 1]
+        box = b["box"]
+        return (x >= box[0]) & (x < box[2]) & (y >= box[1]) & (y < box[3])
+
+    out = encode_targets(
+        Action.click(0.7, 0.85), {"elements": [on, off, button]}, np.zeros(CFG.task_len), CFG
+    )
+    assert out["w_cell_ticked"] == 1.0
+    np.testing.assert_array_equal(out["cell_ticked"], np.where(cells(on), 1, np.where(cells(off), 2, 0)))
+    unsure = {**off, "checked": None}
+    del unsure["checked"]
+    out = encode_targets(Action.click(0.7, 0.85), {"elements": [on, unsure]}, np.zeros(CFG.task_len), CFG)
+    assert out["w_cell_ticked"] == 0.0  # a box whose state is not known: the screen teaches nothing

@@ -250,3 +250,36 @@ def test_near_offsets_index_each_pair_of_cells_by_their_offset_within_reach() ->
     assert index[cell(0, 0), cell(0, NEAR_COLS + 1)] == size  # out of reach: the padded zero
     assert index[cell(0, 0), cell(NEAR_ROWS + 1, 0)] == size
     assert index[cell(1, x - 1), cell(2, 0)] == size  # a row's end does not wrap onto the next row
+
+
+@pytest.mark.parametrize("value", [0, 2, 3])
+def test_the_drag_end_counts_marks_from_the_left_of_the_row_to_the_asked_value(value: int) -> None:
+    from deskpilot.policies.model import NUM_VALUES
+
+    cfg = get_config("tiny").model
+    rows, cols = cfg.grid
+    graphdef, params = init_params(cfg, 0)
+    model = nnx.merge(graphdef, params)
+    # A query of zeros: the value and the gain are the biases alone, "count to `value`", strongly.
+    model.count_value.bias[...] = jnp.where(jnp.arange(NUM_VALUES) == value, 8.0, -8.0)
+    model.count_gain.bias[...] = jnp.array([20.0])
+    halves = [5, 9, 12, 17, 30]  # 4-px columns of the marks on row 3, left to right
+
+    def count(marked: dict[int, list[int]]) -> np.ndarray:
+        marks = np.full((1, rows, 2 * cols), -8.0, np.float32)
+        for row, where in marked.items():
+            marks[0, row, where] = 8.0
+        score = model.count_marks(jnp.asarray(marks.reshape(1, rows * cols, 2)), jnp.zeros((1, cfg.width)))
+        return np.asarray(score[0])
+
+    score = count({3: halves}).reshape(rows, cols)
+    order = np.argsort(-score.reshape(-1))
+    # The mark's cell on the ticks' row, and the cell above it (where a thumb's middle row lies),
+    # by far above every other cell.
+    assert sorted(order[:2].tolist()) == [2 * cols + halves[value] // 2, 3 * cols + halves[value] // 2]
+    assert score.reshape(-1)[order[1]] - score.reshape(-1)[order[2]] > 10.0
+    # Each row counts its own marks: a second slider's row below finds its own mark of that value.
+    other = [0, 2, 4, 6, 8]
+    both = count({3: halves, 11: other}).reshape(rows, cols)
+    assert int(both[11].argmax()) == other[value] // 2
+    assert both[11].max() == pytest.approx(both[3].max(), abs=0.5)  # as sure as the first row
