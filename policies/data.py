@@ -270,9 +270,7 @@ def encode_targets(
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
-    # 1 on a ticked box's cells, 2 on an unticked box's, 0 elsewhere: "a ticked box is here", read
-    # alike on every cell (a button's cells included), so a query can look for ticked boxes anywhere.
-    cell_ticked = np.zeros(g, np.int8)
+    cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
     cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
     if elements is not None:
         top = np.full(g, -1)
@@ -281,7 +279,7 @@ def encode_targets(
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if "checked" in e:
-                cell_ticked[inside] = 1 if e["checked"] else 2
+                cell_ticked[inside] = int(bool(e["checked"]))
             if "values" in e:
                 _mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
@@ -311,9 +309,7 @@ def encode_targets(
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
-    # Known only where the elements say of every tick box whether it is ticked.
-    boxes_known = all("checked" in e for e in elements or () if e.get("role") == "checkbox")
-    w["cell_ticked"] = float(elements is not None and boxes_known)
+    w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None

@@ -119,12 +119,10 @@ def _balanced_bce(logits: jax.Array, targets: jax.Array, hard: jax.Array) -> jax
 
 
 def _ticked_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
-    """B: balanced BCE of "a ticked box is here" per cell (targets 1 ticked box, 2 unticked box, 0 else).
-
-    The unticked boxes are the negatives that tell a tick apart, the rest of the screen the easy
-    ones: each group gets its own mean.
-    """
-    return _balanced_bce(logits, targets == 1, targets == 2)
+    """B: BCE of "ticked" averaged over the cells of tick boxes (targets 0 or 1; -1 elsewhere)."""
+    valid = (targets >= 0).astype(jnp.float32)
+    bce = optax.sigmoid_binary_cross_entropy(logits, (targets > 0).astype(jnp.float32))
+    return (bce * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
 
 
 def _marks_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
@@ -243,7 +241,7 @@ HEADS: tuple[Head, ...] = (
         loss=lambda out, batch: _glyph_loss(out["cell_glyphs"], batch["cell_glyphs"]),
         aux=True,
     ),
-    Head(  # per cell: is a ticked box here (the renderer knows which boxes are ticked)
+    Head(  # per cell of a tick box: is it ticked (the renderer knows; cells of other things untrained)
         "cell_ticked",
         outputs={"cell_ticked": "BG"},
         targets=("cell_ticked",),

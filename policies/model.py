@@ -81,8 +81,7 @@ __all__ = [
 #    around their chosen word.
 # 8: match-gated cell keys for the pointers, an MLP before the action type, key and scroll heads,
 #    and the per-cell "is this box ticked" head.
-# 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end;
-#    the tick head read on every cell, and whether a ticked box the task does not name is left.
+# 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
 CELL = 8  # pixels per grid cell side
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
@@ -304,7 +303,6 @@ class Policy(nnx.Module):
         # can then weigh "named", "ticked" and "named and ticked" apart (m + t - 2mt: the boxes to click).
         self.ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.named_ticked_key = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
-        self.stray_query = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         # Where a slider's values are: a mark per value column, read per 4-px half. The drag's end
         # counts them from the left of each row: "value 7" is the eighth mark, however wide the
         # slider and however many values it has, which the pooled screen's query could not place to
@@ -390,6 +388,8 @@ class Policy(nnx.Module):
         x = self.final_norm(x)
         head = x[:, 0]  # BD
         task_out = x[:, -cfg.task_len :]  # BTD
+        query_in = head + self.text_proj(summary)
+        q1, q2 = self.query(query_in), self.query2(query_in)
         scale = 1.0 / math.sqrt(d)
         task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
         spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
@@ -401,11 +401,6 @@ class Policy(nnx.Module):
         ticked_logits = self.cell_ticked_head(cells)[..., 0]  # BG
         ticked = jax.nn.sigmoid(jax.lax.stop_gradient(ticked_logits))  # read as given: taught by its own loss
         named = jax.nn.sigmoid(match)
-        # Whether a ticked box the task does not name is on screen (one to untick before submitting):
-        # a global fact that the queries see, so the submit button can wait while one is left.
-        stray = jnp.max(ticked * (1.0 - jax.lax.stop_gradient(named)), -1)  # B
-        query_in = head + self.text_proj(summary) + stray[:, None] * self.stray_query[...]
-        q1, q2 = self.query(query_in), self.query2(query_in)
         keys = (
             self.cell_keys(cells)
             + named[..., None] * matched

@@ -321,27 +321,3 @@ def test_a_slider_marks_each_value_column_on_the_row_of_its_ticks() -> None:
     assert none["w_cell_marks"] == 1.0 and not none["cell_marks"].any()  # no slider: no marks anywhere
     unknown = encode_targets(Action.click(0.7, 0.85), {}, np.zeros(CFG.task_len), CFG)
     assert unknown["w_cell_marks"] == 0.0  # without the renderer's elements nothing is known
-
-
-def test_ticked_boxes_are_read_on_every_cell_where_each_box_says_whether_it_is_ticked() -> None:
-    from deskpilot.policies.data import encode_targets
-
-    on = {"box": [0.1, 0.1, 0.5, 0.2], "label": "a", "role": "checkbox", "checked": True}
-    off = {"box": [0.1, 0.3, 0.5, 0.4], "label": "b", "role": "checkbox", "checked": False}
-    button = {"box": [0.5, 0.8, 0.9, 0.9], "label": "ok", "role": "button"}
-    centres = cell_centres(CFG)
-
-    def cells(b: dict) -> np.ndarray:
-        x, y = centres[:, 0], centres[:, 1]
-        box = b["box"]
-        return (x >= box[0]) & (x < box[2]) & (y >= box[1]) & (y < box[3])
-
-    out = encode_targets(
-        Action.click(0.7, 0.85), {"elements": [on, off, button]}, np.zeros(CFG.task_len), CFG
-    )
-    assert out["w_cell_ticked"] == 1.0
-    np.testing.assert_array_equal(out["cell_ticked"], np.where(cells(on), 1, np.where(cells(off), 2, 0)))
-    unsure = {**off, "checked": None}
-    del unsure["checked"]
-    out = encode_targets(Action.click(0.7, 0.85), {"elements": [on, unsure]}, np.zeros(CFG.task_len), CFG)
-    assert out["w_cell_ticked"] == 0.0  # a box whose state is not known: the screen teaches nothing
