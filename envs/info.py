@@ -48,8 +48,10 @@ def check_info(info: dict[str, Any], *, has_region: bool) -> None:
             raise ValueError(f"info[{ELEMENTS!r}]: expected boxes of 4 normalised floats, got {e!r}")
         if not isinstance(e.get("label"), str) or not isinstance(e.get("role"), str):
             raise ValueError(f"info[{ELEMENTS!r}]: expected a str label and role, got {e!r}")
-        values = e.get("values", [0.0])
-        if not (isinstance(values, list) and values and all(0.0 <= v <= 1.0 for v in values)):
+        values = e.get("values")
+        if "values" in e and not (
+            isinstance(values, list) and values and all(0.0 <= v <= 1.0 for v in values)
+        ):
             raise ValueError(f"info[{ELEMENTS!r}]: expected 'values' as normalised columns, got {e!r}")
     region = info.get(REGION)
     if has_region and not (

@@ -17,7 +17,7 @@ from PIL import Image
 
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.envs.synthetic.paint import Box, Canvas, Theme, paint_cursor, text_size
-from deskpilot.envs.synthetic.widgets import Slider, TextField, Widget
+from deskpilot.envs.synthetic.widgets import TextField, Widget
 
 __all__ = ["Event", "Scene"]
 
@@ -118,19 +118,11 @@ class Scene:
         if self.popup is not None:
             parts += [(p, self.popup) for p in self.popup.elements()]
         W, H = self.width, self.height
-        out = []
-        for (b, label, role), widget in parts:
-            element: dict[str, Any] = {
-                "box": [b[0] / W, b[1] / H, b[2] / W, b[3] / H],
-                "label": label,
-                "role": role,
-            }
-            if role == "checkbox":  # whether it is ticked: the training data's per-cell tick target
-                element["checked"] = bool(getattr(widget, "checked", False))
-            if role == "slider" and isinstance(widget, Slider):  # each value's column: per-cell marks
-                element["values"] = [(widget.x_of(v) + 0.5) / W for v in range(widget.lo, widget.hi + 1)]
-            out.append(element)
-        return out
+        return [
+            {"box": [b[0] / W, b[1] / H, b[2] / W, b[3] / H], "label": label, "role": role}
+            | widget.annotations(role, W)
+            for (b, label, role), widget in parts
+        ]
 
     def words(self) -> list[dict[str, Any]]:
         """Every word visible on screen, as role ``"text"`` elements in paint order.

@@ -60,6 +60,13 @@ class Widget:
         """``(box, label, role)`` of each interactive part, in paint order."""
         return [(self.box, self.label, self.role)] if self.role else []
 
+    def annotations(self, role: str, width: int) -> dict[str, Any]:
+        """Extra keys of this widget's ``role`` element in ``info["elements"]`` (training targets).
+
+        ``width``: the screen's width in pixels, for columns given as normalised x.
+        """
+        return {}
+
     def state(self) -> dict[str, Any] | None:
         """Privileged widget state for ``info["state"]`` (``None``: nothing to report)."""
         return None
@@ -164,6 +171,10 @@ class Checkbox(Widget):
 
     checked: bool = False
     role: ClassVar[str] = "checkbox"
+
+    def annotations(self, role: str, width: int) -> dict[str, Any]:
+        """Whether it is ticked: the training data's per-cell tick target."""
+        return {"checked": self.checked} if role == "checkbox" else {}
 
     def state(self) -> dict[str, Any]:
         """Whether it is ticked."""
@@ -356,6 +367,12 @@ class Slider(Widget):
         a, b = self.track
         frac = min(max((x - a) / (b - a), 0.0), 1.0)
         return self.lo + round(frac * (self.hi - self.lo))
+
+    def annotations(self, role: str, width: int) -> dict[str, Any]:
+        """Each value's column (normalised x, lowest value first): the training data's per-half marks."""
+        if role != "slider":
+            return {}
+        return {"values": [(self.x_of(v) + 0.5) / width for v in range(self.lo, self.hi + 1)]}
 
     def thumb(self) -> Box:
         """Pixel box of the thumb."""
