@@ -10,7 +10,7 @@ the letter set of the label under it and whether the word under it is one the ta
 placed by the font's advances within the word's box). Word ids pair screen words with task words:
 ``task_word_id`` numbers each distinct task word on its bytes (0 between words), ``cell_word_id``
 gives each cell the id of the word drawn on it (0 for a word the task does not mention, -1 for no
-word). Steps without annotations (human recordings) get those auxiliary losses masked and the click
+word); every cell of a tick box gets its caption's word, as it gets its tick. Steps without annotations (human recordings) get those auxiliary losses masked and the click
 target falls back to the one cell under the point.
 """
 
@@ -280,6 +280,13 @@ def encode_targets(
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if "checked" in e:
                 cell_ticked[inside] = int(bool(e["checked"]))
+                # A tick box's whole box carries its caption's word, as it carries its tick: the
+                # pointer's "named xor ticked" is read cell by cell, so both readings must hold on
+                # the same cells (the square's cells were background to the match, the caption's to
+                # nothing but the tick head's reach).
+                mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
+                cell_word_id[inside] = mentioned[0] if mentioned else 0
+                cell_match[inside] = bool(mentioned)
             if "values" in e:
                 _mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":

@@ -236,6 +236,29 @@ def test_cells_of_words_the_task_mentions_are_marked() -> None:
     assert list(ids) == [1] * 5 + [0] + [2] * 2 + [0] + [3] * 3 + [0] + [4] * 4 + [0, 0] + [5] * 5 + [0] * 3
 
 
+def test_every_cell_of_a_tick_box_carries_its_caption_word_and_its_tick() -> None:
+    from deskpilot.policies.data import encode_targets
+    from deskpilot.policies.tokenizer import encode_padded
+
+    named = {"box": [0.1, 0.2, 0.6, 0.27], "label": "Alpha", "role": "checkbox", "checked": True}
+    other = {"box": [0.1, 0.3, 0.6, 0.37], "label": "Beta", "role": "checkbox", "checked": False}
+    caption = {"box": [0.25, 0.21, 0.4, 0.26], "label": "Alpha", "role": "text"}
+    task = encode_padded("Select 'alpha' and nothing else.", CFG.task_len)[0]
+    out = encode_targets(Action.click(0.3, 0.23), {"elements": [caption, named, other]}, task, CFG)
+    centres = cell_centres(CFG)
+
+    def in_box(b: list[float]) -> np.ndarray:
+        x, y = centres[:, 0], centres[:, 1]
+        return (x >= b[0]) & (x < b[2]) & (y >= b[1]) & (y < b[3])
+
+    # the square's cells too, not only the caption's ink; the unnamed box's cells are a word (id 0)
+    np.testing.assert_array_equal(out["cell_match"], in_box(named["box"]))
+    assert in_box(named["box"]).sum() > in_box(caption["box"]).sum() > 0
+    expected = np.where(in_box(named["box"]), 2, np.where(in_box(other["box"]), 0, -1))
+    np.testing.assert_array_equal(out["cell_word_id"], expected)
+    np.testing.assert_array_equal(out["cell_ticked"] == 1, in_box(named["box"]))
+
+
 def test_every_box_listed_as_a_right_click_is_a_pointer_target() -> None:
     from deskpilot.policies.data import encode_targets
 
