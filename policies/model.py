@@ -3,8 +3,10 @@
 One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
 targets, loss, metric and decoding are declared once, in the table of ``policies.heads``. The
 screen reader is in ``policies.patch_encoder`` (the strided-conv reader kept for benchmarks in
-``policies.conv_encoder``), the transformer layers in ``policies.transformer``, the spelling
-comparison in ``policies.compare``; ``policies.numpy_init`` draws a fresh model's parameters.
+``policies.conv_encoder``), the past actions' encoder in ``policies.history``, the transformer
+layers in ``policies.transformer``, the spelling comparison in ``policies.compare``, the pointers'
+parameter-free maps (near a word, a slider's marks counted) in ``policies.pointing``;
+``policies.numpy_init`` draws a fresh model's parameters.
 
 Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
 labels (7-32% success); a reader of 8-px cells (8-px windows at a 4-px stride as matrix products,
@@ -46,18 +48,18 @@ one compiled function serves every step of every episode.
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from flax import nnx
 
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
 from deskpilot.policies.compare import NUM_LETTERS, compare_words
 from deskpilot.policies.conv_encoder import ConvScreenEncoder
+from deskpilot.policies.history import HistoryEncoder
 from deskpilot.policies.patch_encoder import PatchScreenEncoder
+from deskpilot.policies.pointing import NEAR, NEAR_WINDOW, NUM_VALUES, count_marks, near_offsets
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block
 
@@ -84,13 +86,10 @@ __all__ = [
 # 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
 CELL = 8  # pixels per grid cell side
-NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
-NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
 NUM_SCROLL = 2 * MAX_SCROLL  # the action space's scroll index: -MAX..-1, 1..MAX
-NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
 POINTER_TYPES = (
     ActionType.CLICK,
     ActionType.DOUBLE_CLICK,
@@ -200,53 +199,6 @@ def with_neighbours(x: jax.Array) -> jax.Array:
     return jnp.concatenate([prev, x, after], -1)
 
 
-def fourier(v: jax.Array, freqs: int) -> jax.Array:
-    """...F -> ...(2F): sin and cos of ``v`` at frequencies pi * 2^k, k < freqs."""
-    scaled = v[..., None] * (jnp.pi * 2.0 ** jnp.arange(freqs))
-    return jnp.concatenate([jnp.sin(scaled), jnp.cos(scaled)], -1).reshape(*v.shape[:-1], -1)
-
-
-class HistoryEncoder(nnx.Module):
-    """The last K actions -> K tokens: type + Fourier(x, y, x2, y2) + key + scroll + pooled text."""
-
-    def __init__(self, cfg: ModelConfig, byte_embed: nnx.Embed, rngs: nnx.Rngs) -> None:
-        d = cfg.width
-        self.freqs = cfg.fourier_freqs
-        self.byte_embed = byte_embed  # shared with the task encoder
-        self.type = nnx.Embed(NUM_TYPES + 1, d, rngs=rngs)  # 0 = no action (padding)
-        self.coords = nnx.Linear(4 * 2 * cfg.fourier_freqs, d, rngs=rngs)
-        self.key = nnx.Embed(NUM_KEYS + 1, d, rngs=rngs)  # 0 = none, else KEY_COMBOS index + 1
-        self.scroll = nnx.Embed(NUM_SCROLL + 1, d, rngs=rngs)  # 0 = none, else scroll class + 1
-        self.pos = nnx.Param(jax.random.normal(rngs.params(), (cfg.history_len, d)) * 0.02)
-
-    def __call__(self, batch: dict[str, jax.Array]) -> jax.Array:
-        text = batch["hist_text"]  # BKL
-        text_mask = (text > 0).astype(jnp.float32)[..., None]
-        pooled = (self.byte_embed(text) * text_mask).sum(-2) / jnp.maximum(text_mask.sum(-2), 1.0)  # BKD
-        coords = self.coords(fourier(batch["hist_xy"], self.freqs))  # BK4 -> BKD
-        present = (batch["hist_type"] > 0).astype(jnp.float32)[..., None]
-        tokens = (
-            self.type(batch["hist_type"]) + self.key(batch["hist_key"]) + self.scroll(batch["hist_scroll"])
-        )
-        return tokens + (coords + pooled) * present + self.pos[...]  # BKD
-
-
-@functools.cache
-def near_offsets(grid: tuple[int, int]) -> np.ndarray:
-    """GG int: for each pair of cells (g, h), the index of h's offset from g in the near window.
-
-    The window reaches NEAR_ROWS rows and NEAR_COLS columns either way; a pair farther apart gets
-    the window's size, the index of a padded zero.
-    """
-    y, x = grid
-    rows, cols = np.divmod(np.arange(y * x), x)
-    dy = rows[None, :] - rows[:, None]
-    dx = cols[None, :] - cols[:, None]
-    inside = (np.abs(dy) <= NEAR_ROWS) & (np.abs(dx) <= NEAR_COLS)
-    index = (dy + NEAR_ROWS) * (2 * NEAR_COLS + 1) + dx + NEAR_COLS
-    return np.where(inside, index, NEAR_WINDOW)
-
-
 # ------------------------------------------------------------------------------------------- model
 class Policy(nnx.Module):
     """The whole model; ``__call__(batch)`` returns every head's logits.
@@ -262,7 +214,9 @@ class Policy(nnx.Module):
         self.screen = ENCODERS[cfg.encoder](cfg, rngs)
         self.byte_embed = nnx.Embed(VOCAB_SIZE, d, rngs=rngs)
         self.task_pos = nnx.Param(jax.random.normal(rngs.params(), (cfg.task_len, d)) * 0.02)
-        self.history = HistoryEncoder(cfg, self.byte_embed, rngs)
+        self.history = HistoryEncoder(
+            d, cfg.history_len, cfg.fourier_freqs, (NUM_TYPES, NUM_KEYS, NUM_SCROLL), self.byte_embed, rngs
+        )
         self.step_embed = nnx.Embed(cfg.max_steps, d, rngs=rngs)
         self.cls = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)
         self.sep = nnx.Param(jax.random.normal(rngs.params(), (2, d)) * 0.02)
@@ -462,23 +416,8 @@ class Policy(nnx.Module):
         }
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:
-        """BG: how well each cell holds the mark the query counts to (its log-probability, gained).
-
-        Per half, the marks left of it on its row against the query's distribution over values. The
-        marks are read as given and rounded (a sum of soft marks drifts by the background's small
-        probabilities); a cell scores its better half on its own row and on the row below, where a
-        slider's ticks lie when the drag's row holds its thumb's middle.
-        """
-        b = marks_logits.shape[0]
-        y, x = self.cfg.grid
-        marks = (jax.lax.stop_gradient(marks_logits) > 0.0).astype(jnp.float32).reshape(b, y, 2 * x)
-        before = jnp.cumsum(marks, -1) - marks  # marks left of each half on its row
+        """BG: how well each cell holds the mark the query counts to (``policies.pointing``), gained."""
         value = jax.nn.log_softmax(self.count_value(q), -1)  # BC
-        gap = before[..., None] - jnp.arange(NUM_VALUES, dtype=before.dtype)  # B Y (X I) C
-        here = jnp.log(marks + 0.01) + jax.nn.logsumexp(value[:, None, None] - 2.0 * gap**2, -1)
-        below = jnp.pad(here[:, 1:], ((0, 0), (0, 1), (0, 0)), constant_values=jnp.log(0.01) - 2.0)
-        halves = jnp.concatenate([here.reshape(b, y, x, 2), below.reshape(b, y, x, 2)], -1)
-        cell = jax.nn.logsumexp(halves, -1).reshape(b, -1)  # BG
         # Starts near zero (softplus(-3)), so a fresh model's drags end where the query alone says.
         gain = jax.nn.softplus(self.count_gain(q)[:, 0] - 3.0)  # B
-        return gain[:, None] * cell
+        return gain[:, None] * count_marks(marks_logits, value, self.cfg.grid)

@@ -237,7 +237,7 @@ def test_reader_gate_lets_only_the_glyph_loss_teach_the_reader_at_first() -> Non
 
 
 def test_near_offsets_index_each_pair_of_cells_by_their_offset_within_reach() -> None:
-    from deskpilot.policies.model import NEAR_COLS, NEAR_ROWS, near_offsets
+    from deskpilot.policies.pointing import NEAR_COLS, NEAR_ROWS, near_offsets
 
     y, x = 6, 20
     index = near_offsets((y, x))
@@ -254,7 +254,7 @@ def test_near_offsets_index_each_pair_of_cells_by_their_offset_within_reach() ->
 
 @pytest.mark.parametrize("value", [0, 2, 3])
 def test_the_drag_end_counts_marks_from_the_left_of_the_row_to_the_asked_value(value: int) -> None:
-    from deskpilot.policies.model import NUM_VALUES
+    from deskpilot.policies.pointing import NUM_VALUES
 
     cfg = get_config("tiny").model
     rows, cols = cfg.grid

@@ -1,0 +1,56 @@
+"""What the pointers add to their cells' scores beyond query-key attention, as parameter-free maps.
+
+``policies.model`` learns the weights; these functions only place things on the cell grid: which
+cell pairs are near each other (the maps that carry a chosen word's match onto the cells around it,
+"the field right of 'Name:'"), and where a slider's marks, counted from the left of a row, reach the
+value a query asks for. Shape letters as in ``policies.model``'s legend.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+__all__ = ["NEAR", "NEAR_COLS", "NEAR_ROWS", "NEAR_WINDOW", "NUM_VALUES", "count_marks", "near_offsets"]
+
+NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
+NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
+NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
+
+
+@functools.cache
+def near_offsets(grid: tuple[int, int]) -> np.ndarray:
+    """GG int: for each pair of cells (g, h), the index of h's offset from g in the near window.
+
+    The window reaches NEAR_ROWS rows and NEAR_COLS columns either way; a pair farther apart gets
+    the window's size, the index of a padded zero.
+    """
+    y, x = grid
+    rows, cols = np.divmod(np.arange(y * x), x)
+    dy = rows[None, :] - rows[:, None]
+    dx = cols[None, :] - cols[:, None]
+    inside = (np.abs(dy) <= NEAR_ROWS) & (np.abs(dx) <= NEAR_COLS)
+    index = (dy + NEAR_ROWS) * (2 * NEAR_COLS + 1) + dx + NEAR_COLS
+    return np.where(inside, index, NEAR_WINDOW)
+
+
+def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:
+    """(marks BGI, log-probabilities of the asked value BC, (Y, X)) -> BG: how well a cell holds it.
+
+    Per half, the marks left of it on its row against the distribution over values. The marks are
+    read as given and rounded (a sum of soft marks drifts by the background's small probabilities);
+    a cell scores its better half on its own row and on the row below, where a slider's ticks lie
+    when the drag's row holds its thumb's middle.
+    """
+    b = marks_logits.shape[0]
+    y, x = grid
+    marks = (jax.lax.stop_gradient(marks_logits) > 0.0).astype(jnp.float32).reshape(b, y, 2 * x)
+    before = jnp.cumsum(marks, -1) - marks  # marks left of each half on its row
+    gap = before[..., None] - jnp.arange(value.shape[-1], dtype=before.dtype)  # B Y (X I) C
+    here = jnp.log(marks + 0.01) + jax.nn.logsumexp(value[:, None, None] - 2.0 * gap**2, -1)
+    below = jnp.pad(here[:, 1:], ((0, 0), (0, 1), (0, 0)), constant_values=jnp.log(0.01) - 2.0)
+    halves = jnp.concatenate([here.reshape(b, y, x, 2), below.reshape(b, y, x, 2)], -1)
+    return jax.nn.logsumexp(halves, -1).reshape(b, -1)
