@@ -172,8 +172,9 @@ def run_episode(
             action = actor.act(observation, info)
             if on_step is not None:
                 on_step(observation, action)
-            labeller = teacher if teacher is not None else actor
-            recorded = teacher.act(observation, info) if teacher is not None else action
+            labeller, recorded = (
+                (actor, action) if teacher is None else (teacher, teacher.act(observation, info))
+            )
             screenshot = observation["screenshot"]
             annotations = annotations_from_info(info)
             targets = getattr(labeller, "targets", None)  # an expert that knows other right clicks

@@ -4,6 +4,9 @@ Modules, in dependency order:
 
 * ``tokenizer``  byte-level task tokenizer (UTF-8 bytes + specials; no downloaded vocabulary).
 * ``conv_encoder`` the strided-conv screen reader (``model.encoder=conv``), kept for benchmarks.
+* ``patch_encoder``, ``history``, ``transformer``, ``compare``, ``pointing``: the model's parts
+  (the screen reader as matrix products, the past actions' encoder, the attention blocks, the
+  spelling comparison, the pointers' parameter-free maps), each shaped by plain sizes.
 * ``model``      the model in one file with a shape legend: a screen reader over 8-px cells, byte
   task encoder, action-history encoder, a small GQA fusion transformer, and the heads (action type,
   pointer over cells, drag end, copied text span, key, scroll).
