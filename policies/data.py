@@ -10,8 +10,9 @@ the letter set of the label under it and whether the word under it is one the ta
 placed by the font's advances within the word's box). Word ids pair screen words with task words:
 ``task_word_id`` numbers each distinct task word on its bytes (0 between words), ``cell_word_id``
 gives each cell the id of the word drawn on it (0 for a word the task does not mention, -1 for no
-word); every cell of a tick box gets its caption's word, as it gets its tick. Steps without annotations (human recordings) get those auxiliary losses masked and the click
-target falls back to the one cell under the point.
+word); every cell of a tick box gets its caption's word, as it gets its tick. Steps without
+annotations (human recordings) get those auxiliary losses masked and the click target falls back to
+the one cell under the point.
 """
 
 from __future__ import annotations
@@ -216,6 +217,12 @@ def task_word_ids(task_ids: np.ndarray) -> tuple[np.ndarray, dict[str, int]]:
     return ids, vocab
 
 
+def _mentioned_word(label: str, vocab: dict[str, int]) -> int:
+    """The id of the first (alphabetically) of ``label``'s words the task mentions; 0 for none."""
+    mentioned = [vocab[w] for w in sorted(words(label)) if w in vocab]
+    return mentioned[0] if mentioned else 0
+
+
 def _text_span(text: str, task_ids: np.ndarray) -> tuple[int, int] | None:
     """Token positions (start, end inclusive) of ``text`` in the task, preferring a quoted copy."""
     task = _task_bytes(task_ids)
@@ -284,16 +291,16 @@ def encode_targets(
                 # pointer's "named xor ticked" is read cell by cell, so both readings must hold on
                 # the same cells (the square's cells were background to the match, the caption's to
                 # nothing but the tick head's reach).
-                mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
-                cell_word_id[inside] = mentioned[0] if mentioned else 0
-                cell_match[inside] = bool(mentioned)
+                word_id = _mentioned_word(e.get("label", ""), vocab)
+                cell_word_id[inside] = word_id
+                cell_match[inside] = word_id > 0
             if "values" in e:
                 _mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
                 _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
-                mentioned = [vocab[w] for w in sorted(words(e.get("label", ""))) if w in vocab]
-                cell_word_id[inside] = mentioned[0] if mentioned else 0
-                cell_match[inside] |= bool(mentioned)
+                word_id = _mentioned_word(e.get("label", ""), vocab)
+                cell_word_id[inside] = word_id
+                cell_match[inside] |= word_id > 0
     sample = action.to_space_sample()
     out: Example = {
         "type": np.asarray(int(action.type), np.int32),
