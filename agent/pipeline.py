@@ -32,7 +32,7 @@ class DemoConfig:
     episodes: int = 600
     workers: int = 2  # collection processes
     config: str = "small"  # model/training preset
-    minutes: float = 26.0  # training wall-clock budget (with set-up and evaluation: < 30 min)
+    minutes: float = 28.0  # training wall-clock budget (with set-up and evaluation: < 30 min)
     eval_episodes: int = 50  # held-out episodes per env id
     seed: int = 0  # collection, training and evaluation seed
     overrides: tuple[str, ...] = ()  # extra ``key=value`` config overrides
@@ -78,7 +78,7 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
     )
     log(
         f"deskpilot demo: {first}, train '{config.config}' for {config.minutes:g} min, evaluate "
-        f"{config.eval_episodes} held-out episodes each (~2 min). Expect about {config.minutes + 4:.0f} "
+        f"{config.eval_episodes} held-out episodes each (~2 min). Expect about {config.minutes + 2:.0f} "
         f"minutes in all. Float32 matmul here: {_matmul_gflops():.0f} GFLOP/s (machines differ ~4x)."
     )
     model_config = override(

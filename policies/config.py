@@ -136,8 +136,12 @@ PRESETS: dict[str, Config] = {
             batch_size=16, learning_rate=3e-3, steps=300, eval_every=100, checkpoint_every=100, log_every=20
         ),
     ),
-    # The CPU default (make demo): the 8-px-cell reader, two fusion layers.
-    "small": Config("small", ModelConfig(), TrainConfig()),
+    # The CPU default (make demo): the 8-px-cell reader, two fusion layers. Batch 16: on 2 cores a
+    # step of 16 streamed examples takes about half the time of one of 32 (the examples/s are
+    # alike), and at a wall-clock budget twice the optimiser steps read better than 32-example
+    # steps (the demo: 5,747 steps, 89.2%, against 2,975 steps, 88.3%, validation clicks 0.88
+    # against 0.80); the learning rate is scaled with the square root of the batch.
+    "small": Config("small", ModelConfig(), TrainConfig(batch_size=16, learning_rate=1.4e-3)),
     # For an accelerator: wider everywhere, larger batches.
     "base": Config(
         "base",
