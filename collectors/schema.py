@@ -53,6 +53,7 @@ K_ERROR = "error"  # in the outcome, only when an exception stopped the episode:
 # In ``extra``: what the human recorder says about its outcome, and the mark of teacher-labelled steps.
 K_STOPPED_BY, K_SUCCESS_UNKNOWN = "stopped_by", "success_unknown"  # "stop_key" or "signal"; true
 K_TEACHER_LABELS = "teacher_labels"  # true: each step's action is a teacher's label (DAgger)
+K_SLIP = "slip"  # in a step's annotations, true: a deliberate miss (collectors.slips), history and no target
 ERROR_CHARS = 1000  # an outcome's error message is cut to this length (meta.json stays readable)
 
 

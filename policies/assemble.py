@@ -127,7 +127,7 @@ def train_on_envs(
     shards = jax.process_count()
     mix = TaskMix(env_ids, tc.focus) if tc.focus > 0 and val_set is not None else None
     source = StreamingSource(
-        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index(), mix=mix),
+        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index(), mix=mix, slips=tc.slips),
         config.model,
         tc.batch_size // shards,
         tc.seed + jax.process_index(),

@@ -61,6 +61,9 @@ class TrainConfig:
         0.0  # share of each batch from fresh MiniWoB-styled reading drills (deskpilot/miniwob-drill-*)
     )
     focus: float = 0.5  # streamed training: share of episodes drawn toward tasks weak on validation
+    # Streamed training: share of expert episodes whose pointer now and then misses (collectors.slips),
+    # so the recoveries from a miss are demonstrated too
+    slips: float = 0.0
     # Training on a data folder: also use the episodes whose outcome says they failed (an env scored
     # them failed, or they raised); False leaves them out (collectors.schema.scored_failed)
     include_failed: bool = False
@@ -89,6 +92,8 @@ class TrainConfig:
             )
         if not 0.0 <= self.drills < 1.0:
             raise ValueError(f"train.drills: expected a share of the batch in [0, 1), got {self.drills}")
+        if not 0.0 <= self.slips <= 1.0:
+            raise ValueError(f"train.slips: expected a share of the episodes in [0, 1], got {self.slips}")
         if not 0.0 <= self.focus <= 1.0:
             raise ValueError(f"train.focus: expected a share of the episodes in [0, 1], got {self.focus}")
         if self.relabel < 0:

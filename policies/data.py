@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from deskpilot.collectors.schema import K_SLIP
 from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.policies.heads import HEADS
@@ -352,7 +353,7 @@ def encode_targets(
 
 
 def trajectory_to_examples(trajectory: Trajectory, cfg: ModelConfig) -> Example:
-    """One example per step, stacked: every array gets a leading axis of length ``len(steps)``."""
+    """One example per step (a slip's step: none), stacked: every array gets a leading axis."""
     if tuple(trajectory.meta.obs_size) != tuple(cfg.obs_size):
         raise ValueError(
             f"trajectory {trajectory.meta.env_id or trajectory.task!r}: obs_size {trajectory.meta.obs_size} "
@@ -361,8 +362,9 @@ def trajectory_to_examples(trajectory: Trajectory, cfg: ModelConfig) -> Example:
     rows = []
     history: list[Action] = []
     for i, step in enumerate(trajectory.steps):
-        inputs = encode_inputs(step.screenshot, trajectory.task, history, i, cfg)
-        rows.append({**inputs, **encode_targets(step.action, step.annotations, inputs["task"], cfg)})
+        if not step.annotations.get(K_SLIP):  # a deliberate miss is history, not a target
+            inputs = encode_inputs(step.screenshot, trajectory.task, history, i, cfg)
+            rows.append({**inputs, **encode_targets(step.action, step.annotations, inputs["task"], cfg)})
         history.append(step.action)
     if not rows:
         return {}
@@ -393,8 +395,9 @@ class ArrayDataset:
             ex = trajectory_to_examples(t, cfg)
             if ex:
                 parts.append(ex)
-                tasks += [t.meta.env_id or t.task] * len(t.steps)
-                lengths += [len(t.steps)] * len(t.steps)
+                n = len(ex["type"])
+                tasks += [t.meta.env_id or t.task] * n
+                lengths += [n] * n
         if not parts:
             raise ValueError("no examples: every trajectory given was empty")
         arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -32,6 +32,7 @@ def expert_episodes(
     env_ids: Sequence[str],
     seed: int = 10_000_000,
     mix: TaskMix | None = None,
+    slips: float = 0.0,
     **env_kwargs: Any,
 ) -> Iterator[Trajectory]:
     """Endless fresh expert episodes over ``env_ids`` (for ``StreamingSource``).
@@ -40,7 +41,9 @@ def expert_episodes(
     probabilities. Episode ``i`` of each env uses reset seed ``seed + i``; keep seeds below
     ``collectors.collect.EVAL_SEED_OFFSET`` so they never meet evaluation seeds. Episodes carry
     the alternative right clicks of their task's kit (``collectors.relabel.with_alternatives``),
-    as recorded episodes do in training.
+    as recorded episodes do in training. A share ``slips`` of the episodes is run by an expert
+    whose pointer now and then misses (``collectors.slips``): the misses are history, and the
+    expert's recoveries from them are demonstrations no clean episode holds.
     """
     import gymnasium as gym
 
@@ -48,7 +51,10 @@ def expert_episodes(
     from deskpilot.collectors.collect import make_expert
     from deskpilot.collectors.loop import run_episode
     from deskpilot.collectors.relabel import with_alternatives
+    from deskpilot.collectors.slips import Slipping, mark_slips
 
+    if not 0.0 <= slips <= 1.0:
+        raise ValueError(f"slips: expected a share of the episodes in [0, 1], got {slips}")
     made = [gym.make(e, **env_kwargs) for e in env_ids]
     counts = [0] * len(made)
     rng = np.random.default_rng(seed)
@@ -56,7 +62,14 @@ def expert_episodes(
         for n in itertools.count():
             k = n % len(made) if mix is None else int(rng.choice(len(made), p=mix.probabilities))
             env, counts[k] = made[k], counts[k] + 1
-            episode = run_episode(env, make_expert(env), source="expert", seed=seed + counts[k] - 1)
+            episode_seed = seed + counts[k] - 1
+            if slips and rng.random() < slips:
+                actor = Slipping(make_expert(env), rng)
+                # A slip can lead where an expert gives up (raises): keep the steps up to there.
+                episode = run_episode(env, actor, source="expert", seed=episode_seed, record_errors=True)
+                yield mark_slips(episode.trajectory, actor.slipped)
+                continue
+            episode = run_episode(env, make_expert(env), source="expert", seed=episode_seed)
             yield with_alternatives(episode.trajectory)
     finally:
         for env in made:
