@@ -57,7 +57,9 @@ class Slipping:
     ``slipped`` lists the steps of the current episode (0-based) whose action was a slip.
     """
 
-    def __init__(self, expert: Actor, rng: np.random.Generator, rate: float = 0.5, scale: float = 0.06) -> None:
+    def __init__(
+        self, expert: Actor, rng: np.random.Generator, rate: float = 0.5, scale: float = 0.06
+    ) -> None:
         if not 0.0 <= rate <= 1.0 or scale <= 0.0:
             raise ValueError(f"slips: expected a rate in [0, 1] and a scale > 0, got {rate} and {scale}")
         self.expert, self.rng, self.rate, self.scale = expert, rng, rate, scale
