@@ -132,7 +132,10 @@ def train_and_evaluate(
     init_from: Path | str | None = None,
     on_validate: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Train ``config`` on ``data``; return the last validation report (and ``examples_per_s``).
+    """Train ``config`` on ``data``; return the last validation report, ``step`` and ``examples_per_s``.
+
+    ``examples_per_s`` is this call's average (compilation, validation and checkpoints included);
+    the metrics lines have each logging window's own.
 
     Checkpoints, ``metrics.jsonl`` and TensorBoard events go to ``workdir``.
 
@@ -170,7 +173,7 @@ def train_and_evaluate(
         checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
         trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
     writer = SummaryWriter(str(workdir / "tensorboard")) if jax.process_index() == 0 else None
-    start = time.monotonic()
+    start, first_step = time.monotonic(), step
     budget_s = tc.minutes * 60.0
 
     def progress_now() -> float:
@@ -238,7 +241,8 @@ def train_and_evaluate(
         if writer is not None:
             writer.close()
         data.train.close()
-    return {**report, "step": step, "examples_per_s": round(examples_per_s, 1)}
+    trained = (step - first_step) * tc.batch_size / max(time.monotonic() - start, 1e-9)
+    return {**report, "step": step, "examples_per_s": round(trained, 1)}
 
 
 def load_params(run_dir: Path | str) -> tuple[Config, nnx.GraphDef, nnx.State]:
