@@ -68,9 +68,9 @@ def expert_episodes(
                 # A slip can lead where an expert gives up (raises): keep the steps up to there.
                 episode = run_episode(env, actor, source="expert", seed=episode_seed, record_errors=True)
                 yield mark_slips(episode.trajectory, actor.slipped)
-                continue
-            episode = run_episode(env, make_expert(env), source="expert", seed=episode_seed)
-            yield with_alternatives(episode.trajectory)
+            else:
+                episode = run_episode(env, make_expert(env), source="expert", seed=episode_seed)
+                yield with_alternatives(episode.trajectory)
     finally:
         for env in made:
             env.close()
