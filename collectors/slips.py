@@ -81,6 +81,11 @@ class Slipping:
         self.slipped.append(step)
         return missed
 
+    def targets(self, observation: Observation, info: dict[str, Any]) -> list[list[float]] | None:
+        """The expert's other right clicks, where it knows them (``run_episode`` reads them as labels)."""
+        targets = getattr(self.expert, "targets", None)
+        return None if targets is None else targets(observation, info)
+
 
 def mark_slips(trajectory: Trajectory, steps: list[int]) -> Trajectory:
     """``trajectory`` with ``K_SLIP`` set in the annotations of ``steps`` (in place; returned)."""

@@ -84,3 +84,20 @@ def test_streamed_episodes_without_slips_are_clean() -> None:
         assert not any(s.annotations.get(K_SLIP) for s in t.steps)
     with pytest.raises(ValueError, match="slips"):
         next(expert_episodes([SLIDER], slips=2.0))
+
+
+def test_a_slipping_experts_steps_keep_its_other_right_clicks() -> None:
+    """Every box still to tick is a right click: the unslipped steps of a slipping expert say so too."""
+    env = "deskpilot/mock-click-checkboxes-v0"
+    clean = list(itertools.islice(expert_episodes([env], seed=3), 10))
+    slipping = list(itertools.islice(expert_episodes([env], seed=3, slips=1.0), 20))
+
+    def several(episodes: list) -> int:  # type: ignore[type-arg]
+        return sum(
+            len(s.annotations.get("targets") or []) > 1
+            for t in episodes
+            for s in t.steps
+            if not s.annotations.get(K_SLIP)
+        )
+
+    assert several(clean) > 0 and several(slipping) > 0
