@@ -140,14 +140,22 @@ class StepMaker:
             image = self.frames.grab().image
         return image
 
-    def _write(self, folded: list[Folded]) -> None:
+    def now(self) -> np.ndarray:
+        """The screen as it is, at the episode's size (the final screen, for a DONE step)."""
+        return self._fit(self.frames.grab().image)
+
+    def _fit(self, image: np.ndarray) -> np.ndarray:
         h, w = self.writer.meta.obs_size
+        if image.shape[:2] != (h, w):
+            image = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
+        return image
+
+    def _write(self, folded: list[Folded]) -> None:
         for f in folded:
             image = self._pinned.pop(f.start, None)
             if image is None:
                 image = self._before(f.start)
-            if image.shape[:2] != (h, w):
-                image = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
+            image = self._fit(image)
             self.writer.add_step(image, f.action, time=max(f.start - self.t0, 0.0))
             log.info("step %d: %s", self.writer.num_steps - 1, f.action)
             if self._on_step is not None:

@@ -28,7 +28,10 @@ before the signal arrives; stop with the stop key to avoid it.
 
 Per-step rewards follow the synthetic envs: every step has reward 0 and is neither terminated nor
 truncated, except the last, which ``wait`` marks once the ending is known: ``terminated`` with
-reward 1 or 0 (success) after the stop key, ``truncated`` with reward 0 after a signal.
+reward 1 or 0 (success) after the stop key, ``truncated`` with reward 0 after a signal. An episode
+saved as a success ends with one more step, DONE on the screen as it was when the stop key came
+(``terminated``, reward 1): the person's "this is finished", so a policy learns to stop where they
+stopped instead of acting on until its step limit.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from deskpilot.collectors.folding import EventFolder, FoldingConfig
 from deskpilot.collectors.frames import FrameRing, StepMaker
@@ -137,6 +142,8 @@ class Recorder:
         self._kb: Any = None  # the keyboard listener (its .code is the X keycode of the event)
         self.region: Region | None = None
         self._t0 = 0.0
+        self._final: np.ndarray | None = None  # the screen when the stop key came
+        self._stopped_at = 0.0
 
     # ------------------------------------------------------------------ control
     def start(self, timeout: float = 10.0) -> None:
@@ -207,9 +214,13 @@ class Recorder:
             if success is None:
                 success, extra[K_SUCCESS_UNKNOWN] = False, True
         writer.meta = dataclasses.replace(writer.meta, extra=extra)
-        if writer.num_steps:
+        if success and self._final is not None:
+            writer.add_step(
+                self._final, Action.done(), time=self._stopped_at - self._t0, reward=1.0, terminated=True
+            )
+        elif writer.num_steps:
             # How the episode ended is known only now, after its last step was written: the stop
-            # key means the attempt is over (terminated, reward 1 on success); a signal cut it short.
+            # key means the attempt is over (terminated); a signal cut it short.
             cut = self._status == "signal"
             writer.end_last_step(reward=float(success), terminated=not cut, truncated=cut)
         path = writer.finish(success, float(success))
@@ -382,6 +393,7 @@ class Recorder:
                 return
             steps.flush()
             if kind == _STOP:
+                self._final, self._stopped_at = steps.now(), item[1]
                 return
             steps.frames.clear()  # never show a screen from before a pause after it
             steps.folder.release_all()  # keys released while paused were never seen

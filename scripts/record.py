@@ -76,9 +76,16 @@ def run(args: argparse.Namespace) -> int:
         episode_id=args.episode_id,
         **({"obs_size": args.obs_size} if args.obs_size else {}),
     )
-    result = Recorder(config, ask_success=_ask if sys.stdin.isatty() else None).run()
+    asked = sys.stdin.isatty()
+    result = Recorder(config, ask_success=_ask if asked else None).run()
     if result.path is None:
         print(f"discarded ({result.num_steps} steps)")
+    elif result.success is False and args.success is None and not asked and result.status != "signal":
+        print(
+            f"{result.path}: {result.num_steps} steps, saved as NOT successful: no --success and no "
+            "terminal to ask on. Training leaves failed episodes out; if you did complete the task, "
+            "record it again with --success (a success also ends with DONE, which teaches stopping)"
+        )
     else:
         print(f"{result.path}: {result.num_steps} steps, success={result.success} ({result.status})")
     return 0

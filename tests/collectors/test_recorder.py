@@ -167,7 +167,10 @@ def test_recorded_actions_are_the_intended_ones_with_pre_action_screens(
     xdo("key", "Escape")
     expected.append(Action.press("escape"))
     steps(10)
+    # 10: the stop key of a success adds DONE on the final screen (the menu closed)
+    settle()
     xdo("key", "F9")
+    expected.append(Action.done())
     result = recorder.wait()
     capture.close()
 
@@ -213,7 +216,9 @@ def test_recorded_actions_are_the_intended_ones_with_pre_action_screens(
     assert entry_ink(shots[5]) < 40 < entry_ink(shots[6])  # empty before typing, text before ctrl+a
 
 
-def _start_cli(tmp_path: Path, region: Region) -> subprocess.Popen[bytes]:
+def _start_cli(
+    tmp_path: Path, region: Region, outcome: tuple[str, ...] = ("--success",)
+) -> subprocess.Popen[bytes]:
     log = open(tmp_path / "record.log", "wb")  # noqa: SIM115 - the process owns it
     proc = subprocess.Popen(
         [
@@ -229,7 +234,7 @@ def _start_cli(tmp_path: Path, region: Region) -> subprocess.Popen[bytes]:
             f"{region.left},{region.top},{region.width},{region.height}",
             "--episode-id",
             "ep",
-            "--success",
+            *outcome,
             "--double-click",
             "0.3",
         ],
@@ -311,6 +316,22 @@ def test_stop_key_asks_for_the_outcome_when_no_flag_was_given(
     assert asked == [True] and result.success is True
     assert not any(listener.is_alive() for listener in rec._listeners)  # no thread outlives the recording
     traj = read_trajectory(tmp_path / "ep")
-    assert traj.actions == [Action.press("tab")] and traj.success is True
-    (last,) = traj.steps
-    assert (last.reward, last.terminated, last.truncated) == (1.0, True, False)
+    assert traj.actions == [Action.press("tab"), Action.done()] and traj.success is True
+    assert [(s.reward, s.terminated, s.truncated) for s in traj.steps] == [
+        (0.0, False, False),
+        (1.0, True, False),  # the DONE a success ends with
+    ]
+
+
+def test_without_success_or_a_terminal_the_last_line_says_not_successful_and_how_to_change_it(
+    tk_app, app_region: Region, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    proc = _start_cli(tmp_path, app_region, outcome=())
+    _two_steps(tk_app, tmp_path)
+    xdo("key", "F9")
+    assert proc.wait(timeout=15) == 0
+    last = (tmp_path / "record.log").read_text().strip().splitlines()[-1]
+    assert "NOT successful" in last and "--success" in last, last
+    traj = read_trajectory(tmp_path / "data" / "ep")
+    assert traj.success is False and traj.meta.extra["success_unknown"] is True
+    assert [a.type.name for a in traj.actions] == ["CLICK", "KEY"]  # no DONE: nobody said it was done
