@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -30,6 +31,22 @@ from deskpilot.envs.desktop import DesktopEnv, Region
 from deskpilot.envs.spaces import Actor, Observation
 
 __all__ = ["LiveConfig", "run_live"]
+
+
+class _Timed:
+    """``actor``, timing each ``act``: the latency a person waits on between two actions."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor, self.seconds = actor, 0.0
+
+    def reset(self) -> None:
+        self.actor.reset()
+
+    def act(self, observation: Observation, info: dict) -> Action:  # type: ignore[type-arg]
+        start = time.perf_counter()
+        action = self.actor.act(observation, info)
+        self.seconds = time.perf_counter() - start
+        return action
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +91,7 @@ def run_live(
     preview_dir = config.out / f"{name}-preview"
     preview_dir.mkdir(parents=True, exist_ok=True)
     step = 0
+    timed = _Timed(actor)
 
     def show(observation: Observation, action: Action) -> None:
         nonlocal step
@@ -82,7 +100,7 @@ def run_live(
         path = preview_dir / f"step_{step:03d}.png"
         picture.save(path)
         verb = "executing" if config.execute else "would do (dry run)"
-        print_fn(f"step {step}: {verb} {action}  [{path}]")
+        print_fn(f"step {step}: {verb} {action} (decided in {1000 * timed.seconds:.0f} ms)  [{path}]")
         step += 1
 
     def writer(meta: EpisodeMeta) -> TrajectoryWriter:
@@ -92,7 +110,7 @@ def run_live(
         with env.handle_signals(), _stop_key(config.stop_key, env.stop):
             return run_episode(
                 env,
-                actor,
+                timed,
                 source="policy",
                 options={"task": config.task},
                 writer_factory=writer,

@@ -21,7 +21,10 @@ def _region(text: str):  # noqa: ANN202 - returns envs.desktop.Region
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map one to one onto ``agent.live.LiveConfig``."""
     parser.add_argument(
-        "--checkpoint", type=Path, required=True, help="run folder written by `deskpilot train`"
+        "--checkpoint",
+        type=Path,
+        required=True,
+        help="run folder written by `deskpilot train`, or 'pretrained' for the weights shipped with deskpilot",
     )
     parser.add_argument("--task", required=True, help="the instruction, e.g. \"Click the 'OK' button.\"")
     parser.add_argument("--execute", action="store_true", help="really act on the screen (default: dry run)")
@@ -33,6 +36,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stop-key", default="f12", help="key that stops the run at once ('none' to disable)"
     )
+
+
+_ENDS = {
+    "done": "stopped: the policy said it is done",
+    "success": "stopped: done",
+    "truncated": "stopped at the step limit, by the stop key or by a signal",
+}
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,5 +58,6 @@ def run(args: argparse.Namespace) -> int:
             f"EXECUTING on the real screen, at most {steps} steps. Stop: {stop_key or 'Ctrl+C'}, or move the pointer into a corner."
         )
     result = run_live(PolicyActor.from_checkpoint(args.checkpoint), config)
-    print(f"{result.end} after {len(result.trajectory.steps)} steps; saved under {config.out}")
+    why = _ENDS.get(result.end, result.end)
+    print(f"{why} after {len(result.trajectory.steps)} steps; saved under {config.out}")
     return 0

@@ -47,7 +47,7 @@ def test_dry_run_predicts_draws_and_records_but_touches_nothing(tk_app, tmp_path
         actor, LiveConfig("press the button", tmp_path, max_steps=2, stop_key=None), lines.append
     )
     assert result.end == "truncated" and len(result.trajectory.steps) == 2
-    assert all("would do (dry run)" in line for line in lines)
+    assert all("would do (dry run)" in line and "decided in" in line and " ms)" in line for line in lines)
     assert len(list(tmp_path.glob("*-preview/step_*.png"))) == 2
     (episode,) = _episodes(tmp_path)
     saved = read_trajectory(episode)
@@ -76,6 +76,27 @@ def test_execute_acts_up_to_the_step_limit(tk_app, tmp_path):
         "width": 800,
         "height": 600,
     }
+
+
+class DoneAfter(ClickEvery):
+    """Clicks, then says it is done on its ``n``-th step."""
+
+    def __init__(self, point, n):
+        super().__init__(point)
+        self.n = n
+
+    def act(self, observation, info):
+        return Action.done() if self.calls + 1 == self.n else super().act(observation, info)
+
+
+def test_a_policy_that_says_done_stops_the_run(tk_app, tmp_path):
+    actor = DoneAfter(at(*tk_app.center("button")), n=2)
+    lines = []
+    config = LiveConfig("press, then stop", tmp_path, execute=True, max_steps=10, stop_key=None)
+    result = run_live(actor, config, lines.append)
+    assert result.end == "done" and len(result.trajectory.steps) == 2
+    assert "DONE" in lines[-1] and "executing" in lines[-1]
+    tk_app.wait_for(lambda e: e["type"] == "button")  # the click before it was real
 
 
 def test_stop_key_stops_the_run_at_once(tk_app, tmp_path):
