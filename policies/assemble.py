@@ -20,7 +20,42 @@ from deskpilot.policies.data import ArrayDataset, split_by_episode
 from deskpilot.policies.loop import UNTIL_STOPPED, DataSource, TrainData, train_and_evaluate
 from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, TaskMix, expert_episodes
 
-__all__ = ["finetune", "train_from_directory", "train_on_envs"]
+_FEW_VAL = 20  # validation examples below which its figures are too coarse to steer by
+
+__all__ = ["choose_start", "finetune", "train_from_directory", "train_on_envs"]
+
+SCRATCH = "none"  # ``--init-from none``: random weights even for a small dataset
+
+
+def choose_start(
+    data_dir: Path | str, preset: str | Path, overrides: list[str], init_from: Path | str | None
+) -> tuple[Config, Path | str | None, str]:
+    """The config and starting weights for ``deskpilot train --data``, and a line saying which.
+
+    Without ``init_from``, a dataset of at most ``pretrained.FEW_EPISODES`` episodes is fine-tuned
+    from the shipped weights when they fit the preset's model, with ``pretrained.FINETUNE`` under
+    the caller's ``overrides``; ``init_from="none"`` trains from scratch.
+    """
+    from deskpilot.collectors.reading import episode_dirs
+    from deskpilot.policies import pretrained
+    from deskpilot.policies.config import get_config, override
+
+    config = override(get_config(preset), overrides)
+    if init_from is not None:
+        scratch = str(init_from) == SCRATCH
+        return config, None if scratch else init_from, "from scratch" if scratch else f"from {init_from}"
+    n = sum(1 for _ in episode_dirs(data_dir))
+    if n > pretrained.FEW_EPISODES:
+        return config, None, f"from scratch ({n} episodes)"
+    if not pretrained.fits(config):
+        return config, None, f"from scratch: no shipped weights fit this model ({n} episodes)"
+    config = override(get_config(preset), [*pretrained.FINETUNE, *overrides])
+    return (
+        config,
+        pretrained.PRETRAINED,
+        f"{n} episodes (<= {pretrained.FEW_EPISODES}): fine-tuning the shipped pretrained weights "
+        f"with {' '.join(pretrained.FINETUNE)} (--init-from none trains from scratch)",
+    )
 
 
 def train_from_directory(
@@ -60,10 +95,27 @@ def train_from_directory(
         raise ValueError(f"{data_dir}: no finished episodes to train on ({report.summary()}{failed})")
     episodes = [with_alternatives(t) for t in kept]
     train_eps, val_eps = split_by_episode(episodes, tc.val_fraction, tc.seed)
+    counts = {"train_episodes": len(train_eps), "val_episodes": len(val_eps)}
     if tc.relabel:
         train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
+    counts["val_examples"] = len(val_set) if val_set is not None else 0
+    logging.getLogger(__name__).info(
+        "%s: %d episodes to training (%d examples with relabelled copies), %d to validation (%d examples)",
+        data_dir,
+        counts["train_episodes"],
+        len(train_set),
+        counts["val_episodes"],
+        counts["val_examples"],
+    )
+    if counts["val_examples"] < _FEW_VAL:
+        logging.getLogger(__name__).warning(
+            "validation has only %d examples: its accuracies move by %d points per example; record more "
+            "episodes or raise train.val_fraction before trusting them",
+            counts["val_examples"],
+            100 // max(counts["val_examples"], 1),
+        )
     shards = jax.process_count()
     batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
     drill_rows = round(tc.drills * batch)
@@ -83,7 +135,7 @@ def train_from_directory(
     result = train_and_evaluate(
         config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
     )
-    return {**result, "left_out_failed": left_out}
+    return {**result, **counts, "left_out_failed": left_out}
 
 
 def finetune(

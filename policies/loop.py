@@ -38,7 +38,7 @@ import jax
 import numpy as np
 from flax import nnx
 
-from deskpilot.policies import checkpoint
+from deskpilot.policies import checkpoint, pretrained
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.model import Policy
@@ -246,7 +246,12 @@ def train_and_evaluate(
 
 
 def load_params(run_dir: Path | str) -> tuple[Config, nnx.GraphDef, nnx.State]:
-    """A trained model from a run folder's newest checkpoint, for inference (no optimiser kept)."""
+    """A trained model from a run folder's newest checkpoint, for inference (no optimiser kept).
+
+    ``"pretrained"`` reads the weights shipped with deskpilot (``policies.pretrained``) instead.
+    """
+    if pretrained.is_pretrained(run_dir):
+        return pretrained.load()
     config = checkpoint.read_config(run_dir)
     graphdef, abstract_params = nnx.split(nnx.eval_shape(lambda: Policy(config.model, nnx.Rngs(0))))
     abstract = {

@@ -30,6 +30,7 @@ COMMANDS: dict[str, str] = {
     "info": "Summarise a dataset: episodes, steps, success by env and source, actions, damage.",
     "export": "Export a dataset to another format (hf: a Hugging Face datasets folder, one row per step).",
     "bench": "Print benchmark figures (env, desktop, train, agent, miniwob).",
+    "pretrain": "Train the shipped starting weights (the demo's training) and export them into the package.",
     "demo": "The main job end to end: train on expert episodes, evaluate on held-out seeds, print the table.",
 }
 

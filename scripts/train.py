@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+import sys
 from pathlib import Path
 
 from deskpilot.scripts.cli import add_set_argument
@@ -36,7 +38,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         metavar="RUN",
         help="start from RUN's newest weights (fresh optimiser and schedule): fine-tune a model trained "
-        "elsewhere, e.g. on the synthetic suite, on other data such as MiniWoB or your recordings",
+        "elsewhere on other data such as MiniWoB or your recordings; 'pretrained': the weights shipped "
+        "with deskpilot (the default for a dataset of at most 200 episodes); 'none': from scratch",
     )
     parser.add_argument(
         "--distributed",
@@ -66,7 +69,16 @@ def run(args: argparse.Namespace) -> int:
     )
 
     maybe_initialize_distributed(auto=args.distributed)  # before anything else touches JAX
-    config = override(get_config(args.config), args.set)
+    log = logging.getLogger("deskpilot")  # what the library says about the data and the start
+    log.setLevel(logging.INFO)
+    log.addHandler(logging.StreamHandler(sys.stderr))
+    if args.data is not None and not args.resume:
+        from deskpilot.policies.assemble import choose_start
+
+        config, init_from, start = choose_start(args.data, args.config, args.set, args.init_from)
+        log.info("training %s", start)
+    else:
+        config, init_from = override(get_config(args.config), args.set), args.init_from
     if args.steps is not None:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, steps=args.steps, minutes=0.0)
@@ -76,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=UNTIL_STOPPED)
         )
-    if args.stream and args.init_from:
+    if args.stream and init_from:
         raise ValueError("--init-from works with --data (fine-tuning on a dataset), not with --stream")
     if args.stream:
         import deskpilot.envs  # noqa: F401 - registers the env ids
@@ -84,8 +96,6 @@ def run(args: argparse.Namespace) -> int:
 
         report = train_on_envs(resolve_env_ids(args.stream), args.out, config, resume=args.resume)
     else:
-        report = train_from_directory(
-            args.data, args.out, config, resume=args.resume, init_from=args.init_from
-        )
+        report = train_from_directory(args.data, args.out, config, resume=args.resume, init_from=init_from)
     print(json.dumps(report, indent=2))
     return 0

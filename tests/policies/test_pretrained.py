@@ -1,0 +1,109 @@
+"""The shipped pretrained weights: they load into today's model, round-trip, and small data fine-tunes them."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import jax
+import numpy as np
+import pytest
+from flax import nnx
+
+from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
+from deskpilot.envs.actions import Action
+from deskpilot.policies import pretrained
+from deskpilot.policies.actor import PolicyActor
+from deskpilot.policies.assemble import choose_start
+from deskpilot.policies.checkpoint import CheckpointError
+from deskpilot.policies.config import get_config
+from deskpilot.policies.model import MODEL_VERSION, Policy
+
+
+def test_the_shipped_weights_load_into_the_current_model_and_act() -> None:
+    """Fails when the model changes without regenerated weights (`deskpilot pretrain`)."""
+    path = pretrained.weights_path("small")
+    assert path.name == f"small-v{MODEL_VERSION}.npz" and path.is_file(), (
+        f"{path} is missing: a model change needs `deskpilot pretrain` to make its weights"
+    )
+    config, _, params = pretrained.load()
+    assert config.model == get_config("small").model
+    card = pretrained.read_card()
+    assert card["parameters"] == sum(int(np.prod(p.shape)) for p in jax.tree.leaves(params))
+    assert card["held_out"]["mean_success"] > 0.8  # the figures it ships with
+    actor = PolicyActor.from_checkpoint(pretrained.PRETRAINED)
+    actor.reset()
+    screen = np.full((210, 160, 3), 230, np.uint8)
+    action = actor.act({"screenshot": screen, "task": "Click the 'OK' button."}, {})
+    assert isinstance(action, Action)
+
+
+def test_weights_round_trip_and_a_mismatch_names_the_file(tmp_path: Path) -> None:
+    config = get_config("tiny")
+    _, params = nnx.split(Policy(config.model, nnx.Rngs(3)))
+    path = pretrained.export(config, params, tmp_path / "tiny-v1.npz", {"step": 7})
+    loaded_config, _, loaded = pretrained.load(path)
+    assert loaded_config == config and json.loads(path.with_suffix(".json").read_text())["step"] == 7
+    for a, b in zip(jax.tree.leaves(params), jax.tree.leaves(loaded), strict=True):
+        np.testing.assert_array_equal(a, b)
+    # The same card with another model's arrays: refused, naming the file and what differs.
+    other = dataclasses.replace(config.model, width=config.model.width * 2)
+    _, wide = nnx.split(Policy(other, nnx.Rngs(0)))
+    pretrained.export(config, wide, tmp_path / "wide.npz", {})  # the card says tiny, the arrays are wider
+    with pytest.raises(CheckpointError, match=r"wide\.npz.*do not fit.*deskpilot pretrain"):
+        pretrained.load(tmp_path / "wide.npz")
+    with pytest.raises(CheckpointError, match=r"no pretrained weights.*deskpilot pretrain"):
+        pretrained.load(tmp_path / "missing.npz")
+    card = json.loads(path.with_suffix(".json").read_text())
+    path.with_suffix(".json").write_text(json.dumps({**card, "model_version": MODEL_VERSION - 1}))
+    with pytest.raises(CheckpointError, match="model version"):
+        pretrained.load(path)
+
+
+def _episodes(folder: Path, n: int) -> Path:
+    for i in range(n):
+        writer = TrajectoryWriter(
+            folder, f"ep{i}", EpisodeMeta(task="Click 'OK'.", source="human", obs_size=(210, 160))
+        )
+        writer.add_step(np.zeros((210, 160, 3), np.uint8), Action.click(0.5, 0.5))
+        writer.add_step(np.zeros((210, 160, 3), np.uint8), Action.done(), reward=1.0, terminated=True)
+        writer.finish(True, 1.0)
+    return folder
+
+
+def test_a_small_dataset_fine_tunes_the_shipped_weights_unless_told_otherwise(tmp_path: Path) -> None:
+    data = _episodes(tmp_path / "data", 3)
+    config, start, line = choose_start(data, "small", ["train.batch_size=8"], None)
+    assert start == pretrained.PRETRAINED and "fine-tuning" in line and "--init-from none" in line
+    assert config.train.learning_rate == 5e-4 and config.train.reader_first == 0.0
+    assert config.train.batch_size == 8  # the caller's settings win over the fine-tuning ones
+    mine, _, _ = choose_start(data, "small", ["train.learning_rate=1e-4"], None)
+    assert mine.train.learning_rate == 1e-4
+    config, start, line = choose_start(data, "small", [], "none")
+    assert (
+        start is None
+        and line == "from scratch"
+        and config.train.learning_rate == get_config("small").train.learning_rate
+    )
+    _, start, line = choose_start(data, "tiny", [], None)  # no shipped weights for this model
+    assert start is None and "no shipped weights" in line
+    _, start, _ = choose_start(data, "small", [], tmp_path / "run")
+    assert start == tmp_path / "run"
+
+
+def test_pretrain_from_a_finished_run_exports_its_weights_with_a_card(tmp_path: Path) -> None:
+    from deskpilot.scripts.cli import main
+
+    data, run = _episodes(tmp_path / "data", 3), tmp_path / "demo" / "run"
+    common = ["--config", "tiny", "--steps", "2", "--set", "batch_size=4", "--init-from", "none"]
+    assert main(["train", "--data", str(data), "--out", str(run), *common]) == 0
+    weights = tmp_path / "w" / "tiny-v.npz"
+    assert main(["pretrain", "--from", str(run), "--config", "tiny", "--weights", str(weights)]) == 0
+    config, _, params = pretrained.load(weights)
+    card = pretrained.read_card(weights)
+    assert config == get_config(run / "config.json") and card["step"] == 2 and card["source_run"] == str(run)
+    from deskpilot.policies.train import load_params
+
+    for a, b in zip(jax.tree.leaves(load_params(run)[2]), jax.tree.leaves(params), strict=True):
+        np.testing.assert_array_equal(a, b)
