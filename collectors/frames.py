@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-from PIL import Image
 
 from deskpilot.collectors.folding import EventFolder, Folded
 from deskpilot.collectors.input_events import RawEvent
 from deskpilot.collectors.trajectory import TrajectoryWriter
 from deskpilot.envs.actions import Action
+from deskpilot.envs.desktop.env import resize
 
 __all__ = ["Frame", "FrameRing", "StepMaker"]
 
@@ -145,10 +145,9 @@ class StepMaker:
         return self._fit(self.frames.grab().image)
 
     def _fit(self, image: np.ndarray) -> np.ndarray:
-        h, w = self.writer.meta.obs_size
-        if image.shape[:2] != (h, w):
-            image = np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
-        return image
+        # The live env's own resize: a policy trained on recordings sees at run time the very
+        # pixels it was trained on (a full screen reduced another way differs by a few levels).
+        return resize(image, self.writer.meta.obs_size)
 
     def _write(self, folded: list[Folded]) -> None:
         for f in folded:

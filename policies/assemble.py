@@ -24,6 +24,7 @@ _FEW_VAL = 20  # validation examples below which its figures are too coarse to s
 
 __all__ = ["choose_start", "finetune", "train_from_directory", "train_on_envs"]
 
+REHEARSAL_SUITE = "deskpilot/mock-suite"  # what train.rehearse streams: the suite the shipped weights learnt
 SCRATCH = "none"  # ``--init-from none``: random weights even for a small dataset
 
 
@@ -102,7 +103,7 @@ def train_from_directory(
     val_set = ArrayDataset.from_trajectories(val_eps, config.model) if val_eps else None
     counts["val_examples"] = len(val_set) if val_set is not None else 0
     logging.getLogger(__name__).info(
-        "%s: %d episodes to training (%d examples with relabelled copies), %d to validation (%d examples)",
+        "%s: %d episodes to training (%d examples, relabelled copies included), %d to validation (%d examples)",
         data_dir,
         counts["train_episodes"],
         len(train_set),
@@ -118,8 +119,23 @@ def train_from_directory(
         )
     shards = jax.process_count()
     batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
-    drill_rows = round(tc.drills * batch)
-    source: DataSource = FixedSource(train_set, batch - drill_rows, seed, tc.balance)
+    drill_rows, rehearse_rows = round(tc.drills * batch), round(tc.rehearse * batch)
+    source: DataSource = FixedSource(train_set, batch - drill_rows - rehearse_rows, seed, tc.balance)
+    if tc.shift:
+        from deskpilot.policies.augment import ShiftedSource
+
+        source = ShiftedSource(source, config.model, tc.shift, seed)
+    if rehearse_rows:
+        from deskpilot.envs.registry import resolve_env_ids
+
+        suite = resolve_env_ids(REHEARSAL_SUITE)
+        stream = expert_episodes(
+            suite, seed=tc.seed + 2_000_000 * (1 + jax.process_index()), slips=tc.slips
+        )
+        rehearsal = StreamingSource(
+            stream, config.model, rehearse_rows, seed, tc.stream_capacity, balance="task"
+        )
+        source = MixedSource(source, rehearsal)
     if drill_rows:
         from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
 

@@ -65,6 +65,13 @@ class TrainConfig:
     # so the recoveries from a miss are demonstrated too. The demo with 0.3: 92.4% (slider 58 -> 80,
     # a policy that dragged one value wrong used to wander until the step limit), against 89.8% at 0
     slips: float = 0.3
+    # Training on a data folder: share of each batch from fresh expert episodes of the synthetic
+    # suite (deskpilot/mock-suite), so fine-tuning on a handful of recordings keeps the reading the
+    # pretrained weights learnt there instead of memorising the recordings' few screens
+    rehearse: float = 0.0
+    # Training on a data folder: move each drawn example's screen, targets and history points by up
+    # to this many 8-px grid cells (policies.augment), so a few layouts teach what, not where; 0 = off
+    shift: int = 0
     # Training on a data folder: also use the episodes whose outcome says they failed (an env scored
     # them failed, or they raised); False leaves them out (collectors.schema.scored_failed)
     include_failed: bool = False
@@ -93,6 +100,13 @@ class TrainConfig:
             )
         if not 0.0 <= self.drills < 1.0:
             raise ValueError(f"train.drills: expected a share of the batch in [0, 1), got {self.drills}")
+        if not 0.0 <= self.drills + self.rehearse < 1.0 or self.rehearse < 0.0:
+            raise ValueError(
+                f"train.drills + train.rehearse: expected shares of the batch summing below 1, got "
+                f"{self.drills} + {self.rehearse}"
+            )
+        if self.shift < 0:
+            raise ValueError(f"train.shift: expected >= 0 grid cells, got {self.shift}")
         if not 0.0 <= self.slips <= 1.0:
             raise ValueError(f"train.slips: expected a share of the episodes in [0, 1], got {self.slips}")
         if not 0.0 <= self.focus <= 1.0:

@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     log = logging.getLogger("deskpilot")  # what the library says about the data and the start
     log.setLevel(logging.INFO)
     log.addHandler(logging.StreamHandler(sys.stderr))
+    log.propagate = False  # once, even where something configured the root logger too
     if args.data is not None and not args.resume:
         from deskpilot.policies.assemble import choose_start
 
