@@ -129,9 +129,7 @@ def train_from_directory(
         from deskpilot.envs.registry import resolve_env_ids
 
         suite = resolve_env_ids(REHEARSAL_SUITE)
-        stream = expert_episodes(
-            suite, seed=tc.seed + 2_000_000 * (1 + jax.process_index()), slips=tc.slips
-        )
+        stream = expert_episodes(suite, seed=tc.seed + 2_000_000 * (1 + jax.process_index()), slips=tc.slips)
         rehearsal = StreamingSource(
             stream, config.model, rehearse_rows, seed, tc.stream_capacity, balance="task"
         )
