@@ -8,11 +8,12 @@ import gymnasium as gym
 import numpy as np
 
 from deskpilot.envs.actions import Action
+from deskpilot.envs.desktop.env import resize
 from deskpilot.envs.info import ELEMENTS, STEP
 from deskpilot.envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
 from deskpilot.envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
 from deskpilot.envs.synthetic.expert import ExpertActor
-from deskpilot.envs.synthetic.paint import random_theme
+from deskpilot.envs.synthetic.paint import TYPEFACES, random_theme, typeface
 from deskpilot.envs.synthetic.scene import Scene
 from deskpilot.envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
 
@@ -59,6 +60,11 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     * ``obs_size``: ``(height, width)`` of the screenshot, default ``(210, 160)``.
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     * ``max_steps``: override the family's step limit.
+    * ``typefaces``: the typefaces an episode's text is drawn in, one drawn per episode (names of
+      ``envs.synthetic.paint.TYPEFACES``; "" is Pillow's built-in font, the default and only one).
+    * ``render_scales``: the screen is drawn at one of these multiples of ``obs_size`` per episode and
+      reduced to ``obs_size`` with a bilinear filter, as a big screen reaches the model on the
+      desktop (default ``(1,)``: drawn at the observation's size).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
@@ -69,6 +75,8 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         obs_size: tuple[int, int] = DEFAULT_OBS_SIZE,
         render_mode: str | None = None,
         max_steps: int | None = None,
+        typefaces: tuple[str, ...] = ("",),
+        render_scales: tuple[int, ...] = (1,),
     ) -> None:
         if task not in FAMILIES:
             raise ValueError(f"task: unknown task family {task!r}; known: {', '.join(sorted(FAMILIES))}")
@@ -76,6 +84,13 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             raise ValueError(f"obs_size: expected (height, width) ints >= 64, got {obs_size!r}")
         if render_mode not in (None, *self.metadata["render_modes"]):
             raise ValueError(f"render_mode: expected None or 'rgb_array', got {render_mode!r}")
+        unknown = [f for f in typefaces if f and f not in TYPEFACES]
+        if not typefaces or unknown:
+            raise ValueError(f"typefaces: expected names among {sorted(TYPEFACES)} or '', got {typefaces!r}")
+        self.typefaces, self._face = tuple(typefaces), typefaces[0]
+        if not render_scales or any(not isinstance(k, int) or k < 1 for k in render_scales):
+            raise ValueError(f"render_scales: expected ints >= 1, got {render_scales!r}")
+        self.render_scales, self._scale = tuple(render_scales), render_scales[0]
         self.family: type[Task] = FAMILIES[task]
         self.height, self.width = int(obs_size[0]), int(obs_size[1])
         self.render_mode = render_mode
@@ -91,12 +106,13 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     def _build(self) -> Task:
         rng = self.np_random
-        scale = min(self.width / DEFAULT_OBS_SIZE[1], self.height / DEFAULT_OBS_SIZE[0])
+        height, width = self.height * self._scale, self.width * self._scale
+        scale = min(width / DEFAULT_OBS_SIZE[1], height / DEFAULT_OBS_SIZE[0])
         for _ in range(50):
             theme = random_theme(rng, scale)
             title = labels(rng, 1)[0].capitalize() + pick(rng, (" - Editor", " - Files", "", " Settings"))
-            scene = Scene(self.width, self.height, theme, title, margin=int(rng.integers(0, 5)))
-            scene.cursor = (int(rng.integers(self.width)), int(rng.integers(self.height)))
+            scene = Scene(width, height, theme, title, margin=int(rng.integers(0, 5)))
+            scene.cursor = (int(rng.integers(width)), int(rng.integers(height)))
             try:
                 task = self.family(scene, rng)
             except Retry:
@@ -106,11 +122,14 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
                 x0 <= w.box[0] and y0 <= w.box[1] and w.box[2] <= x1 and w.box[3] <= y1 for w in scene.widgets
             ):
                 return task  # else part of the layout fell outside the window: draw again
-        raise RuntimeError(f"{self.family.name}: no layout fits {self.width}x{self.height} in 50 draws")
+        raise RuntimeError(f"{self.family.name}: no layout fits {width}x{height} in 50 draws")
 
     def _obs(self) -> dict[str, Any]:
         assert self._task is not None
-        self._frame = self._task.scene.render()
+        frame = self._task.scene.render()
+        if self._scale > 1:  # a screen bigger than the model's input, reduced as the desktop env does
+            frame = resize(frame, (self.height, self.width))
+        self._frame = frame
         return {"screenshot": self._frame, "task": self._task.instruction}
 
     def _info(self) -> dict[str, Any]:
@@ -129,10 +148,16 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """Start a new episode (see Starting State)."""
         super().reset(seed=seed)
-        self._task = self._build()
-        self._steps = 0
-        self._ended = False
-        return self._obs(), self._info()
+        # Several faces or scales draw one each; one alone draws nothing, so its episodes stay as they were.
+        if len(self.typefaces) > 1:
+            self._face = self.typefaces[int(self.np_random.integers(len(self.typefaces)))]
+        if len(self.render_scales) > 1:
+            self._scale = self.render_scales[int(self.np_random.integers(len(self.render_scales)))]
+        with typeface(self._face):
+            self._task = self._build()
+            self._steps = 0
+            self._ended = False
+            return self._obs(), self._info()
 
     def step(
         self, action: Action | dict[str, Any]
@@ -142,13 +167,14 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         if self._task is None or self._ended:
             raise RuntimeError("step() called before reset() or after the episode ended; call reset()")
         scene = self._task.scene
-        events = scene.dispatch(act)
-        outcome = self._task.verdict(events, act)
-        scene.tick()
-        self._steps += 1
-        terminated = outcome is not None
-        truncated = not terminated and self._steps >= self.max_steps
-        obs, info = self._obs(), self._info()
+        with typeface(self._face):  # text typed or revealed now is measured and drawn as before
+            events = scene.dispatch(act)
+            outcome = self._task.verdict(events, act)
+            scene.tick()
+            self._steps += 1
+            terminated = outcome is not None
+            truncated = not terminated and self._steps >= self.max_steps
+            obs, info = self._obs(), self._info()
         if terminated or truncated:
             self._ended = True
             info["success"] = bool(outcome)

@@ -10,8 +10,11 @@ fills were painted after it, so the scene can annotate exactly the words left vi
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import functools
+from collections.abc import Iterator
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -26,7 +29,18 @@ __all__ = [
     "paint_cursor",
     "random_theme",
     "text_size",
+    "typeface",
+    "TYPEFACES",
 ]
+
+# Typefaces the suite can draw in besides Pillow's built-in font (""), which needs no files. Which
+# one applies is a context (``typeface``) rather than an argument, so the layout code that measures
+# text (``text_size(label, size)``) measures in the face the canvas then draws in.
+TYPEFACES: dict[str, str] = {
+    "dejavu-sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",  # Tk's and many desktops' default
+    "liberation-sans": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",  # the web's Arial
+}
+_FACE: contextvars.ContextVar[str] = contextvars.ContextVar("typeface", default="")
 
 Box = tuple[int, int, int, int]
 """Pixel box ``(x0, y0, x1, y1)``, ``x1`` and ``y1`` exclusive."""
@@ -36,53 +50,60 @@ Colour = tuple[int, int, int]
 
 
 @functools.lru_cache(maxsize=64)
-def font(size: int) -> ImageFont.FreeTypeFont:
-    """Pillow's built-in scalable font at ``size`` pixels (no files, no downloads)."""
+def _font(size: int, face: str) -> ImageFont.FreeTypeFont:
+    """``face`` (a ``TYPEFACES`` name; "" is Pillow's built-in font: no files) at ``size`` pixels."""
+    if face:
+        try:
+            return ImageFont.truetype(TYPEFACES[face], size)
+        except OSError as e:
+            raise OSError(
+                f"typeface {face!r}: cannot load {TYPEFACES[face]} ({e}); install it or leave it out"
+            ) from e
     loaded = ImageFont.load_default(size=size)
     assert isinstance(loaded, ImageFont.FreeTypeFont), "Pillow was built without FreeType"
     return loaded
 
 
 @functools.lru_cache(maxsize=64)
-def _line_height(size: int) -> tuple[int, int]:
-    ascent, descent = font(size).getmetrics()
+def _line_height(size: int, face: str) -> tuple[int, int]:
+    ascent, descent = _font(size, face).getmetrics()
     return ascent, descent
 
 
 @functools.lru_cache(maxsize=4096)
-def _glyph(char: str, size: int) -> tuple[Image.Image, int]:
+def _glyph(char: str, size: int, face: str) -> tuple[Image.Image, int]:
     """Coverage mask of one character and its advance in pixels."""
-    advance = round(font(size).getlength(char))
-    ascent, descent = _line_height(size)
+    advance = round(_font(size, face).getlength(char))
+    ascent, descent = _line_height(size, face)
     mask = Image.new("L", (advance + 3, ascent + descent))
-    ImageDraw.Draw(mask).text((0, 0), char, font=font(size), fill=255)
+    ImageDraw.Draw(mask).text((0, 0), char, font=_font(size, face), fill=255)
     return mask, advance
 
 
 @functools.lru_cache(maxsize=8192)
-def text_size(text: str, size: int) -> tuple[int, int]:
+def _text_size(text: str, size: int, face: str) -> tuple[int, int]:
     """Width and height in pixels of ``text`` drawn at ``size`` (height covers ascenders/descenders)."""
-    ascent, descent = _line_height(size)
-    return sum(_glyph(c, size)[1] for c in text), ascent + descent
+    ascent, descent = _line_height(size, face)
+    return sum(_glyph(c, size, face)[1] for c in text), ascent + descent
 
 
 @functools.lru_cache(maxsize=4096)
-def _ink(char: str, size: int) -> tuple[int, int, int, int, int] | None:
+def _ink(char: str, size: int, face: str) -> tuple[int, int, int, int, int] | None:
     """Advance and the box of the pixels one glyph touches (relative to its corner); ``None``: no ink."""
-    mask, advance = _glyph(char, size)
+    mask, advance = _glyph(char, size, face)
     box = mask.getbbox()
     return None if box is None else (advance, *box)
 
 
 @functools.lru_cache(maxsize=8192)
-def _word_boxes(text: str, size: int) -> tuple[Word, ...]:
+def _word_boxes(text: str, size: int, face: str) -> tuple[Word, ...]:
     """``(ink box, word)`` of each whitespace-separated word of ``text``, relative to its origin.
 
     Laid out with the advances :func:`_text_mask` uses, so each box is exactly the bounding box of
     the pixels the word's glyphs touch once drawn.
     """
     if text.split() == [text]:  # most text is one label: the mask's own box is the word's
-        box = _text_mask(text, size).getbbox()
+        box = _text_mask(text, size, face).getbbox()
         return () if box is None else ((box, text),)
     out: list[Word] = []
     x, start = 0, 0
@@ -95,11 +116,11 @@ def _word_boxes(text: str, size: int) -> tuple[Word, ...]:
             x0 = y0 = 1 << 30
             x1 = y1 = -1
             start = i + 1
-            x += _glyph(char, size)[1] if i < len(text) else 0
+            x += _glyph(char, size, face)[1] if i < len(text) else 0
             continue
-        ink = _ink(char, size)
+        ink = _ink(char, size, face)
         if ink is None:
-            x += _glyph(char, size)[1]
+            x += _glyph(char, size, face)[1]
             continue
         advance, gx0, gy0, gx1, gy1 = ink
         x0, y0, x1, y1 = min(x0, x + gx0), min(y0, gy0), max(x1, x + gx1), max(y1, gy1)
@@ -108,17 +129,39 @@ def _word_boxes(text: str, size: int) -> tuple[Word, ...]:
 
 
 @functools.lru_cache(maxsize=8192)
-def _text_mask(text: str, size: int) -> Image.Image:
+def _text_mask(text: str, size: int, face: str) -> Image.Image:
     # Composed from cached glyphs rather than rasterised whole: labels are mostly new random strings
     # and FreeType rendering of a whole string costs about 20x a few glyph pastes.
-    width, height = text_size(text, size)
+    width, height = _text_size(text, size, face)
     mask = Image.new("L", (max(width, 1) + 3, height))
     x = 0
     for char in text:
-        glyph, advance = _glyph(char, size)
+        glyph, advance = _glyph(char, size, face)
         mask.paste(255, (x, 0), glyph)
         x += advance
     return mask
+
+
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """The current typeface (``typeface``; by default Pillow's built-in font) at ``size`` pixels."""
+    return _font(size, _FACE.get())
+
+
+def text_size(text: str, size: int) -> tuple[int, int]:
+    """Width and height in pixels of ``text`` drawn at ``size`` in the current typeface."""
+    return _text_size(text, size, _FACE.get())
+
+
+@contextlib.contextmanager
+def typeface(face: str) -> Iterator[None]:
+    """Measure and draw text in ``face`` (a ``TYPEFACES`` name, "" = Pillow's built-in) inside the block."""
+    if face and face not in TYPEFACES:
+        raise ValueError(f"typeface: expected one of {sorted(TYPEFACES)} or '', got {face!r}")
+    token = _FACE.set(face)
+    try:
+        yield
+    finally:
+        _FACE.reset(token)
 
 
 class Canvas:
@@ -175,8 +218,9 @@ class Canvas:
     def text(self, x: int, y: int, text: str, size: int, fill: Colour) -> None:
         """Draw ``text`` with its top-left corner at ``(x, y)``."""
         if text:
-            self.image.paste(fill, (x, y), _text_mask(text, size))
-            self._texts.append((x, y, _word_boxes(text, size), len(self._fills)))
+            face = _FACE.get()
+            self.image.paste(fill, (x, y), _text_mask(text, size, face))
+            self._texts.append((x, y, _word_boxes(text, size, face), len(self._fills)))
 
     def text_centered(self, box: Box, text: str, size: int, fill: Colour) -> None:
         """Draw ``text`` centred in ``box``."""
