@@ -1,11 +1,14 @@
 """``deskpilot pretrain``: the weights that ship with deskpilot, made reproducibly.
 
-Pretraining is the demo's training, kept: the ``small`` model learns the synthetic suite from fresh
+Two stages. First the demo's training: the ``small`` model learns the synthetic suite from fresh
 expert episodes (every task, theme, type size and layout the suite renders, lookalike labels
-included, the expert's slips and recoveries too) for a time budget, is evaluated on held-out seeds,
-and its parameters are exported into the package (``policies.pretrained``) with a card that says
-how they were made and how well they do. A finished demo run can be exported as it is
-(``source_run``): it is the same training.
+included, the expert's slips and recoveries too) and is evaluated on held-out seeds; a finished
+demo run can stand in for it (``source_run``), being the same training. Then, from those weights,
+the same suite drawn the ways a real screen differs from it (``VARIED``): text in the desktop's and
+the web's typefaces as well as the suite's own, and screens drawn at twice the model's input and
+reduced, as the desktop env reduces a screen region. The last weights are evaluated on the suite
+as the demo draws it and exported into the package (``policies.pretrained``) with a card that says
+how they were made and how well they do.
 """
 
 from __future__ import annotations
@@ -18,45 +21,94 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.agent.pipeline import DemoConfig, run_demo
+from deskpilot.envs.synthetic.paint import TYPEFACES
 
 __all__ = ["pretrain"]
+
+
+# The second stage's screens: every typeface the suite has, drawn at the input's size and at twice it.
+VARIED: dict[str, Any] = {"typefaces": ("", *TYPEFACES), "render_scales": (1, 2)}
+# The second stage starts from trained weights: no reader-only warm-up, half the first stage's rate.
+STAGE2: tuple[str, ...] = ("train.learning_rate=7e-4", "train.reader_first=0.0")
+
+
+def _held_out(eval_json: Path) -> dict[str, Any] | None:
+    if not eval_json.is_file():
+        return None
+    report = json.loads(eval_json.read_text())
+    return {
+        "mean_success": report.get("mean_success"),
+        "tasks": {t["env_id"]: [t["success_rate"], t["episodes"]] for t in report.get("tasks", [])},
+    }
 
 
 def pretrain(
     demo: DemoConfig,
     weights: Path | None = None,
     source_run: Path | None = None,
+    varied_minutes: float = 12.0,
     log: Callable[[str], None] = print,
 ) -> Path:
-    """Train as the demo does (or take ``source_run``, a finished demo's ``run/``) and export its weights.
+    """Train as the demo does (or take ``source_run``), then on ``VARIED`` screens; export the weights.
 
-    Returns the path of the ``.npz`` written (default: the shipped file for the preset).
+    ``varied_minutes`` = 0 exports the first stage's weights. Returns the path of the ``.npz``
+    written (default: the shipped file for the preset).
     """
+    from deskpilot.agent.evaluate import evaluate
+    from deskpilot.envs.registry import resolve_env_ids
     from deskpilot.policies import checkpoint, pretrained
+    from deskpilot.policies.actor import PolicyActor
     from deskpilot.policies.bench import matmul_flops
-    from deskpilot.policies.loop import load_params
+    from deskpilot.policies.config import override
+    from deskpilot.policies.loop import UNTIL_STOPPED, load_params
+    from deskpilot.policies.train import train_on_envs
 
     if source_run is None:
         run_demo(demo, log=log)
         source_run = demo.out / "run"
-    config, _, params = load_params(source_run)
-    evaluated = source_run.parent / "eval" / "eval.json"
+    first = checkpoint.read_config(source_run)
     card: dict[str, Any] = {
         "made_by": "deskpilot pretrain",
-        "source_run": str(source_run),
-        "step": checkpoint.latest_step(source_run),
-        "train_minutes": config.train.minutes,
-        "batch_size": config.train.batch_size,
-        "data": f"fresh expert episodes of {demo.env} (streamed), slips {config.train.slips}",
+        "stage1": {
+            "source_run": str(source_run),
+            "step": checkpoint.latest_step(source_run),
+            "train_minutes": first.train.minutes,
+            "batch_size": first.train.batch_size,
+            "data": f"fresh expert episodes of {demo.env} (streamed), slips {first.train.slips}",
+            "held_out": _held_out(source_run.parent / "eval" / "eval.json"),
+        },
         "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "matmul_gflops_at_export": round(matmul_flops() / 1e9),
     }
-    if evaluated.is_file():
-        report = json.loads(evaluated.read_text())
-        card["held_out"] = {
-            "mean_success": report.get("mean_success"),
-            "tasks": {t["env_id"]: [t["success_rate"], t["episodes"]] for t in report.get("tasks", [])},
+    final = source_run
+    if varied_minutes > 0:
+        final = demo.out / "varied"
+        config = override(first, list(STAGE2))
+        train = dataclasses.replace(config.train, minutes=varied_minutes, steps=UNTIL_STOPPED)
+        config = dataclasses.replace(config, train=train)
+        env_ids = resolve_env_ids(demo.env)
+        log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {VARIED}, from {source_run}")
+        report = train_on_envs(
+            env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=VARIED
+        )
+        result = evaluate(
+            PolicyActor.from_checkpoint(final), env_ids, episodes=demo.eval_episodes, seed=demo.seed
+        )
+        result = dataclasses.replace(result, checkpoint=str(final.resolve()), step=report.get("step"))
+        result.save(demo.out / "varied-eval" / "eval.json")
+        log(
+            f"stage 2: step {report.get('step')}, held-out mean {result.mean_success:.1%} on the suite as the demo draws it"
+        )
+        card["stage2"] = {
+            "run": str(final),
+            "step": checkpoint.latest_step(final),
+            "train_minutes": varied_minutes,
+            "settings": list(STAGE2),
+            "data": f"fresh expert episodes of {demo.env} with {VARIED}",
+            "held_out": _held_out(demo.out / "varied-eval" / "eval.json"),
         }
+    config, _, params = load_params(final)
+    card["held_out"] = (card.get("stage2") or card["stage1"])["held_out"]
     path = pretrained.export(config, params, weights or pretrained.weights_path(demo.config), card)
     log(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) and {path.with_suffix('.json').name}")
     return path

@@ -175,8 +175,13 @@ def train_on_envs(
     seed: int = 10_000_000,
     resume: bool = False,
     progress: bool = True,
+    init_from: Path | str | None = None,
+    env_kwargs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train on fresh expert episodes streamed from ``env_ids`` (no dataset on disk).
+
+    ``init_from``: start from that run's (or ``"pretrained"``) weights; ``env_kwargs`` go to every
+    ``gymnasium.make`` (e.g. the synthetic suite's ``typefaces`` and ``render_scales``).
 
     Fresh rendered screens generalise where a fixed set overfits; the synthetic
     envs render far faster than training consumes (about 1,000 episodes/s in-process here), so the
@@ -187,13 +192,20 @@ def train_on_envs(
 
     tc = config.train
     val_episodes = itertools.islice(
-        expert_episodes(env_ids, seed=seed + 10_000_000), val_episodes_per_env * len(env_ids)
+        expert_episodes(env_ids, seed=seed + 10_000_000, **(env_kwargs or {})),
+        val_episodes_per_env * len(env_ids),
     )
     val_set = ArrayDataset.from_trajectories(val_episodes, config.model) if val_episodes_per_env else None
     shards = jax.process_count()
     mix = TaskMix(env_ids, tc.focus) if tc.focus > 0 and val_set is not None else None
     source = StreamingSource(
-        expert_episodes(env_ids, seed=seed + 1_000_000 * jax.process_index(), mix=mix, slips=tc.slips),
+        expert_episodes(
+            env_ids,
+            seed=seed + 1_000_000 * jax.process_index(),
+            mix=mix,
+            slips=tc.slips,
+            **(env_kwargs or {}),
+        ),
         config.model,
         tc.batch_size // shards,
         tc.seed + jax.process_index(),
@@ -207,4 +219,5 @@ def train_on_envs(
         resume=resume,
         progress=progress,
         on_validate=mix.update if mix is not None else None,
+        init_from=init_from,
     )

@@ -21,6 +21,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="export this finished demo or pretrain run (its run/ folder) instead of training",
     )
     parser.add_argument(
+        "--varied-minutes",
+        type=float,
+        default=12.0,
+        help="second stage: minutes on the suite in other typefaces and reduced from bigger screens (0: none)",
+    )
+    parser.add_argument(
         "--weights",
         type=Path,
         help="write here instead of the package's policies/weights/<preset>-v<model version>.npz",
@@ -33,5 +39,5 @@ def run(args: argparse.Namespace) -> int:
     from deskpilot.agent.pretrain import demo_config, pretrain
 
     demo = demo_config(args.out, args.minutes, args.config, tuple(args.set))
-    pretrain(demo, args.weights, args.source)
+    pretrain(demo, args.weights, args.source, args.varied_minutes)
     return 0

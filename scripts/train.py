@@ -89,13 +89,13 @@ def run(args: argparse.Namespace) -> int:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, minutes=args.minutes, steps=UNTIL_STOPPED)
         )
-    if args.stream and init_from:
-        raise ValueError("--init-from works with --data (fine-tuning on a dataset), not with --stream")
     if args.stream:
         import deskpilot.envs  # noqa: F401 - registers the env ids
         from deskpilot.envs.registry import resolve_env_ids
 
-        report = train_on_envs(resolve_env_ids(args.stream), args.out, config, resume=args.resume)
+        report = train_on_envs(
+            resolve_env_ids(args.stream), args.out, config, resume=args.resume, init_from=init_from
+        )
     else:
         report = train_from_directory(args.data, args.out, config, resume=args.resume, init_from=init_from)
     print(json.dumps(report, indent=2))

@@ -99,10 +99,22 @@ def test_pretrain_from_a_finished_run_exports_its_weights_with_a_card(tmp_path: 
     common = ["--config", "tiny", "--steps", "2", "--set", "batch_size=4", "--init-from", "none"]
     assert main(["train", "--data", str(data), "--out", str(run), *common]) == 0
     weights = tmp_path / "w" / "tiny-v.npz"
-    assert main(["pretrain", "--from", str(run), "--config", "tiny", "--weights", str(weights)]) == 0
+    command = [
+        "pretrain",
+        "--from",
+        str(run),
+        "--config",
+        "tiny",
+        "--weights",
+        str(weights),
+        "--varied-minutes",
+        "0",
+    ]
+    assert main(command) == 0
     config, _, params = pretrained.load(weights)
     card = pretrained.read_card(weights)
-    assert config == get_config(run / "config.json") and card["step"] == 2 and card["source_run"] == str(run)
+    assert config == get_config(run / "config.json") and "stage2" not in card
+    assert card["stage1"]["step"] == 2 and card["stage1"]["source_run"] == str(run)
     from deskpilot.policies.train import load_params
 
     for a, b in zip(jax.tree.leaves(load_params(run)[2]), jax.tree.leaves(params), strict=True):
