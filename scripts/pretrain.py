@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 from pathlib import Path
 
 from deskpilot.scripts.cli import add_set_argument
@@ -39,5 +40,6 @@ def run(args: argparse.Namespace) -> int:
     from deskpilot.agent.pretrain import demo_config, pretrain
 
     demo = demo_config(args.out, args.minutes, args.config, tuple(args.set))
-    pretrain(demo, args.weights, args.source, args.varied_minutes)
+    # Flushed at once: a line left in the buffer is copied into any process forked meanwhile.
+    pretrain(demo, args.weights, args.source, args.varied_minutes, log=functools.partial(print, flush=True))
     return 0

@@ -76,7 +76,7 @@ def test_a_small_dataset_fine_tunes_the_shipped_weights_unless_told_otherwise(tm
     data = _episodes(tmp_path / "data", 3)
     config, start, line = choose_start(data, "small", ["train.batch_size=8"], None)
     assert start == pretrained.PRETRAINED and "fine-tuning" in line and "--init-from none" in line
-    assert config.train.learning_rate == 5e-4 and config.train.reader_first == 0.0
+    assert config.train.learning_rate == 1.5e-4 and config.train.reader_first == 0.0
     assert config.train.batch_size == 8  # the caller's settings win over the fine-tuning ones
     mine, _, _ = choose_start(data, "small", ["train.learning_rate=1e-4"], None)
     assert mine.train.learning_rate == 1e-4
