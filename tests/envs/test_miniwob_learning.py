@@ -130,13 +130,19 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     traj = read_trajectory(tmp_path / "human" / "person")
     assert traj.meta.source == "human" and traj.success is True and traj.task == obs["task"]
     assert traj.meta.screen == {"left": 0, "top": 0, "width": 160, "height": 210}
-    assert [a.type for a in traj.actions] == [ActionType.CLICK, ActionType.TYPE, ActionType.CLICK]
+    # A success ends with the person's DONE on the final screen (the recorder adds it at the stop key).
+    assert [a.type for a in traj.actions] == [
+        ActionType.CLICK,
+        ActionType.TYPE,
+        ActionType.CLICK,
+        ActionType.DONE,
+    ]
     assert traj.actions[1].text == text
     for action, (px, py) in zip((traj.actions[0], traj.actions[2]), (field, submit), strict=True):
         assert action.x is not None and action.y is not None
         assert abs(to_pixel(action.x, 160) - px) <= 1 and abs(to_pixel(action.y, 210) - py) <= 1
     # The same decisions as the expert's on the same problem, and the same first screen.
-    assert traj.actions == expert_ep.trajectory.actions
+    assert traj.actions[:3] == expert_ep.trajectory.actions
     assert np.array_equal(traj.screenshots[0], expert_ep.trajectory.steps[0].screenshot)
     for i in (1, 2):  # the focused field, then its text: equal but for the blinking text cursor
         differ = (traj.screenshots[i] != expert_ep.trajectory.steps[i].screenshot).any(-1)
@@ -152,9 +158,9 @@ def test_person_recorded_on_miniwob_gives_scored_trainable_demonstration(make, t
     config_t = get_config("tiny")  # its compiled train step is reused by the test below
     examples = trajectory_to_examples(traj, config_t.model)
     assert examples["type"].tolist() == [int(a.type) for a in traj.actions]
-    assert examples["w_span"].tolist() == [0.0, 1.0, 0.0]  # the typed text is copied from the task
+    assert examples["w_span"].tolist() == [0.0, 1.0, 0.0, 0.0]  # the typed text is copied from the task
     dataset = ArrayDataset.from_trajectories([traj, expert_ep.trajectory], config_t.model)
-    assert len(dataset) == 6
+    assert len(dataset) == 7
     trainer = Trainer(config_t)
     source = FixedSource(dataset, config_t.train.batch_size, 0)
     losses = [float(trainer.step(source.next_batch(), 1e-3)["loss"]) for _ in range(3)]
