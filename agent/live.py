@@ -30,22 +30,30 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.desktop import DesktopEnv, Region
 from deskpilot.envs.spaces import Actor, Observation
 
-__all__ = ["LiveConfig", "run_live"]
+__all__ = ["LiveConfig", "Timed", "run_live"]
 
 
-class _Timed:
-    """``actor``, timing each ``act``: the latency a person waits on between two actions."""
+class Timed:
+    """``actor``, timing each ``act``: ``seconds`` holds this episode's decision times, in order.
+
+    The latency a person waits on between two actions; ``run_live`` prints it per step, and a
+    caller that passes its own ``Timed`` reads the whole episode's afterwards.
+    """
 
     def __init__(self, actor: Actor) -> None:
-        self.actor, self.seconds = actor, 0.0
+        self.actor = actor
+        self.seconds: list[float] = []
 
     def reset(self) -> None:
+        """A new episode: the actor's, and no decision times yet."""
         self.actor.reset()
+        self.seconds = []
 
     def act(self, observation: Observation, info: dict) -> Action:  # type: ignore[type-arg]
+        """The actor's action, timed."""
         start = time.perf_counter()
         action = self.actor.act(observation, info)
-        self.seconds = time.perf_counter() - start
+        self.seconds.append(time.perf_counter() - start)
         return action
 
 
@@ -91,7 +99,7 @@ def run_live(
     preview_dir = config.out / f"{name}-preview"
     preview_dir.mkdir(parents=True, exist_ok=True)
     step = 0
-    timed = _Timed(actor)
+    timed = actor if isinstance(actor, Timed) else Timed(actor)
 
     def show(observation: Observation, action: Action) -> None:
         nonlocal step
@@ -100,7 +108,7 @@ def run_live(
         path = preview_dir / f"step_{step:03d}.png"
         picture.save(path)
         verb = "executing" if config.execute else "would do (dry run)"
-        print_fn(f"step {step}: {verb} {action} (decided in {1000 * timed.seconds:.0f} ms)  [{path}]")
+        print_fn(f"step {step}: {verb} {action} (decided in {1000 * timed.seconds[-1]:.0f} ms)  [{path}]")
         step += 1
 
     def writer(meta: EpisodeMeta) -> TrajectoryWriter:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -166,7 +165,6 @@ def record(app: App, out: Path, episode_id: str) -> Path:
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ},
         )
     try:
         deadline = time.monotonic() + 30
@@ -202,26 +200,11 @@ class Attempt:
         return self.success and self.stopped
 
 
-class _Timed:
-    def __init__(self, actor: Any) -> None:
-        self.actor, self.latency_ms = actor, []  # type: list[float]
-
-    def reset(self) -> None:
-        self.actor.reset()
-        self.latency_ms = []
-
-    def act(self, observation: Any, info: Any) -> Any:
-        start = time.perf_counter()
-        action = self.actor.act(observation, info)
-        self.latency_ms.append(1000 * (time.perf_counter() - start))
-        return action
-
-
 def attempt(actor: Any, app: App, out: Path, max_steps: int = 8) -> Attempt:
     """Run ``actor`` live (executing) on ``app``'s task until DONE or ``max_steps``."""
-    from deskpilot.agent.live import LiveConfig, run_live
+    from deskpilot.agent.live import LiveConfig, Timed, run_live
 
-    timed = _Timed(actor)
+    timed = Timed(actor)
     config = LiveConfig(app.task, out, execute=True, max_steps=max_steps, region=REGION, stop_key=None)
     result = run_live(timed, config, print_fn=lambda line: None)
     verdict = app.verdict(timeout=2.0)
@@ -229,5 +212,5 @@ def attempt(actor: Any, app: App, out: Path, max_steps: int = 8) -> Attempt:
         success=bool(verdict and verdict["success"]),
         stopped=result.end == "done",
         steps=len(result.trajectory.steps),
-        latency_ms=timed.latency_ms,
+        latency_ms=[1000 * s for s in timed.seconds],
     )
