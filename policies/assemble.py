@@ -22,10 +22,15 @@ from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource
 
 _FEW_VAL = 20  # validation examples below which its figures are too coarse to steer by
 
-__all__ = ["choose_start", "finetune", "train_from_directory", "train_on_envs"]
+__all__ = ["choose_start", "finetune", "start_weights", "train_from_directory", "train_on_envs"]
 
 REHEARSAL_SUITE = "deskpilot/mock-suite"  # what train.rehearse streams: the suite the shipped weights learnt
 SCRATCH = "none"  # ``--init-from none``: random weights even for a small dataset
+
+
+def start_weights(init_from: Path | str | None) -> Path | str | None:
+    """``init_from`` as ``train_and_evaluate`` takes it: ``"none"`` (``SCRATCH``) is no weights."""
+    return None if init_from is None or str(init_from) == SCRATCH else init_from
 
 
 def choose_start(
@@ -43,8 +48,8 @@ def choose_start(
 
     config = override(get_config(preset), overrides)
     if init_from is not None:
-        scratch = str(init_from) == SCRATCH
-        return config, None if scratch else init_from, "from scratch" if scratch else f"from {init_from}"
+        start = start_weights(init_from)
+        return config, start, "from scratch" if start is None else f"from {init_from}"
     n = sum(1 for _ in episode_dirs(data_dir))
     if n > pretrained.FEW_EPISODES:
         return config, None, f"from scratch ({n} episodes)"

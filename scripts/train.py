@@ -73,13 +73,15 @@ def run(args: argparse.Namespace) -> int:
     log.setLevel(logging.INFO)
     log.addHandler(logging.StreamHandler(sys.stderr))
     log.propagate = False  # once, even where something configured the root logger too
-    if args.data is not None and not args.resume:
-        from deskpilot.policies.assemble import choose_start
+    from deskpilot.policies.assemble import choose_start, start_weights
 
+    if args.data is not None:
+        # Resuming too: a fine-tuned run's config holds the fine-tuning settings, and the checkpoint
+        # is resumed only under the config it was saved with.
         config, init_from, start = choose_start(args.data, args.config, args.set, args.init_from)
         log.info("training %s", start)
     else:
-        config, init_from = override(get_config(args.config), args.set), args.init_from
+        config, init_from = override(get_config(args.config), args.set), start_weights(args.init_from)
     if args.steps is not None:
         config = dataclasses.replace(
             config, train=dataclasses.replace(config.train, steps=args.steps, minutes=0.0)

@@ -119,3 +119,15 @@ def test_pretrain_from_a_finished_run_exports_its_weights_with_a_card(tmp_path: 
 
     for a, b in zip(jax.tree.leaves(load_params(run)[2]), jax.tree.leaves(params), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path: Path) -> None:
+    from deskpilot.policies.checkpoint import latest_step, read_config
+    from deskpilot.scripts.cli import main
+
+    data, run = _episodes(tmp_path / "data", 3), tmp_path / "run"
+    common = ["train", "--data", str(data), "--out", str(run), "--set", "batch_size=4"]
+    assert main([*common, "--steps", "1"]) == 0
+    assert read_config(run).train.learning_rate == 1.5e-4  # fine-tuned by default
+    assert main([*common, "--steps", "2", "--resume"]) == 0  # not refused as another configuration
+    assert latest_step(run) == 2
