@@ -10,7 +10,7 @@ same experts.
 from __future__ import annotations
 
 from deskpilot.envs.miniwob.registry import task_of
-from deskpilot.envs.miniwob.tasks import simple
+from deskpilot.envs.miniwob.tasks import clicking, simple, visual, widgets
 from deskpilot.envs.miniwob.tasks.base import Frame, Relabelled, TaskKit
 from deskpilot.envs.miniwob.tasks.click_checkboxes import CLICK_CHECKBOXES
 from deskpilot.envs.miniwob.tasks.quoted import CLICK_BUTTON, CLICK_LINK
@@ -31,6 +31,9 @@ KITS: dict[str, TaskKit] = {
         simple.ENTER_PASSWORD,
         simple.LOGIN_USER,
         CLICK_CHECKBOXES,
+        *clicking.KITS,
+        *visual.KITS,
+        *widgets.KITS,
     )
 }
 
