@@ -4,6 +4,6 @@
 Ids: ``deskpilot/miniwob-<task>-v0`` for every task page of the ``miniwob`` wheel; suites in ``SUITES``.
 """
 
-from deskpilot.envs.miniwob.registry import ENV_IDS, SUITE_TASKS, SUITES, env_id, register_all
+from deskpilot.envs.miniwob.registry import ENV_IDS, MINIWOB_10, SUITE_TASKS, SUITES, env_id, register_all
 
-__all__ = ["ENV_IDS", "SUITES", "SUITE_TASKS", "env_id", "register_all"]
+__all__ = ["ENV_IDS", "MINIWOB_10", "SUITES", "SUITE_TASKS", "env_id", "register_all"]

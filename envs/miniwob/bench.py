@@ -17,7 +17,7 @@ import gymnasium as gym
 import numpy as np
 
 from deskpilot.envs.actions import Action, from_pixel
-from deskpilot.envs.miniwob.registry import SUITE_TASKS, env_id
+from deskpilot.envs.miniwob.registry import MINIWOB_10, env_id
 
 __all__ = ["bench_miniwob"]
 
@@ -53,7 +53,7 @@ def bench_miniwob(seconds: float = 5.0) -> Rows:
 
     display = _display()
     # All envs stay open together: they share the process's one browser and display.
-    made = {task: gym.make(env_id(task), display=display) for task in SUITE_TASKS}
+    made = {task: gym.make(env_id(task), display=display) for task in MINIWOB_10}
     try:
         env = made["click-test"]
         inner: Any = env.unwrapped

@@ -87,6 +87,30 @@ def page_elements(state: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def page_dom(state: dict[str, Any]) -> list[dict[str, Any]]:
+    """``info["dom"]`` from a page state: the interactive elements in pixels, then every visible word.
+
+    A word has an element's keys (role ``"text"``, ``label`` the word, ``point`` its centre) and comes
+    after the elements, so a kit that takes the first match of a label still finds the button, while
+    kits whose answer is drawn on the page (a sum's operands, a slider's value) can read it.
+    """
+    words = [
+        {
+            **_WORD,
+            "label": w["label"],
+            "text": w["label"],
+            "box": w["box"],
+            "point": [int((w["box"][0] + w["box"][2]) // 2), int((w["box"][1] + w["box"][3]) // 2)],
+        }
+        for w in state.get("words", [])
+    ]
+    return [*state["elements"], *words]
+
+
+_WORD: dict[str, Any] = {"tag": "", "type": "", "id": "", "classes": "", "role": "text", "value": None}
+_WORD |= {"checked": None, "focused": False, "colour": "", "context": ""}
+
+
 def _task_text(utterance: str) -> str:
     text = "".join(c if c in _CHARSET else "?" for c in utterance)
     return text[:MAX_TASK_LENGTH]
@@ -287,7 +311,7 @@ class MiniWoBEnv(gym.Env[Observation, Action]):
         host = self._live_host()
         return {
             ELEMENTS: page_elements(self._state),
-            "dom": self._state["elements"],
+            "dom": page_dom(self._state),
             "raw_reward": float(self._state["raw_reward"]),
             "reason": self._state.get("reason"),
             "input_timeout": bool(self._state.get("input_timeout", False)),

@@ -44,6 +44,10 @@ function dpRead() {
               '[role=checkbox], [role=option], [tabindex], [contenteditable=true], .alink';
   const CHROME = '#reward-display, #sync-task-cover, #click-canvas';  // MiniWoB's own overlays
   const SKIP = CHROME + ', #query';
+  // Things a task asks about by their look though nothing on them listens for clicks (role
+  // 'figure'): the shapes of the shape tasks, click-color's swatch and click-menu-2's icon in the
+  // instruction.
+  const FIGURES = '#area_svg > *, #query-color, #query .ui-icon';
   const clean = s => (s || '').replace(/\s+/g, ' ').trim();
   const shown = el => {
     const st = getComputedStyle(el);
@@ -86,19 +90,35 @@ function dpRead() {
     }
     return clean(el.innerText || el.getAttribute('aria-label') || el.title || el.value || el.id);
   }
+  // The colour it shows: an SVG shape's fill, otherwise the background (CSS 'rgb(r, g, b)' form).
+  const colour = el => {
+    const st = getComputedStyle(el);
+    return el instanceof SVGElement ? st.fill : st.backgroundColor;
+  };
+  // The text of the element or, when it has none (a text field), of its nearest ancestor that has
+  // some: the caption a reader sees beside a field whose label is not tied to it.
+  function context(el) {
+    for (let a = el; a && a !== document.body; a = a.parentElement) {
+      const t = clean(a.innerText === undefined ? a.textContent : a.innerText);
+      if (t) return t.slice(0, 400);
+    }
+    return '';
+  }
   const out = [];
   for (const el of document.querySelectorAll('body *')) {
-    if (!(el.matches(SEL) || el.__dpClick || el.onclick) || el.closest(SKIP) || !shown(el)) continue;
+    const listed = (el.matches(SEL) || el.__dpClick || el.onclick) && !el.closest(SKIP);
+    if (!(listed || (el.matches(FIGURES) && !el.closest(CHROME))) || !shown(el)) continue;
     const box = clip(el.getBoundingClientRect());
     if (box[2] - box[0] < 1 || box[3] - box[1] < 1) continue;
     const point = hitPoint(el);
     if (point === null) continue;  // entirely covered or off the task area: not visible
     out.push({
       tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), id: el.id,
-      classes: typeof el.className === 'string' ? el.className : '', role: role(el), label: label(el),
+      classes: typeof el.className === 'string' ? el.className : '', role: listed ? role(el) : 'figure',
+      label: label(el),
       text: clean(el.textContent).slice(0, 200), value: typeof el.value === 'string' ? el.value : null,
       checked: el.checked === undefined ? null : el.checked, focused: document.activeElement === el,
-      box: box, point: point,
+      box: box, point: point, colour: colour(el), context: context(el),
     });
   }
   // Every visible word (the instruction bar included), one box per line it occupies: dense "which

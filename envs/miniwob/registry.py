@@ -15,6 +15,7 @@ __all__ = [
     "DRILLS",
     "DRILL_ENV_IDS",
     "ENV_IDS",
+    "MINIWOB_10",
     "SUITE_TASKS",
     "SUITES",
     "env_id",
@@ -23,7 +24,7 @@ __all__ = [
     "tasks",
 ]
 
-SUITE_TASKS: tuple[str, ...] = (
+MINIWOB_10: tuple[str, ...] = (
     "click-test",
     "click-button",
     "click-link",
@@ -35,7 +36,49 @@ SUITE_TASKS: tuple[str, ...] = (
     "login-user",
     "click-checkboxes",
 )
-"""The ten tasks of ``deskpilot/miniwob-suite`` (each has a scripted expert)."""
+"""The ten tasks of ``deskpilot/miniwob-10``: the first suite, kept so its figures can be reproduced."""
+
+SUITE_TASKS: tuple[str, ...] = (
+    *MINIWOB_10,
+    "click-test-2",
+    # clicking (envs.miniwob.tasks.clicking)
+    "click-checkboxes-large",
+    "click-checkboxes-soft",
+    "click-checkboxes-transfer",
+    "click-collapsible",
+    "click-collapsible-2",
+    "click-tab-2",
+    "click-tab-2-easy",
+    "click-tab-2-medium",
+    "click-tab-2-hard",
+    "click-menu-2",
+    "navigate-tree",
+    # looks, shapes and forms (envs.miniwob.tasks.visual, forms)
+    "click-color",
+    "click-shades",
+    "click-shape",
+    "identify-shape",
+    "count-shape",
+    "grid-coordinate",
+    "drag-box",
+    "find-word",
+    "multi-layouts",
+    "multi-orderings",
+    "login-user-popup",
+    # widgets and typed answers (envs.miniwob.tasks.widgets, reading)
+    "enter-text-dynamic",
+    "enter-date",
+    "enter-time",
+    "choose-list",
+    "choose-date-easy",
+    "use-spinner",
+    "use-slider",
+    "simple-arithmetic",
+    "simple-algebra",
+    "text-transform",
+    "unicode-test",
+)
+"""The tasks of ``deskpilot/miniwob-suite``: every task whose kit's expert solves >= 98% in the browser."""
 
 _ENTRY_POINT = "deskpilot.envs.miniwob.env:MiniWoBEnv"
 _DRILL_ENTRY_POINT = "deskpilot.envs.miniwob.drill_env:DrillEnv"
@@ -69,6 +112,7 @@ def tasks() -> tuple[str, ...]:
 ENV_IDS: tuple[str, ...] = tuple(env_id(t) for t in tasks())
 SUITES: dict[str, tuple[str, ...]] = {
     "deskpilot/miniwob-suite": tuple(env_id(t) for t in SUITE_TASKS),
+    "deskpilot/miniwob-10": tuple(env_id(t) for t in MINIWOB_10),
     "deskpilot/miniwob-smoke": (env_id("click-test"), env_id("enter-text")),
     "deskpilot/miniwob-drills": DRILL_ENV_IDS,
 }

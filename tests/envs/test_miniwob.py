@@ -21,7 +21,7 @@ def browser(f):
 
 
 @browser
-@pytest.mark.parametrize("task", ["click-test", "enter-text"])
+@pytest.mark.parametrize("task", ["click-test", "enter-text", "simple-arithmetic", "drag-box", "choose-list"])
 def test_expert_solves_episodes_through_the_desktop(make, task: str) -> None:
     env = make(task)
     expert = env.unwrapped.make_expert()
@@ -94,8 +94,24 @@ def test_browser_shortcuts_are_not_sent(make) -> None:
     assert terminated and reward == 1.0  # the window is still there, at its geometry
 
 
-def test_suite_names_the_ten_tasks() -> None:
-    assert len(SUITES["deskpilot/miniwob-suite"]) == 10
+def test_the_dom_lists_the_elements_then_every_word_with_an_elements_keys() -> None:
+    from deskpilot.envs.miniwob.env import page_dom
+
+    button = {"tag": "button", "role": "button", "label": "Submit", "box": [0, 60, 40, 80], "point": [20, 70]}
+    state = {
+        "elements": [button],
+        "words": [{"label": "3", "box": [10, 50, 16, 60]}, {"label": "Submit", "box": [2, 62, 38, 78]}],
+    }
+    dom = page_dom(state)
+    assert dom[0] is button and [w["label"] for w in dom[1:]] == ["3", "Submit"]
+    assert all(set(button) <= set(w) and w["role"] == "text" for w in dom[1:])
+    assert dom[1]["point"] == [13, 55]
+
+
+def test_suites_name_the_first_ten_and_the_forty_or_more() -> None:
+    assert len(SUITES["deskpilot/miniwob-10"]) == 10
+    assert set(SUITES["deskpilot/miniwob-10"]) < set(SUITES["deskpilot/miniwob-suite"])
+    assert len(SUITES["deskpilot/miniwob-suite"]) >= 40
     assert all(i in gym.registry for i in SUITES["deskpilot/miniwob-suite"])
 
 
