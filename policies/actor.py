@@ -28,7 +28,7 @@ from deskpilot.policies.config import Config
 from deskpilot.policies.data import Example, cell_to_point, encode_inputs
 from deskpilot.policies.decode import predict
 from deskpilot.policies.model import ModelConfig
-from deskpilot.policies.tokenizer import decode
+from deskpilot.policies.tokenizer import END, SPAN, decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
 
@@ -40,11 +40,21 @@ def _clean_text(text: str) -> str:
     return "".join(c for c in text if c in _TEXT_OK)[:MAX_TEXT_LENGTH]
 
 
-def choice_to_action(choice: dict[str, int], task_ids: np.ndarray, task: str, cfg: ModelConfig) -> Action:
-    """Turn one example's head choices (``predict`` output, host ints) into a valid ``Action``.
+def _written(ids: np.ndarray) -> str | None:
+    """The text the writer wrote, up to ``END``; None when it defers to the span (``SPAN`` first)."""
+    ids = np.asarray(ids)
+    if ids[0] == SPAN:
+        return None
+    ends = np.flatnonzero(ids == END)
+    return decode(ids[: ends[0]] if len(ends) else ids)
 
-    Clicks land at cell centres. TYPE copies the chosen task span; when that decodes to nothing
-    typeable it falls back to the first quoted string in the task, and to WAIT if there is none.
+
+def choice_to_action(choice: dict[str, Any], task_ids: np.ndarray, task: str, cfg: ModelConfig) -> Action:
+    """Turn one example's head choices (``predict`` output: host ints, the written text's tokens) into an ``Action``.
+
+    Clicks land at cell centres. TYPE types what the writer wrote when the model has one
+    (``model.typed_len``), else the chosen task span; when that is nothing typeable it falls back to
+    the span, then to the first quoted string in the task, and to WAIT if there is none.
     """
     kind = ActionType(int(choice["type"]))
     x, y = cell_to_point(choice["pointer"], cfg)
@@ -58,7 +68,10 @@ def choice_to_action(choice: dict[str, int], task_ids: np.ndarray, task: str, cf
     if kind is ActionType.KEY:
         return Action.press(KEY_COMBOS[int(choice["key"])])
     if kind is ActionType.TYPE:
-        text = _clean_text(decode(task_ids[int(choice["span_start"]) : int(choice["span_end"]) + 1]))
+        written = _written(choice["text"]) if cfg.typed_len else None
+        text = _clean_text(written) if written is not None else ""
+        if not text:
+            text = _clean_text(decode(task_ids[int(choice["span_start"]) : int(choice["span_end"]) + 1]))
         if not text:
             quoted = _QUOTED.search(task)
             text = _clean_text(quoted.group(1)) if quoted else ""
@@ -92,12 +105,12 @@ class Predictor:
 
     def __call__(
         self, batch: Example, rng: jax.Array | None = None, temperature: float = 1.0
-    ) -> list[dict[str, int]]:
+    ) -> list[dict[str, Any]]:
         """Head choices for every example of ``batch`` (arrays with a leading axis B)."""
         rng = jax.random.key(0) if rng is None else rng
         out = jax.device_get(self.fn(self.params, batch, rng, jnp.asarray(temperature, jnp.float32)))
         n = len(batch["step"])
-        return [{k: int(v[i]) for k, v in out.items()} for i in range(n)]
+        return [{k: int(v[i]) if v.ndim == 1 else v[i] for k, v in out.items()} for i in range(n)]
 
     def actions(
         self, observations: Sequence[Observation], histories: Sequence[Sequence[Action]]

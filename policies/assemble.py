@@ -115,6 +115,17 @@ def train_from_directory(
         counts["val_episodes"],
         counts["val_examples"],
     )
+    typed, lost = train_set.untypeable()
+    if lost:
+        writer = config.model.typed_len
+        logging.getLogger(__name__).warning(
+            "%d of %d typed texts in training cannot be typed by the model, so it does not learn them: %s",
+            lost,
+            typed,
+            f"longer than model.typed_len - 1 = {writer - 1} bytes"
+            if writer
+            else "they are not in the task (the span head only copies); set model.typed_len (e.g. 24) to write them",
+        )
     if counts["val_examples"] < _FEW_VAL:
         logging.getLogger(__name__).warning(
             "validation has only %d examples: its accuracies move by %d points per example; record more "

@@ -30,7 +30,8 @@ from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
 from deskpilot.policies.heads import HEADS
 from deskpilot.policies.model import CELL, NUM_GLYPHS, POINTER_TYPES, ModelConfig
-from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, encode_padded
+from deskpilot.policies.text_decoder import text_targets
+from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
 
 __all__ = [
     "ArrayDataset",
@@ -319,6 +320,7 @@ def encode_targets(
         "cell_ticked": cell_ticked,
         "cell_marks": cell_marks,
         "task_word_id": task_word_id,
+        "text": np.zeros(cfg.typed_len, np.int32),
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
@@ -342,9 +344,15 @@ def encode_targets(
         w["pointer2"] = 1.0
     if action.type is ActionType.TYPE:
         span = _text_span(action.text or "", task_ids)
-        if span is not None:  # text the task does not contain cannot be copied; nothing to learn
+        if span is not None:  # the span head copies; text the task does not contain it cannot type
             out["span_start"], out["span_end"] = (np.asarray(v, np.int32) for v in span)
             w["span"] = 1.0
+        if cfg.typed_len:  # the writer defers to the span head, or writes up to typed_len - 1 bytes
+            written, fits = text_targets(
+                [SPAN] if span is not None else encode(action.text or ""), cfg.typed_len
+            )
+            out["text"] = np.asarray(written, np.int32)
+            w["text"] = float(fits)
     w["key"] = float(action.type is ActionType.KEY)
     w["scroll"] = float(action.type is ActionType.SCROLL)
     out.update({head.weight: np.asarray(w.pop(head.name), np.float32) for head in HEADS if head.masked})
@@ -402,6 +410,12 @@ class ArrayDataset:
             raise ValueError("no examples: every trajectory given was empty")
         arrays = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
         return cls(arrays, tasks, np.asarray(lengths, np.int64))
+
+    def untypeable(self) -> tuple[int, int]:
+        """(TYPE examples, those of them that no head can type): text not in the task and not writable."""
+        typed = self.arrays["type"] == int(ActionType.TYPE)
+        lost = typed & (self.arrays["w_span"] == 0) & (self.arrays["w_text"] == 0)
+        return int(typed.sum()), int(lost.sum())
 
     def take(self, idx: np.ndarray) -> Example:
         """A batch of the examples at ``idx``."""

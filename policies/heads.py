@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import optax
 
 from deskpilot.policies.model import NUM_LETTERS
+from deskpilot.policies.tokenizer import PAD
 
 __all__ = ["AUX", "HEADS", "SCORED", "Head", "unpack_letters"]
 
@@ -178,6 +179,19 @@ def _cell_head(name: str) -> Head:
     )
 
 
+def _text_loss(logp: jax.Array, target: jax.Array) -> jax.Array:
+    """B: mean -log P(byte) over the written bytes, ``END`` included (``PAD`` after it is not written)."""
+    valid = (target != PAD).astype(jnp.float32)
+    nll = -jnp.take_along_axis(logp, target[..., None].astype(jnp.int32), -1)[..., 0]
+    return (nll * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
+
+
+def _text_right(pred: Arrays, batch: Arrays) -> jax.Array:
+    """B: every written byte right, up to ``END``: the text typed is exactly the target."""
+    target = batch["text"]
+    return ((pred["text"] == target) | (target == PAD)).all(-1)
+
+
 def _decode_span(out: Arrays, pick: Pick) -> dict[str, jax.Array]:
     """The start, then the end among positions at or after it."""
     start = pick(out["span_start"])
@@ -254,6 +268,14 @@ HEADS: tuple[Head, ...] = (
         targets=("cell_marks",),
         loss=lambda out, batch: _marks_loss(out["cell_marks"], batch["cell_marks"]),
         aux=True,
+    ),
+    Head(  # the typed text written byte by byte, each copied from the task or generated
+        "text",
+        outputs={"text": "BLv"},
+        targets=("text",),
+        loss=lambda out, batch: _text_loss(out["text"], batch["text"]),
+        decode=lambda out, pick: {"text": pick(out["text"])},
+        metric=_text_right,
     ),
 )
 SCORED = tuple(h for h in HEADS if h.metric is not None)  # validation reports ``<name>_acc`` for these

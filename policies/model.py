@@ -33,13 +33,14 @@ Shape legend (axis letters used in comments and einsums)::
     B  batch                      H, W  screenshot pixels (H padded up to a multiple of 8)
     Y, X  rows / columns of 8-px cells; G = Y * X cells
     P  pooled screen tokens       T  task tokens (bytes)      K  history length (past actions)
-    L  bytes of one typed text in the history                 S  fused sequence length
+    L  bytes of a typed text (in the history; or written)     S  fused sequence length
     D  model width      N  query heads   M  key/value heads   Q = N / M   E  head width
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
     U = Q * S  the query heads of one key/value head, stacked along the sequence
     O  the pointers' maps around their chosen word (NEAR)    F  cells again, where a map starts
     C  a slider's values (NUM_VALUES), counted in marks from the left of a row
+    v  token values (VOCAB_SIZE: the 256 bytes and the specials), lower case: the letters ran out
 
 No Python branching on data: every input has a fixed shape and every loss is weighted by masks, so
 one compiled function serves every step of every episode.
@@ -60,6 +61,7 @@ from deskpilot.policies.conv_encoder import ConvScreenEncoder
 from deskpilot.policies.history import HistoryEncoder
 from deskpilot.policies.patch_encoder import PatchScreenEncoder
 from deskpilot.policies.pointing import NEAR, NEAR_WINDOW, NUM_VALUES, count_marks, near_offsets
+from deskpilot.policies.text_decoder import TextDecoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block
 
@@ -118,6 +120,9 @@ class ModelConfig:
     history_text_len: int = 16  # L: bytes of a past TYPE text that are embedded
     max_steps: int = 32  # step counter embeddings; later steps share the last one
     fourier_freqs: int = 6  # sin/cos frequencies per coordinate in the history encoder
+    typed_len: int = (
+        0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
+    )
 
     def __post_init__(self) -> None:
         h, w = self.obs_size
@@ -139,6 +144,8 @@ class ModelConfig:
         for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
+        if self.typed_len < 0:
+            raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
         if self.max_steps <= 0 or self.fourier_freqs <= 0:
             raise ValueError("max_steps and fourier_freqs must be positive")
 
@@ -290,6 +297,11 @@ class Policy(nnx.Module):
         self.decide = MLP(d, 2 * d, rngs)
         self.key_head = nnx.Linear(d, NUM_KEYS, rngs=rngs)
         self.scroll_head = nnx.Linear(d, NUM_SCROLL, rngs=rngs)
+        # Text that is not in the task (a sum, another case, another date format) is written byte by
+        # byte; without the writer the span head alone types, as it always has.
+        self.writer = (
+            TextDecoder(d, cfg.num_heads, cfg.typed_len, self.byte_embed, rngs) if cfg.typed_len else None
+        )
 
     def __call__(
         self, batch: dict[str, jax.Array], reader_grad: jax.Array | None = None
@@ -299,7 +311,8 @@ class Policy(nnx.Module):
         type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_ticked BG,
         cell_marks BGI, cell_match BG,
         word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
-        key BV, scroll BR. ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
+        key BV, scroll BR, text BLv (log-probabilities of each written byte; L = 0 without a writer).
+        ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
         ``reader_grad`` (B, training only) scales the gradient that every head but the glyph head
         sends into the screen reader (``policies.step.reader_gate``); the outputs do not change.
@@ -398,6 +411,20 @@ class Policy(nnx.Module):
         decide = self.decide(decide)  # residual
         span = self.span_head(with_neighbours(task_out))  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
+        if self.writer is None:
+            written = jnp.zeros((b, 0, VOCAB_SIZE))
+        else:  # teacher-forced when the batch holds the target, else written greedily
+            memory = jnp.concatenate([x, cells], 1)
+            written = self.writer(
+                decide,
+                memory,
+                jnp.concatenate([mask, ones(cells.shape[1])], 1),
+                task_out,
+                batch["task"],
+                batch["task_mask"],
+                span[..., 0] + neg,
+                batch.get("text"),
+            )
         return {
             "type": self.type_head(decide),
             "pointer": pointer,
@@ -413,6 +440,7 @@ class Policy(nnx.Module):
             "span_end": span[..., 1] + neg,
             "key": self.key_head(decide),
             "scroll": self.scroll_head(decide),
+            "text": written,
         }
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:

@@ -9,10 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NUM_SPECIALS", "PAD", "PUNCTUATION", "VOCAB_SIZE", "decode", "encode", "encode_padded"]
+__all__ = [
+    "END",
+    "NUM_SPECIALS",
+    "PAD",
+    "SPAN",
+    "PUNCTUATION",
+    "VOCAB_SIZE",
+    "decode",
+    "encode",
+    "encode_padded",
+]
 
 PAD = 0  # padding; masked out everywhere
-NUM_SPECIALS = 4  # 0 pad, 1-3 reserved (the model uses learned CLS/SEP vectors, not token ids)
+END = 1  # ends a text the model writes (``policies.text_decoder``)
+SPAN = 2  # written first: "type the task span the span head chose" (text that stands in the task)
+NUM_SPECIALS = 4  # 0 pad, 1 end, 2 span, 3 reserved (the model uses learned CLS/SEP vectors, not token ids)
 VOCAB_SIZE = NUM_SPECIALS + 256
 # Marks stripped from the ends of a task word (quotes around a name, a full stop after it).
 PUNCTUATION = "\"'.,:;!?()[]{}"

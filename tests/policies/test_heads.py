@@ -12,6 +12,7 @@ from deskpilot.policies.heads import HEADS, Head
 from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.model import NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
 from deskpilot.policies.numpy_init import init_params
+from deskpilot.policies.tokenizer import VOCAB_SIZE
 from tests.policies.fakes import make_episodes
 
 
@@ -33,7 +34,7 @@ def test_every_head_has_all_its_parts() -> None:
     assert len(set(outputs)) == len(outputs), "two heads claim one output"
     for head in HEADS:
         assert head.outputs and head.targets and callable(head.loss), head.name
-        assert all(set(shape) <= set("BAGZTVRIJ") and shape[0] == "B" for shape in head.outputs.values())
+        assert all(set(shape) <= set("BAGZTVRIJLv") and shape[0] == "B" for shape in head.outputs.values())
         # A head is either read at inference (decoded and scored) or an auxiliary reading loss.
         if head.aux:
             assert head.decode is None and head.metric is None, head.name
@@ -56,6 +57,8 @@ def test_model_outputs_match_the_table(run) -> None:
         "R": NUM_SCROLL,
         "I": 2,
         "J": NUM_GLYPHS,
+        "L": cfg.typed_len,
+        "v": VOCAB_SIZE,
     }
     declared = {k: shape for h in HEADS for k, shape in h.outputs.items()}
     assert set(out) == set(declared)
@@ -91,4 +94,4 @@ def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
     for rng in (None, jax.random.key(0)):
         choices = predict(out, rng)
         assert set(choices) == decoded
-        assert all(v.shape == (len(batch["step"]),) for v in choices.values())
+        assert all(v.shape == out[k].shape[:-1] for k, v in choices.items())  # one pick per row
