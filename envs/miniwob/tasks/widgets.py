@@ -4,10 +4,12 @@
   that move a little each episode: fill the field, then submit (as enter-text).
 - enter-date: ``Enter 10/20/2017 as the date and hit submit.`` over an ``<input type=date>``. The
   field is three segments (month, day, year) that take digits and move on by themselves, so the
-  expert clicks the month segment (the field's left end: its centre may be the year or the
-  calendar button) and types ``10202017``.
+  expert focuses the month segment with Tab (the field is the page's first focusable element) and
+  types ``10202017``. Not a click: a click selects the segment under it, and a policy taught
+  "click the field" clicks any of its cells (measured: the writer typed the date right, into the
+  day segment, 0 of 30).
 - enter-time: ``Enter 7:55 PM as the time and press submit.`` over an ``<input type=time>`` with
-  hour, minute and AM/PM segments: click the hour segment, type ``0755P``.
+  hour, minute and AM/PM segments: Tab to the hour segment, type ``0755P``.
 - choose-list: ``Select Somalia from the list and click Submit.`` over a ``<select>``. A click opens
   the native popup, which the screen capture does not show, so the expert focuses the closed select
   with Tab and steps to the option with the arrow keys (the closed select shows each choice), then
@@ -26,8 +28,7 @@ from __future__ import annotations
 
 import re
 
-from deskpilot.envs.actions import Action, from_pixel
-from deskpilot.envs.miniwob.page import TASK_H, TASK_W
+from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks import reading
 from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, quoted
 from deskpilot.envs.spaces import ExpertCannotAct
@@ -53,13 +54,6 @@ def _submit(dom: list[Element]) -> Action:
 
 def _field(dom: list[Element], field_id: str) -> Element:
     return find(dom, lambda e: e["id"] == field_id, f"field #{field_id}")
-
-
-def _click_left_end(field: Element) -> Action:
-    """Click 6 px into the field from its left edge: the first segment of a date or time field."""
-    x0, y0, x1, y1 = field["box"]
-    x = min(x0 + 6, x1 - 1)
-    return Action.click(from_pixel(int(x), TASK_W), from_pixel(int((y0 + y1) / 2), TASK_H))
 
 
 # ----------------------------------------------------------------------------- enter-text-dynamic
@@ -111,7 +105,7 @@ def _enter_date(task: str, dom: list[Element]) -> Action:
     if field["value"] == f"{year}-{month}-{day}":  # a date field's value is ISO whatever it shows
         return _submit(dom)
     if not field["focused"]:
-        return _click_left_end(field)
+        return Action.press("tab")  # focuses the first segment; a click's segment is where it lands
     return Action.type_text(month + day + year)
 
 
@@ -147,7 +141,7 @@ def _enter_time(task: str, dom: list[Element]) -> Action:
     if field["value"] == f"{hour:02d}:{minute:02d}":
         return _submit(dom)
     if not field["focused"]:
-        return _click_left_end(field)
+        return Action.press("tab")  # focuses the first segment; a click's segment is where it lands
     return Action.type_text(time_keys(task))
 
 
