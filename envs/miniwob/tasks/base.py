@@ -34,6 +34,7 @@ __all__ = [
     "centre",
     "click",
     "elements_of",
+    "fill",
     "find",
     "inside",
     "quoted",
@@ -101,6 +102,17 @@ def click(el: Element) -> Action:
     """Click a DOM element at its pixel ``point`` (a point the page says hits it)."""
     px, py = el["point"]
     return Action.click(from_pixel(px, TASK_W), from_pixel(py, TASK_H))
+
+
+def fill(field: Element, text: str) -> Action | None:
+    """The next action that makes ``field`` hold ``text``, or ``None`` once it does."""
+    if field["value"] == text:
+        return None
+    if not field["focused"]:
+        return click(field)
+    if field["value"]:
+        return Action.press("ctrl+a")  # typing then replaces the selection
+    return Action.type_text(text)
 
 
 def find(dom: list[Element], pred: Callable[[Element], bool], what: str) -> Element:

@@ -19,21 +19,10 @@ from __future__ import annotations
 import re
 
 from deskpilot.envs.actions import Action
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = ["KITS", "parse_find_word", "parse_movie_search"]
-
-
-def _fill(field: Element, text: str) -> Action | None:
-    """The next action that makes ``field`` hold ``text``, or ``None`` once it does."""
-    if field["value"] == text:
-        return None
-    if not field["focused"]:
-        return click(field)
-    if field["value"]:
-        return Action.press("ctrl+a")  # typing then replaces the selection
-    return Action.type_text(text)
 
 
 # --------------------------------------------------------------------------- find-word
@@ -55,7 +44,7 @@ def _find_word(task: str, dom: list[Element]) -> Action:
     paragraph = field["context"].removesuffix(submit["label"]).split()
     if len(paragraph) < n:
         raise ExpertCannotAct(f"expert: the paragraph has no word {n}")
-    action = _fill(field, re.sub(r"[^A-Za-z]", "", paragraph[n - 1]))  # the page drops punctuation
+    action = fill(field, re.sub(r"[^A-Za-z]", "", paragraph[n - 1]))  # the page drops punctuation
     return action if action is not None else click(submit)
 
 
@@ -86,7 +75,7 @@ def _movie_search(task: str, dom: list[Element]) -> Action:
             text = year
         else:
             raise ExpertCannotAct(f"expert: a field captioned {caption!r}")
-        action = _fill(field, text)
+        action = fill(field, text)
         if action is not None:
             return action
     return click(find(dom, lambda e: e["role"] != "text" and e["label"].lower() in _SUBMITS, "search button"))
@@ -112,7 +101,7 @@ def _login_user_popup(task: str, dom: list[Element]) -> Action:
         field = next((e for e in dom if e["id"] == field_id), None)
         if field is None:
             raise ExpertCannotAct(f"expert: no visible {field_id} field on the page")
-        action = _fill(field, text)
+        action = fill(field, text)
         if action is not None:
             return action
     return click(find(dom, lambda e: e["id"] == "subbtn", "login button"))

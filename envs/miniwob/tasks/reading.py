@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from deskpilot.envs.actions import TEXT_CHARSET, Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, centre, click, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, centre, click, fill, find, quoted
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -57,15 +57,10 @@ def _words(dom: list[Element], *, query: bool) -> list[str]:
 def _fill_and_submit(dom: list[Element], text: str) -> Action:
     """Fill the task's answer field (the page's only text field) with ``text``, then submit."""
     field = find(dom, lambda e: e.get("role") == "textbox", "text field")
-    if field["value"] == text:
-        return click(
-            find(dom, lambda e: e.get("role") == "button" and e["label"].lower() == "submit", "submit")
-        )
-    if not field["focused"]:
-        return click(field)
-    if field["value"]:
-        return Action.press("ctrl+a")  # typing then replaces the selection
-    return Action.type_text(text)
+    action = fill(field, text)
+    if action is not None:
+        return action
+    return click(find(dom, lambda e: e.get("role") == "button" and e["label"].lower() == "submit", "submit"))
 
 
 def _fixed(wording: str) -> Callable[[str], None]:

@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from deskpilot.envs.actions import Action
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
 
 __all__ = [
     "CLICK_DIALOG",
@@ -32,17 +32,6 @@ def _first_quoted(task: str) -> str:
     return quoted(task)[0]
 
 
-def _fill(field: Element, text: str) -> Action | None:
-    """The next action that makes ``field`` hold ``text``, or ``None`` once it does."""
-    if field["value"] == text:
-        return None
-    if not field["focused"]:
-        return click(field)
-    if field["value"]:
-        return Action.press("ctrl+a")  # typing then replaces the selection
-    return Action.type_text(text)
-
-
 def _by_id(name: str) -> Callable[[Element], bool]:
     return lambda e: e["id"] == name
 
@@ -50,7 +39,7 @@ def _by_id(name: str) -> Callable[[Element], bool]:
 def _form(dom: list[Element], fields: list[tuple[str, str]], submit: str) -> Action:
     """Fill the fields (by DOM id, in order), then click the ``submit`` button."""
     for field_id, text in fields:
-        action = _fill(find(dom, _by_id(field_id), "text field"), text)
+        action = fill(find(dom, _by_id(field_id), "text field"), text)
         if action is not None:
             return action
     return click(

@@ -30,7 +30,7 @@ import re
 
 from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks import reading
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -68,14 +68,7 @@ def _enter_text_dynamic_parse(task: str) -> str:
 
 def _enter_text_dynamic(task: str, dom: list[Element]) -> Action:
     text = _enter_text_dynamic_parse(task)
-    field = _field(dom, "tt")
-    if field["value"] == text:
-        return _submit(dom)
-    if not field["focused"]:
-        return click(field)
-    if field["value"]:
-        return Action.press("ctrl+a")  # typing then replaces the selection
-    return Action.type_text(text)
+    return fill(_field(dom, "tt"), text) or _submit(dom)
 
 
 ENTER_TEXT_DYNAMIC = TaskKit("enter-text-dynamic", _enter_text_dynamic_parse, _enter_text_dynamic)
