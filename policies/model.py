@@ -411,6 +411,7 @@ class Policy(nnx.Module):
         decide = self.decide(decide)  # residual
         span = self.span_head(with_neighbours(task_out))  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
+        span_start, span_end = span[..., 0] + neg, span[..., 1] + neg
         if self.writer is None:
             written = jnp.zeros((b, 0, VOCAB_SIZE))
         else:  # teacher-forced when the batch holds the target, else written greedily
@@ -422,7 +423,7 @@ class Policy(nnx.Module):
                 task_out,
                 batch["task"],
                 batch["task_mask"],
-                span[..., 0] + neg,
+                span_start,
                 batch.get("text"),
             )
         return {
@@ -436,8 +437,8 @@ class Policy(nnx.Module):
             "cell_marks": marks_logits,
             "cell_match": match,
             "word_sim": sim,
-            "span_start": span[..., 0] + neg,
-            "span_end": span[..., 1] + neg,
+            "span_start": span_start,
+            "span_end": span_end,
             "key": self.key_head(decide),
             "scroll": self.scroll_head(decide),
             "text": written,

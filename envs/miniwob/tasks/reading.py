@@ -87,18 +87,23 @@ def arithmetic_answer(problem: str) -> str:
     return str(a + b if op == "+" else a - b if op == "-" else a * b)
 
 
-def _simple_arithmetic(task: str, dom: list[Element]) -> Action:
-    try:
-        answer = arithmetic_answer(" ".join(_words(dom, query=False)))
-    except ValueError as error:
-        raise ExpertCannotAct(f"expert: {error}") from None
-    return _fill_and_submit(dom, answer)
+def _solve(answer: Callable[[str], str]) -> Callable[[str, list[Element]], Action]:
+    """The expert that types ``answer`` of the page's words below the instruction, then submits."""
+
+    def expert(task: str, dom: list[Element]) -> Action:
+        try:
+            text = answer(" ".join(_words(dom, query=False)))
+        except ValueError as error:
+            raise ExpertCannotAct(f"expert: {error}") from None
+        return _fill_and_submit(dom, text)
+
+    return expert
 
 
 SIMPLE_ARITHMETIC = TaskKit(
     "simple-arithmetic",
     _fixed("Solve the math problem and type your answer into the textbox. Press submit when done."),
-    _simple_arithmetic,
+    _solve(arithmetic_answer),
 )
 
 # ----------------------------------------------------------------------------- simple-algebra
@@ -118,18 +123,10 @@ def algebra_answer(problem: str) -> str:
     raise ValueError(f"simple-algebra: no equation in x in {problem!r}")
 
 
-def _simple_algebra(task: str, dom: list[Element]) -> Action:
-    try:
-        answer = algebra_answer(" ".join(_words(dom, query=False)))
-    except ValueError as error:
-        raise ExpertCannotAct(f"expert: {error}") from None
-    return _fill_and_submit(dom, answer)
-
-
 SIMPLE_ALGEBRA = TaskKit(
     "simple-algebra",
     _fixed("Solve for x and type your answer into the textbox. Press Submit when done."),
-    _simple_algebra,
+    _solve(algebra_answer),
 )
 
 # ----------------------------------------------------------------------------- text-transform
