@@ -21,6 +21,7 @@ from deskpilot.envs.miniwob import SUITE_TASKS, env_id
 from deskpilot.envs.miniwob.expert import EXPERT_TASKS
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, DRILLS, task_of
 from deskpilot.envs.miniwob.tasks import KITS, kit_for_env_id
+from deskpilot.envs.miniwob.tasks.base import nothing
 
 
 def test_every_kit_has_its_parts() -> None:
@@ -46,6 +47,15 @@ def test_instruction_and_parse_are_inverses(task: str, asked: object) -> None:
     assert kit.parse(kit.instruction(spec)) == asked
     with pytest.raises(ValueError):
         kit.parse("Do something else.")
+
+
+@pytest.mark.parametrize("task", sorted(t for t, kit in KITS.items() if kit.parse is not nothing))
+def test_every_kit_refuses_an_instruction_not_its_own_by_name(task: str) -> None:
+    # One clear error that quotes the text and names the kit (or the kits sharing its reader).
+    with pytest.raises(ValueError, match="'Do something else.'") as refused:
+        KITS[task].parse("Do something else.")
+    sharing = {t for t, kit in KITS.items() if kit.parse is KITS[task].parse}
+    assert any(f"{t}:" in str(refused.value) or f"{t}," in str(refused.value) for t in sharing), refused.value
 
 
 def _hit(elements: list[dict], action: Action) -> dict:

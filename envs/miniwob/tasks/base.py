@@ -36,8 +36,12 @@ __all__ = [
     "elements_of",
     "fill",
     "find",
+    "fixed",
     "inside",
+    "nothing",
     "quoted",
+    "quoted_parts",
+    "read",
 ]
 
 Element = dict[str, Any]
@@ -93,9 +97,43 @@ def elements_of(frame: Frame) -> list[Element]:
     return list(frame.elements)
 
 
+def nothing(task: str) -> None:
+    """``parse`` of a task whose instruction names nothing to tell apart (one button, one field)."""
+
+
+def read(pattern: str | re.Pattern[str], task: str, kit: str, what: str) -> re.Match[str]:
+    """``pattern`` matched against the whole instruction (stripped).
+
+    Raises:
+        ValueError: naming the kit, what it looked for and the instruction, when it does not match.
+    """
+    match = re.fullmatch(pattern, task.strip())
+    if match is None:
+        raise ValueError(f"{kit}: cannot read {what} from {task!r}")
+    return match
+
+
+def fixed(kit: str, sentence: str) -> Callable[[str], None]:
+    """``parse`` of a task whose instruction never varies: it accepts that sentence only."""
+
+    def parse(task: str) -> None:
+        if task.strip() != sentence:
+            raise ValueError(f"{kit}: expected the instruction {sentence!r}, got {task!r}")
+
+    return parse
+
+
 def quoted(task: str) -> list[str]:
     """The double-quoted parts of an instruction, in order."""
     return re.findall(r'"([^"]*)"', task)
+
+
+def quoted_parts(task: str, kit: str, n: int) -> list[str]:
+    """The first ``n`` double-quoted parts of an instruction; ``ValueError`` naming the kit if fewer."""
+    parts = quoted(task)
+    if len(parts) < n:
+        raise ValueError(f"{kit}: expected {n} quoted text(s) in the instruction, got {task!r}")
+    return parts[:n]
 
 
 def click(el: Element) -> Action:

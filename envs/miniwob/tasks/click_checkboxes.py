@@ -31,6 +31,7 @@ from deskpilot.envs.miniwob.tasks.base import (
     elements_of,
     find,
     inside,
+    read,
 )
 
 __all__ = ["CLICK_CHECKBOXES", "name_click"]
@@ -40,9 +41,7 @@ _INSTRUCTION = re.compile(r"Select (.*) and click Submit\.")
 
 def parse(task: str) -> set[str]:
     """The names to have ticked."""
-    match = _INSTRUCTION.fullmatch(task)
-    if match is None:
-        raise ValueError(f"click-checkboxes: cannot read the checkboxes to select from {task!r}")
+    match = read(_INSTRUCTION, task, "click-checkboxes", "the checkboxes to select")
     return set() if match.group(1) == "nothing" else {w.strip() for w in match.group(1).split(",")}
 
 

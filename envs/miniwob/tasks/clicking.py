@@ -37,7 +37,7 @@ from collections.abc import Callable
 from deskpilot.envs.actions import Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
 from deskpilot.envs.miniwob.tasks import click_checkboxes
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, nothing, read
 from deskpilot.envs.miniwob.tasks.click_checkboxes import name_click
 from deskpilot.envs.spaces import ExpertCannotAct
 
@@ -98,9 +98,7 @@ _SOFT = re.compile(r"Select words similar to (.*) and click Submit\.")
 
 def _parse_soft(task: str) -> set[int]:
     """The synonym lists (indices into ``SYNONYMS``) whose boxes to tick."""
-    match = _SOFT.fullmatch(task)
-    if match is None:
-        raise ValueError(f"click-checkboxes-soft: cannot read the words from {task!r}")
+    match = read(_SOFT, task, "click-checkboxes-soft", "the words")
     words = [w.strip() for w in match.group(1).split(",")]
     if any(w not in _LIST_OF for w in words):
         raise ValueError(f"click-checkboxes-soft: a word of {task!r} is in no synonym list")
@@ -128,9 +126,7 @@ _LINK = re.compile(r'.* click on the link "(.*)"\.')
 
 def _parse_link(task: str) -> str:
     """The link text asked for (click-collapsible-2, click-tab-2 and its variants)."""
-    match = _LINK.fullmatch(task)
-    if match is None:
-        raise ValueError(f"cannot read the link to click from {task!r}")
+    match = read(_LINK, task, "click-collapsible-2, click-tab-2", "the link to click")
     return match.group(1)
 
 
@@ -181,9 +177,7 @@ _ITEM = re.compile(r'Click the "Menu" button, and then find and click on the ite
 
 def _parse_menu(task: str) -> str:
     """The item asked for by name; ``ValueError`` for the icon wording (the icon is not text)."""
-    match = _ITEM.fullmatch(task)
-    if match is None:
-        raise ValueError(f"click-menu-2: cannot read the item from {task!r}")
+    match = read(_ITEM, task, "click-menu-2", "the item")
     return match.group(1)
 
 
@@ -233,9 +227,7 @@ _NAMED = re.compile(r'.*Find and click on the folder or file named "(.*)"\.')
 
 
 def _parse_tree(task: str) -> str:
-    match = _NAMED.fullmatch(task)
-    if match is None:
-        raise ValueError(f"navigate-tree: cannot read the name from {task!r}")
+    match = read(_NAMED, task, "navigate-tree", "the name")
     return match.group(1)
 
 
@@ -259,15 +251,11 @@ def _kit(
     return TaskKit(task=task, parse=parse, expert=expert)
 
 
-def _nothing(task: str) -> None:
-    """click-collapsible asks the same on every page."""
-
-
 KITS: tuple[TaskKit, ...] = (
     _kit("click-checkboxes-large", click_checkboxes.parse, click_checkboxes.expert),
     _kit("click-checkboxes-transfer", click_checkboxes.parse, click_checkboxes.expert),
     _kit("click-checkboxes-soft", _parse_soft, _soft),
-    _kit("click-collapsible", _nothing, _collapsible),
+    _kit("click-collapsible", nothing, _collapsible),
     _kit("click-collapsible-2", _parse_link, _collapsible_2),
     _kit("click-tab-2", _parse_link, _tab_2),
     _kit("click-tab-2-easy", _parse_link, _tab_2),

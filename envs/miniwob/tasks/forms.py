@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from deskpilot.envs.actions import Action
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = ["KITS", "parse_find_word", "parse_movie_search"]
@@ -55,9 +55,12 @@ _SUBMITS = ("submit", "search", "go!")  # the five layouts' buttons
 
 def parse_movie_search(task: str) -> tuple[str, str, str]:
     """(genre, director, year) asked for."""
-    match = re.fullmatch(r"Search for (.+) movies directed by (.+) from year (\d+)\.", task.strip())
-    if match is None:
-        raise ValueError(f"multi-layouts: cannot read the search from {task!r}")
+    match = read(
+        r"Search for (.+) movies directed by (.+) from year (\d+)\.",
+        task,
+        "multi-layouts, multi-orderings",
+        "the search",
+    )
     return match[1], match[2], match[3]
 
 

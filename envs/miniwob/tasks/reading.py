@@ -25,7 +25,7 @@ from collections.abc import Callable
 
 from deskpilot.envs.actions import TEXT_CHARSET, Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, centre, click, fill, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, centre, click, fill, find, fixed, quoted, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -63,16 +63,6 @@ def _fill_and_submit(dom: list[Element], text: str) -> Action:
     return click(find(dom, lambda e: e.get("role") == "button" and e["label"].lower() == "submit", "submit"))
 
 
-def _fixed(wording: str) -> Callable[[str], None]:
-    """A parser for an instruction that never changes: it asks for nothing but the page's answer."""
-
-    def parse(task: str) -> None:
-        if task.strip() != wording:
-            raise ValueError(f"expected {wording!r}, got {task!r}")
-
-    return parse
-
-
 # ----------------------------------------------------------------------------- simple-arithmetic
 
 _SUM = re.compile(r"(\d+) ([-+x]) (\d+) =")
@@ -102,7 +92,10 @@ def _solve(answer: Callable[[str], str]) -> Callable[[str, list[Element]], Actio
 
 SIMPLE_ARITHMETIC = TaskKit(
     "simple-arithmetic",
-    _fixed("Solve the math problem and type your answer into the textbox. Press submit when done."),
+    fixed(
+        "simple-arithmetic",
+        "Solve the math problem and type your answer into the textbox. Press submit when done.",
+    ),
     _solve(arithmetic_answer),
 )
 
@@ -125,7 +118,7 @@ def algebra_answer(problem: str) -> str:
 
 SIMPLE_ALGEBRA = TaskKit(
     "simple-algebra",
-    _fixed("Solve for x and type your answer into the textbox. Press Submit when done."),
+    fixed("simple-algebra", "Solve for x and type your answer into the textbox. Press Submit when done."),
     _solve(algebra_answer),
 )
 
@@ -145,7 +138,7 @@ def _text_transform(task: str, dom: list[Element]) -> Action:
 
 TEXT_TRANSFORM = TaskKit(
     "text-transform",
-    _fixed("Type the text below into the text field and press Submit."),
+    fixed("text-transform", "Type the text below into the text field and press Submit."),
     _text_transform,
 )
 
@@ -159,9 +152,7 @@ _SLIDE = re.compile(r"Select (-?\d+) with the slider and hit Submit\.")
 
 
 def _use_slider_parse(task: str) -> int:
-    match = _SLIDE.fullmatch(task)
-    if match is None:
-        raise ValueError(f"use-slider: cannot read the number from {task!r}")
+    match = read(_SLIDE, task, "use-slider", "the number")
     return int(match.group(1))
 
 

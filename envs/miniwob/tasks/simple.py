@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 
 from deskpilot.envs.actions import Action
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, nothing, quoted_parts
 
 __all__ = [
     "CLICK_DIALOG",
@@ -24,12 +24,9 @@ __all__ = [
 ]
 
 
-def _nothing(task: str) -> None:
-    """The instruction names nothing to tell apart (there is one button, one field, one dialog)."""
-
-
-def _first_quoted(task: str) -> str:
-    return quoted(task)[0]
+def _first_quoted(kit: str) -> Callable[[str], str]:
+    """``parse`` of a kit that types the instruction's first quoted text."""
+    return lambda task: quoted_parts(task, kit, 1)[0]
 
 
 def _by_id(name: str) -> Callable[[Element], bool]:
@@ -48,13 +45,16 @@ def _form(dom: list[Element], fields: list[tuple[str, str]], submit: str) -> Act
 
 
 def _click_test_2_target(task: str) -> str:
-    return task.split("button", 1)[1].strip(" .").upper()  # "Click button ONE."
+    _, said, name = task.partition("button")  # "Click button ONE."
+    if not said or not name.strip(" ."):
+        raise ValueError(f"click-test-2: cannot read the button from {task!r}")
+    return name.strip(" .").upper()
 
 
 def _tab(task: str) -> str:
     number = re.search(r"Tab #(\d+)", task)
     if number is None:
-        raise ValueError(f"expert: cannot read the tab number from {task!r}")
+        raise ValueError(f"click-tab: cannot read the tab number from {task!r}")
     return f"Tab #{number.group(1)}"
 
 
@@ -65,7 +65,7 @@ def _kit(
 
 
 CLICK_TEST = _kit(
-    "click-test", _nothing, lambda task, dom: click(find(dom, lambda e: e["role"] == "button", "button"))
+    "click-test", nothing, lambda task, dom: click(find(dom, lambda e: e["role"] == "button", "button"))
 )
 
 
@@ -79,7 +79,7 @@ def _click_test_2(task: str, dom: list[Element]) -> Action:
 CLICK_TEST_2 = _kit("click-test-2", _click_test_2_target, _click_test_2)
 CLICK_DIALOG = _kit(
     "click-dialog",
-    _nothing,
+    nothing,
     lambda task, dom: click(
         find(dom, lambda e: "ui-dialog-titlebar-close" in e["classes"], "dialog close button")
     ),
@@ -93,23 +93,27 @@ def _click_tab(task: str, dom: list[Element]) -> Action:
 
 CLICK_TAB = _kit("click-tab", _tab, _click_tab)
 FOCUS_TEXT = _kit(
-    "focus-text", _nothing, lambda task, dom: click(find(dom, lambda e: e["role"] == "textbox", "text field"))
+    "focus-text", nothing, lambda task, dom: click(find(dom, lambda e: e["role"] == "textbox", "text field"))
 )
+_enter_text_word = _first_quoted("enter-text")
 ENTER_TEXT = _kit(
-    "enter-text", _first_quoted, lambda task, dom: _form(dom, [("tt", _first_quoted(task))], "submit")
+    "enter-text", _enter_text_word, lambda task, dom: _form(dom, [("tt", _enter_text_word(task))], "submit")
 )
+
+
+_password = _first_quoted("enter-password")
 
 
 def _enter_password(task: str, dom: list[Element]) -> Action:
-    word = _first_quoted(task)
+    word = _password(task)
     return _form(dom, [("password", word), ("verify", word)], "submit")
 
 
-ENTER_PASSWORD = _kit("enter-password", _first_quoted, _enter_password)
+ENTER_PASSWORD = _kit("enter-password", _password, _enter_password)
 
 
 def _credentials(task: str) -> tuple[str, str]:
-    user, word = quoted(task)[:2]
+    user, word = quoted_parts(task, "login-user", 2)
     return user, word
 
 

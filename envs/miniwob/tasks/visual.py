@@ -25,11 +25,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
 
 from deskpilot.envs.actions import Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, fixed, read
 from deskpilot.envs.miniwob.tasks.forms import KITS as FORM_KITS
 from deskpilot.envs.spaces import ExpertCannotAct
 
@@ -61,16 +60,6 @@ def _rgb(css: str | None) -> RGB | None:
     """``rgb(r, g, b)`` / ``rgba(r, g, b, a)`` -> (r, g, b); None for anything else (``none``, a gradient)."""
     match = re.fullmatch(r"rgba?\((\d+), (\d+), (\d+)(?:, [\d.]+)?\)", (css or "").strip())
     return None if match is None else (int(match[1]), int(match[2]), int(match[3]))
-
-
-def _fixed(sentence: str, task_name: str) -> Callable[[str], None]:
-    """``parse`` of a task whose instruction never varies: accept only that sentence."""
-
-    def parse(task: str) -> None:
-        if task.strip() != sentence:
-            raise ValueError(f"{task_name}: not its instruction: {task!r}")
-
-    return parse
 
 
 # --------------------------------------------------------------------------- click-color
@@ -107,9 +96,9 @@ _HUES = ("red", "green", "blue")  # the task's hues 0, 120 and 240: the brightes
 
 
 def parse_click_shades(task: str) -> str:
-    match = re.fullmatch(r"Select all the shades of (red|green|blue) and press Submit\.", task.strip())
-    if match is None:
-        raise ValueError(f"click-shades: cannot read the colour from {task!r}")
+    match = read(
+        r"Select all the shades of (red|green|blue) and press Submit\.", task, "click-shades", "the colour"
+    )
     return match[1]
 
 
@@ -182,9 +171,7 @@ def _fits(el: Element, query: ShapeQuery) -> bool:
 
 
 def parse_click_shape(task: str) -> ShapeQuery:
-    match = re.fullmatch(r"Click on an? (.+)", task.strip())
-    if match is None:
-        raise ValueError(f"click-shape: cannot read the figure from {task!r}")
+    match = read(r"Click on an? (.+)", task, "click-shape", "the figure")
     return parse_shape_query(match[1])
 
 
@@ -194,9 +181,7 @@ def _click_shape(task: str, dom: list[Element]) -> Action:
 
 
 def parse_count_shape(task: str) -> ShapeQuery:
-    match = re.fullmatch(r"How many (.+)s are there\?", task.strip())  # the plural is a bare "s"
-    if match is None:
-        raise ValueError(f"count-shape: cannot read the figure from {task!r}")
+    match = read(r"How many (.+)s are there\?", task, "count-shape", "the figure")  # the plural is a bare "s"
     return parse_shape_query(match[1])
 
 
@@ -223,9 +208,9 @@ def _identify_shape(task: str, dom: list[Element]) -> Action:
 
 
 def parse_grid_coordinate(task: str) -> tuple[int, int]:
-    match = re.fullmatch(r"Click on the grid coordinate \((-?\d+),(-?\d+)\)\.", task.strip())
-    if match is None:
-        raise ValueError(f"grid-coordinate: cannot read the coordinate from {task!r}")
+    match = read(
+        r"Click on the grid coordinate \((-?\d+),(-?\d+)\)\.", task, "grid-coordinate", "the coordinate"
+    )
     return int(match[1]), int(match[2])
 
 
@@ -258,12 +243,12 @@ KITS: tuple[TaskKit, ...] = (
     TaskKit("click-color", parse_click_color, _click_color),
     TaskKit("click-shades", parse_click_shades, _click_shades),
     TaskKit("click-shape", parse_click_shape, _click_shape),
-    TaskKit("identify-shape", _fixed(_IDENTIFY, "identify-shape"), _identify_shape),
+    TaskKit("identify-shape", fixed("identify-shape", _IDENTIFY), _identify_shape),
     TaskKit("count-shape", parse_count_shape, _count_shape),
     TaskKit("grid-coordinate", parse_grid_coordinate, _grid_coordinate),
     TaskKit(
         "drag-box",
-        _fixed("Drag the smaller box so that it is completely inside the larger box.", "drag-box"),
+        fixed("drag-box", "Drag the smaller box so that it is completely inside the larger box."),
         _drag_box,
     ),
     *FORM_KITS,

@@ -30,7 +30,7 @@ import re
 
 from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks import reading
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -82,7 +82,7 @@ def _date(task: str) -> tuple[str, str, str]:
     """``(month, day, year)`` as the instruction writes them (two, two and four digits)."""
     match = _DATE.search(task)
     if match is None:
-        raise ValueError(f"cannot read a MM/DD/YYYY date from {task!r}")
+        raise ValueError(f"enter-date, choose-date-easy: cannot read a MM/DD/YYYY date from {task!r}")
     month, day, year = match.groups()
     return month, day, year
 
@@ -146,9 +146,7 @@ _SELECT = re.compile(r"Select (.+) from the list and click Submit\.")
 
 
 def _choose_list_parse(task: str) -> str:
-    match = _SELECT.fullmatch(task)
-    if match is None:
-        raise ValueError(f"choose-list: cannot read the option from {task!r}")
+    match = read(_SELECT, task, "choose-list", "the option")
     return match.group(1)
 
 
@@ -204,9 +202,7 @@ _SPIN = re.compile(r"Select (-?\d+) with the spinner and hit Submit\.")
 
 
 def _use_spinner_parse(task: str) -> int:
-    match = _SPIN.fullmatch(task)
-    if match is None:
-        raise ValueError(f"use-spinner: cannot read the number from {task!r}")
+    match = read(_SPIN, task, "use-spinner", "the number")
     return int(match.group(1))
 
 
