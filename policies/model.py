@@ -123,6 +123,10 @@ class ModelConfig:
     typed_len: int = (
         0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
     )
+    # The span's start also asks the decision state (which field is being filled), its end the
+    # start's token (where that value ends): for values that no quotes mark. Off: the span reads
+    # the fused task tokens alone, as the shipped weights do.
+    span_query: bool = False
 
     def __post_init__(self) -> None:
         h, w = self.obs_size
@@ -285,6 +289,13 @@ class Policy(nnx.Module):
         self.near_kernels = nnx.Param(jnp.zeros((NEAR, NEAR_WINDOW)))
         self.near_mix = nnx.Linear(d, NEAR, rngs=rngs)
         self.span_head = nnx.Linear(3 * d, 2, rngs=rngs)  # a token with both neighbours: quotes mark spans
+        # Unquoted values ("movies directed by Hale from year 1984" into three fields): which one
+        # to type hangs on the field being filled, seen by the decision state at full resolution,
+        # and where it ends on where it starts; the token features alone give one answer per task.
+        if cfg.span_query:
+            self.span_keys = nnx.Linear(3 * d, 2 * d, rngs=rngs)
+            self.span_query = nnx.Linear(d, d, rngs=rngs)
+            self.span_from = nnx.Linear(3 * d, d, rngs=rngs)
         # The action type, key and scroll heads also look at the full-resolution cells: once where a
         # query of their own attends, once where the first pointer points, plus whether each
         # pointer's chosen word is on screen. The fused CLS sees only 4x4-pooled cells, too coarse for
@@ -409,9 +420,18 @@ class Policy(nnx.Module):
         seen = jnp.einsum("BNG,BGD->BND", jax.nn.softmax(looks, -1), cells).reshape(b, 2 * d)
         decide = head + self.look_out(jnp.concatenate([seen, present], -1))  # BD
         decide = self.decide(decide)  # residual
-        span = self.span_head(with_neighbours(task_out))  # BT2
+        tokens = with_neighbours(task_out)  # BT(3D)
+        span = self.span_head(tokens)  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         span_start, span_end = span[..., 0] + neg, span[..., 1] + neg
+        if cfg.span_query:
+            start_keys, end_keys = jnp.split(self.span_keys(tokens), 2, -1)  # BTD, BTD
+            span_start = span_start + jnp.einsum("BTD,BD->BT", start_keys, self.span_query(decide)) * scale
+            # The end is scored from the true start in training and the chosen one when acting; the
+            # head's metric counts a wrong start as wrong, so the two agree on what it reports.
+            start = batch["span_start"] if "span_start" in batch else jnp.argmax(span_start, -1)
+            first = jnp.take_along_axis(tokens, start.astype(jnp.int32)[:, None, None], 1)[:, 0]  # B(3D)
+            span_end = span_end + jnp.einsum("BTD,BD->BT", end_keys, self.span_from(first)) * scale
         if self.writer is None:
             written = jnp.zeros((b, 0, VOCAB_SIZE))
         else:  # teacher-forced when the batch holds the target, else written greedily

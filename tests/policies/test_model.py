@@ -283,3 +283,20 @@ def test_the_drag_end_counts_marks_from_the_left_of_the_row_to_the_asked_value(v
     both = count({3: halves, 11: other}).reshape(rows, cols)
     assert int(both[11].argmax()) == other[value] // 2
     assert both[11].max() == pytest.approx(both[3].max(), abs=0.5)  # as sure as the first row
+
+
+def test_the_span_query_scores_the_end_from_the_start_it_is_given_or_chooses() -> None:
+    plain = get_config("tiny").model
+    assert "span_keys" not in init_params(plain, 0)[1]  # off by default: the shipped weights' shapes
+    cfg = dataclasses.replace(plain, span_query=True)
+    graphdef, params = init_params(cfg, 0)
+    model = nnx.merge(graphdef, params)
+    batch = _batch(cfg, make_episodes(2))
+    acting = {k: v for k, v in batch.items() if k != "span_start"}  # as when the policy acts
+    chosen = model(acting)
+    start = jnp.argmax(chosen["span_start"], -1)
+    told = model({**acting, "span_start": start})
+    np.testing.assert_allclose(told["span_end"], chosen["span_end"], rtol=1e-5, atol=1e-5)
+    moved = model({**acting, "span_start": (start + 1) % cfg.task_len})
+    np.testing.assert_allclose(moved["span_start"], chosen["span_start"], rtol=1e-5, atol=1e-5)
+    assert float(jnp.abs(moved["span_end"] - chosen["span_end"]).max()) > 1e-3
