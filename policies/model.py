@@ -26,7 +26,9 @@ per-cell head reads whether a tick box is ticked; the pointers' keys use its rea
 times the word match (the boxes to click are "named xor ticked"), and the action heads get it as
 read under the first pointer, through an MLP (done-if-satisfied answers "ticked xor asked ticked").
 A per-half head marks where a slider's values lie; the drag's end counts those marks from the left
-of each row to the value its query asks for (``Policy.count_marks``).
+of each row to the value its query asks for (``Policy.count_marks``). Opt-in (``span_field``): each
+task token also learns how well the words around the last click match it (a field's caption), and
+the span's start asks the decision state and its end the start's token, for values nobody quotes.
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -38,7 +40,8 @@ Shape legend (axis letters used in comments and einsums)::
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
     U = Q * S  the query heads of one key/value head, stacked along the sequence
-    O  the pointers' maps around their chosen word (NEAR)    F  cells again, where a map starts
+    O  the pointers' maps around their chosen word (NEAR), or around the last click (CAPTION_MAPS)
+    F  cells again, where a map starts
     C  a slider's values (NUM_VALUES), counted in marks from the left of a row
     v  token values (VOCAB_SIZE: the 256 bytes and the specials), lower case: the letters ran out
 
@@ -60,7 +63,15 @@ from deskpilot.policies.compare import NUM_LETTERS, compare_words
 from deskpilot.policies.conv_encoder import ConvScreenEncoder
 from deskpilot.policies.history import HistoryEncoder
 from deskpilot.policies.patch_encoder import PatchScreenEncoder
-from deskpilot.policies.pointing import NEAR, NEAR_WINDOW, NUM_VALUES, count_marks, near_offsets
+from deskpilot.policies.pointing import (
+    NEAR,
+    NEAR_WINDOW,
+    NUM_VALUES,
+    caption_offsets,
+    caption_window,
+    count_marks,
+    near_offsets,
+)
 from deskpilot.policies.text_decoder import TextDecoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block
@@ -88,6 +99,7 @@ __all__ = [
 # 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
 CELL = 8  # pixels per grid cell side
+CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``Policy.captions``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
@@ -123,10 +135,11 @@ class ModelConfig:
     typed_len: int = (
         0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
     )
-    # The span's start also asks the decision state (which field is being filled), its end the
-    # start's token (where that value ends): for values that no quotes mark. Off: the span reads
-    # the fused task tokens alone, as the shipped weights do.
-    span_query: bool = False
+    # Typing values that no quotes mark into the right field: each task token learns how well the
+    # cells around the last click (the field's caption) match it, the span's start also asks the
+    # decision state, and its end is scored from the start's token. Off: the span reads the fused
+    # task tokens alone, as the shipped weights do.
+    span_field: bool = False
 
     def __post_init__(self) -> None:
         h, w = self.obs_size
@@ -290,9 +303,13 @@ class Policy(nnx.Module):
         self.near_mix = nnx.Linear(d, NEAR, rngs=rngs)
         self.span_head = nnx.Linear(3 * d, 2, rngs=rngs)  # a token with both neighbours: quotes mark spans
         # Unquoted values ("movies directed by Hale from year 1984" into three fields): which one
-        # to type hangs on the field being filled, seen by the decision state at full resolution,
-        # and where it ends on where it starts; the token features alone give one answer per task.
-        if cfg.span_query:
+        # to type hangs on the field being filled, whose caption ("Year") stands near the last
+        # click and matches a task word; where it ends hangs on where it starts. The token
+        # features alone give one answer per task.
+        if cfg.span_field:
+            window = caption_window(cfg.grid[1])
+            self.caption_kernels = nnx.Param(jax.random.normal(rngs.params(), (CAPTION_MAPS, window)) * 0.02)
+            self.caption_in = nnx.Linear(CAPTION_MAPS, d, rngs=rngs)
             self.span_keys = nnx.Linear(3 * d, 2 * d, rngs=rngs)
             self.span_query = nnx.Linear(d, d, rngs=rngs)
             self.span_from = nnx.Linear(3 * d, d, rngs=rngs)
@@ -355,6 +372,14 @@ class Policy(nnx.Module):
         normed = self.text_norm(text)
         scores = jnp.einsum("BSD,D->BS", normed, self.pool_query[...]) + jnp.where(text_mask, 0.0, -1e9)
         summary = jnp.einsum("BS,BSD->BD", jax.nn.softmax(scores, -1), normed)  # BD
+        scale = 1.0 / math.sqrt(d)
+        # Each cell against each task token: "is the word here one the task mentions".
+        task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
+        spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
+        gain, bias = 1.0 + self.spelling[0], 2.0 + self.spelling[1]
+        sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale + gain * spelled + bias
+        if cfg.span_field:
+            task = task + self.caption_in(self.captions(batch, sim))
         cls = (self.cls[...][None] + step[:, 0])[:, None]  # B1D
         sep = jnp.broadcast_to(self.sep[...][None], (b, 2, d))
         x = jnp.concatenate([cls, pooled, sep[:, :1], hist, sep[:, 1:], task], axis=1)  # BSD
@@ -368,11 +393,6 @@ class Policy(nnx.Module):
         task_out = x[:, -cfg.task_len :]  # BTD
         query_in = head + self.text_proj(summary)
         q1, q2 = self.query(query_in), self.query2(query_in)
-        scale = 1.0 / math.sqrt(d)
-        task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
-        spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
-        gain, bias = 1.0 + self.spelling[0], 2.0 + self.spelling[1]
-        sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale + gain * spelled + bias
         words = batch["task_mask"] & in_word  # BT
         match = jax.nn.logsumexp(sim + jnp.where(words, 0.0, -1e9)[:, None, :], -1)  # BG
         matched = self.match_key[...] + self.matched_keys(cells)  # BGD
@@ -424,7 +444,7 @@ class Policy(nnx.Module):
         span = self.span_head(tokens)  # BT2
         neg = jnp.where(batch["task_mask"], 0.0, -1e9)
         span_start, span_end = span[..., 0] + neg, span[..., 1] + neg
-        if cfg.span_query:
+        if cfg.span_field:
             start_keys, end_keys = jnp.split(self.span_keys(tokens), 2, -1)  # BTD, BTD
             span_start = span_start + jnp.einsum("BTD,BD->BT", start_keys, self.span_query(decide)) * scale
             # The end is scored from the true start in training and the chosen one when acting; the
@@ -463,6 +483,23 @@ class Policy(nnx.Module):
             "scroll": self.scroll_head(decide),
             "text": written,
         }
+
+    def captions(self, batch: dict[str, jax.Array], sim: jax.Array) -> jax.Array:
+        """BTO: how well the cells around the last action's point match each task token, per map.
+
+        The maps weigh the rows around the clicked cell (``pointing.caption_offsets``), so one can
+        learn "the words above the field" and another "the words left of it".
+        """
+        h, w = self.cfg.obs_size
+        cols = self.cfg.grid[1]
+        x, y = batch["hist_xy"][:, -1, 0], batch["hist_xy"][:, -1, 1]  # the latest action, normalised
+        cell = (jnp.floor(y * h) // CELL) * cols + jnp.floor(x * w) // CELL
+        pointed = jnp.asarray([int(t) + 1 for t in POINTER_TYPES])  # history types are shifted by one
+        acted = jnp.isin(batch["hist_type"][:, -1], pointed)[:, None]  # a TYPE or a key has no point
+        at = jax.nn.one_hot(cell.astype(jnp.int32), self.cfg.num_cells) * acted  # BF
+        maps = jnp.pad(self.caption_kernels[...], ((0, 0), (0, 1)))[:, caption_offsets(self.cfg.grid)]  # OFG
+        around = jnp.einsum("BF,OFG->BOG", at, maps)
+        return jnp.einsum("BOG,BGT->BTO", around, jax.nn.sigmoid(sim))
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:
         """BG: how well each cell holds the mark the query counts to (``policies.pointing``), gained."""

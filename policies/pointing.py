@@ -14,11 +14,24 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-__all__ = ["NEAR", "NEAR_COLS", "NEAR_ROWS", "NEAR_WINDOW", "NUM_VALUES", "count_marks", "near_offsets"]
+__all__ = [
+    "CAPTION_DOWN",
+    "CAPTION_UP",
+    "NEAR",
+    "NEAR_COLS",
+    "NEAR_ROWS",
+    "NEAR_WINDOW",
+    "NUM_VALUES",
+    "caption_offsets",
+    "caption_window",
+    "count_marks",
+    "near_offsets",
+]
 
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
 NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
 NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
+CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
 
 
 @functools.cache
@@ -35,6 +48,25 @@ def near_offsets(grid: tuple[int, int]) -> np.ndarray:
     inside = (np.abs(dy) <= NEAR_ROWS) & (np.abs(dx) <= NEAR_COLS)
     index = (dy + NEAR_ROWS) * (2 * NEAR_COLS + 1) + dx + NEAR_COLS
     return np.where(inside, index, NEAR_WINDOW)
+
+
+def caption_window(columns: int) -> int:
+    """Cell offsets one caption map covers: CAPTION_UP rows above to CAPTION_DOWN below, any column."""
+    return (CAPTION_UP + CAPTION_DOWN + 1) * (2 * columns - 1)
+
+
+@functools.cache
+def caption_offsets(grid: tuple[int, int]) -> np.ndarray:
+    """GG int: for a clicked cell g and any cell h, the index of h's offset from g in the caption window.
+
+    A field's caption stands left of it or above it, anywhere along the row (a wide field is
+    clicked far from its caption); cells outside the rows get the window's size, a padded zero.
+    """
+    y, x = grid
+    rows, cols = np.divmod(np.arange(y * x), x)
+    dy, dx = rows[None, :] - rows[:, None], cols[None, :] - cols[:, None]
+    inside = (dy >= -CAPTION_UP) & (dy <= CAPTION_DOWN)
+    return np.where(inside, (dy + CAPTION_UP) * (2 * x - 1) + dx + x - 1, caption_window(x))
 
 
 def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:

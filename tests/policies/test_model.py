@@ -285,10 +285,10 @@ def test_the_drag_end_counts_marks_from_the_left_of_the_row_to_the_asked_value(v
     assert both[11].max() == pytest.approx(both[3].max(), abs=0.5)  # as sure as the first row
 
 
-def test_the_span_query_scores_the_end_from_the_start_it_is_given_or_chooses() -> None:
+def test_the_span_field_scores_the_end_from_the_start_it_is_given_or_chooses() -> None:
     plain = get_config("tiny").model
     assert "span_keys" not in init_params(plain, 0)[1]  # off by default: the shipped weights' shapes
-    cfg = dataclasses.replace(plain, span_query=True)
+    cfg = dataclasses.replace(plain, span_field=True)
     graphdef, params = init_params(cfg, 0)
     model = nnx.merge(graphdef, params)
     batch = _batch(cfg, make_episodes(2))
@@ -300,3 +300,37 @@ def test_the_span_query_scores_the_end_from_the_start_it_is_given_or_chooses() -
     moved = model({**acting, "span_start": (start + 1) % cfg.task_len})
     np.testing.assert_allclose(moved["span_start"], chosen["span_start"], rtol=1e-5, atol=1e-5)
     assert float(jnp.abs(moved["span_end"] - chosen["span_end"]).max()) > 1e-3
+
+
+def test_caption_offsets_reach_the_rows_around_a_clicked_cell_at_any_column() -> None:
+    from deskpilot.policies.pointing import CAPTION_DOWN, CAPTION_UP, caption_offsets, caption_window
+
+    grid = (6, 5)
+    index = caption_offsets(grid)
+    clicked = 3 * 5 + 4  # row 3, the last column
+    assert index[clicked, clicked] == CAPTION_UP * 9 + 4  # the window's own cell: no offset
+    assert index[clicked, 0 * 5 + 0] == 0  # three rows up, four columns left: the window's first offset
+    assert index[clicked, 4 * 5 + 0] == (CAPTION_UP + 1) * 9  # the row below, far left
+    assert index[clicked, 5 * 5 + 4] == caption_window(5)  # two rows below: outside (a padded zero)
+    assert CAPTION_DOWN == 1 and index.max() == caption_window(5)
+
+
+def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() -> None:
+    cfg = dataclasses.replace(get_config("tiny").model, span_field=True)
+    graphdef, params = init_params(cfg, 0)
+    model = nnx.merge(graphdef, params)
+    batch = _batch(cfg, make_episodes(1))
+    cols, t = cfg.grid[1], 5
+    sim = (
+        jnp.full((1, cfg.num_cells, cfg.task_len), -20.0).at[0, 2 * cols + 3, t].set(20.0)
+    )  # token t at row 2
+    clicked = {k: v[:1] for k, v in batch.items()}
+    clicked["hist_type"] = clicked["hist_type"].at[0, -1].set(int(ActionType.CLICK) + 1)
+    for row, near in ((4, True), (9, False)):  # row 4: two rows below the word; row 9: far below it
+        x, y = (3 * 8 + 4) / cfg.obs_size[1], (row * 8 + 4) / cfg.obs_size[0]
+        clicked["hist_xy"] = clicked["hist_xy"].at[0, -1, :2].set(jnp.asarray([x, y]))
+        seen = model.captions(clicked, sim)  # BTO
+        assert (float(jnp.abs(seen[0, t]).max()) > 1e-3) is near
+        assert float(jnp.abs(seen[0, t + 1]).max()) < 1e-6
+    typed = {**clicked, "hist_type": clicked["hist_type"].at[0, -1].set(int(ActionType.TYPE) + 1)}
+    assert float(jnp.abs(model.captions(typed, sim)).max()) == 0.0  # no point, no caption
