@@ -64,11 +64,11 @@ from deskpilot.policies.conv_encoder import ConvScreenEncoder
 from deskpilot.policies.history import HistoryEncoder
 from deskpilot.policies.patch_encoder import PatchScreenEncoder
 from deskpilot.policies.pointing import (
+    CAPTION_WINDOW,
     NEAR,
     NEAR_WINDOW,
     NUM_VALUES,
     caption_offsets,
-    caption_window,
     count_marks,
     near_offsets,
 )
@@ -307,8 +307,9 @@ class Policy(nnx.Module):
         # click and matches a task word; where it ends hangs on where it starts. The token
         # features alone give one answer per task.
         if cfg.span_field:
-            window = caption_window(cfg.grid[1])
-            self.caption_kernels = nnx.Param(jax.random.normal(rngs.params(), (CAPTION_MAPS, window)) * 0.02)
+            self.caption_kernels = nnx.Param(
+                jax.random.normal(rngs.params(), (CAPTION_MAPS, CAPTION_WINDOW)) * 0.02
+            )
             self.caption_in = nnx.Linear(CAPTION_MAPS, d, rngs=rngs)
             self.span_keys = nnx.Linear(3 * d, 2 * d, rngs=rngs)
             self.span_query = nnx.Linear(d, d, rngs=rngs)

@@ -17,13 +17,13 @@ import numpy as np
 __all__ = [
     "CAPTION_DOWN",
     "CAPTION_UP",
+    "CAPTION_WINDOW",
     "NEAR",
     "NEAR_COLS",
     "NEAR_ROWS",
     "NEAR_WINDOW",
     "NUM_VALUES",
     "caption_offsets",
-    "caption_window",
     "count_marks",
     "near_offsets",
 ]
@@ -32,6 +32,7 @@ NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen wor
 NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
 NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
+CAPTION_WINDOW = (CAPTION_UP + CAPTION_DOWN + 1) * 3  # those rows, left of, at and right of the click
 
 
 @functools.cache
@@ -50,23 +51,20 @@ def near_offsets(grid: tuple[int, int]) -> np.ndarray:
     return np.where(inside, index, NEAR_WINDOW)
 
 
-def caption_window(columns: int) -> int:
-    """Cell offsets one caption map covers: CAPTION_UP rows above to CAPTION_DOWN below, any column."""
-    return (CAPTION_UP + CAPTION_DOWN + 1) * (2 * columns - 1)
-
-
 @functools.cache
 def caption_offsets(grid: tuple[int, int]) -> np.ndarray:
-    """GG int: for a clicked cell g and any cell h, the index of h's offset from g in the caption window.
+    """GG int: for a clicked cell g and any cell h, the index of h's place in the caption window.
 
-    A field's caption stands left of it or above it, anywhere along the row (a wide field is
-    clicked far from its caption); cells outside the rows get the window's size, a padded zero.
+    A field's caption stands left of it or above it. The window tells rows apart (CAPTION_UP above
+    to CAPTION_DOWN below) but of the columns only left of the click, its own and right of it: a
+    field is clicked anywhere along it, and maps of exact column offsets learnt the demonstrator's
+    click columns only. Cells outside the rows get CAPTION_WINDOW, the index of a padded zero.
     """
     y, x = grid
     rows, cols = np.divmod(np.arange(y * x), x)
     dy, dx = rows[None, :] - rows[:, None], cols[None, :] - cols[:, None]
     inside = (dy >= -CAPTION_UP) & (dy <= CAPTION_DOWN)
-    return np.where(inside, (dy + CAPTION_UP) * (2 * x - 1) + dx + x - 1, caption_window(x))
+    return np.where(inside, (dy + CAPTION_UP) * 3 + np.sign(dx) + 1, CAPTION_WINDOW)
 
 
 def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:

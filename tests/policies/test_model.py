@@ -302,17 +302,18 @@ def test_the_span_field_scores_the_end_from_the_start_it_is_given_or_chooses() -
     assert float(jnp.abs(moved["span_end"] - chosen["span_end"]).max()) > 1e-3
 
 
-def test_caption_offsets_reach_the_rows_around_a_clicked_cell_at_any_column() -> None:
-    from deskpilot.policies.pointing import CAPTION_DOWN, CAPTION_UP, caption_offsets, caption_window
+def test_caption_offsets_tell_rows_apart_and_only_the_side_of_the_click() -> None:
+    from deskpilot.policies.pointing import CAPTION_UP, CAPTION_WINDOW, caption_offsets
 
     grid = (6, 5)
     index = caption_offsets(grid)
-    clicked = 3 * 5 + 4  # row 3, the last column
-    assert index[clicked, clicked] == CAPTION_UP * 9 + 4  # the window's own cell: no offset
-    assert index[clicked, 0 * 5 + 0] == 0  # three rows up, four columns left: the window's first offset
-    assert index[clicked, 4 * 5 + 0] == (CAPTION_UP + 1) * 9  # the row below, far left
-    assert index[clicked, 5 * 5 + 4] == caption_window(5)  # two rows below: outside (a padded zero)
-    assert CAPTION_DOWN == 1 and index.max() == caption_window(5)
+    clicked = 3 * 5 + 2  # row 3, the middle column
+    assert index[clicked, clicked] == CAPTION_UP * 3 + 1  # its own cell
+    assert index[clicked, 3 * 5 + 0] == index[clicked, 3 * 5 + 1] == CAPTION_UP * 3  # left, any distance
+    assert index[clicked, 0 * 5 + 4] == 2  # three rows up, right of it
+    assert index[clicked, 4 * 5 + 0] == (CAPTION_UP + 1) * 3  # the row below, left
+    assert index[clicked, 5 * 5 + 2] == CAPTION_WINDOW  # two rows below: outside (a padded zero)
+    assert index.max() == CAPTION_WINDOW
 
 
 def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() -> None:
