@@ -24,6 +24,7 @@ from deskpilot.envs.miniwob.tasks.base import (
     elements_of,
     find,
     quoted,
+    quoted_parts,
 )
 
 __all__ = ["CLICK_BUTTON", "CLICK_LINK", "quoted_click_kit"]
@@ -33,10 +34,7 @@ def quoted_click_kit(task: str, role: str, template: str) -> TaskKit:
     """The kit of a task whose instruction is ``template`` with the label of a ``role`` element in ``{}``."""
 
     def parse(instruction: str) -> str:
-        named = quoted(instruction)
-        if not named:
-            raise ValueError(f"{task}: no quoted label in {instruction!r}")
-        return named[0]
+        return quoted_parts(instruction, task, 1)[0]
 
     def instruction(label: str) -> str:
         return template.format(label)

@@ -25,7 +25,18 @@ from collections.abc import Callable
 
 from deskpilot.envs.actions import TEXT_CHARSET, Action, from_pixel
 from deskpilot.envs.miniwob.page import TASK_H, TASK_W
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, centre, click, fill, find, fixed, quoted, read
+from deskpilot.envs.miniwob.tasks.base import (
+    Element,
+    TaskKit,
+    centre,
+    click,
+    fill,
+    find,
+    fixed,
+    quoted,
+    quoted_parts,
+    read,
+)
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -214,10 +225,7 @@ def mask(text: str) -> str:
 
 
 def _unicode_parse(task: str) -> str:
-    words = quoted(task)
-    if not words:
-        raise ValueError(f"unicode-test: no quoted button label in {task!r}")
-    return words[0]
+    return quoted_parts(task, "unicode-test", 1)[0]
 
 
 def _masked_match(task: str, dom: list[Element]) -> Action:

@@ -30,7 +30,7 @@ import re
 
 from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks import reading
-from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted, read
+from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted_parts, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
@@ -60,10 +60,7 @@ def _field(dom: list[Element], field_id: str) -> Element:
 
 
 def _enter_text_dynamic_parse(task: str) -> str:
-    words = quoted(task)
-    if not words:
-        raise ValueError(f"enter-text-dynamic: no quoted text in {task!r}")
-    return words[0]
+    return quoted_parts(task, "enter-text-dynamic", 1)[0]
 
 
 def _enter_text_dynamic(task: str, dom: list[Element]) -> Action:
