@@ -4,9 +4,11 @@ Modules, in dependency order:
 
 * ``tokenizer``  byte-level task tokenizer (UTF-8 bytes + specials; no downloaded vocabulary).
 * ``conv_encoder`` the strided-conv screen reader (``model.encoder=conv``), kept for benchmarks.
-* ``patch_encoder``, ``history``, ``transformer``, ``compare``, ``pointing``: the model's parts
-  (the screen reader as matrix products, the past actions' encoder, the attention blocks, the
-  spelling comparison, the pointers' parameter-free maps), each shaped by plain sizes.
+* ``patch_encoder`` the model's screen reader: 8-px cells as matrix products.
+* ``config``     ``Config`` = ``ModelConfig`` (the model's shapes, its table of screen readers) +
+  ``TrainConfig``; presets ``tiny``, ``small``, ``base``.
+* ``history``, ``transformer``, ``compare``, ``pointing``: the model's parts (the past actions'
+  encoder, the attention blocks, the spelling comparison, the pointers' parameter-free maps).
 * ``model``      the model in one file with a shape legend: a screen reader over 8-px cells, byte
   task encoder, action-history encoder, a small GQA fusion transformer, and the heads (action type,
   pointer over cells, drag end, copied text span, key, scroll).
@@ -14,7 +16,6 @@ Modules, in dependency order:
 * ``heads``      the table of heads: each head's outputs, targets, weight, loss, metric and decoding.
 * ``decode``     outputs -> each head's choice, greedy or sampled.
 * ``losses``     the training objective (masked per-head losses) and validation metrics over the table.
-* ``config``     ``Config`` = ``ModelConfig`` + ``TrainConfig``; presets ``tiny``, ``small``, ``base``.
 * ``data``       trajectories -> fixed-shape examples.
 * ``sources``    batches: ``FixedSource`` (resumable), ``StreamingSource`` (fresh episodes from a
   producer thread), ``MixedSource`` (two sources per batch).

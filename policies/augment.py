@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 from deskpilot.envs.actions import ActionType
+from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
-from deskpilot.policies.model import CELL, ModelConfig
 
 __all__ = ["ShiftedSource", "shift_example"]
 

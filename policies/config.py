@@ -1,4 +1,4 @@
-"""Training configuration: the model's shapes plus the optimiser and loop, with named presets.
+"""Configuration: the model's shapes (``ModelConfig``) plus the optimiser and loop, with named presets.
 
 ``tiny`` is for tests (seconds on a CPU), ``small`` the CPU default that ``make demo`` trains,
 ``base`` for an accelerator. ``--set key=value`` on the command line maps onto these fields
@@ -14,15 +14,115 @@ import json
 from pathlib import Path
 from typing import Any
 
-from deskpilot.policies.model import ModelConfig
+from flax import nnx
+
+from deskpilot.policies.conv_encoder import ConvScreenEncoder
+from deskpilot.policies.patch_encoder import PatchScreenEncoder
 
 # How training draws its examples (``policies.sources``): each step alike, each episode alike, or
 # (streamed only) each task as often as its episodes with its steps in the data's proportions.
 BALANCE = ("example", "episode", "task")
 
-__all__ = ["BALANCE", "CONFIG_FILE", "PRESETS", "Config", "TrainConfig", "get_config", "override"]
+__all__ = [
+    "BALANCE",
+    "CELL",
+    "CONFIG_FILE",
+    "ENCODERS",
+    "PRESETS",
+    "Config",
+    "ModelConfig",
+    "TrainConfig",
+    "get_config",
+    "override",
+]
 
+CELL = 8  # pixels per side of the model's grid cells (the screen readers' output)
 CONFIG_FILE = "config.json"  # a run folder's Config (policies.checkpoint writes it)
+
+
+@dataclasses.dataclass(frozen=True)
+class ModelConfig:
+    """Shapes and widths of the model (``policies.model.Policy``); the presets below."""
+
+    obs_size: tuple[int, int] = (210, 160)  # (H, W) of screenshots; W must be a multiple of 8
+    conv_channels: tuple[int, int, int] = (16, 32, 64)  # widths at 1/2 ("conv" only), 1/4, 1/8 resolution
+    encoder: str = "patch"  # screen reader: "patch" (matrix products) or "conv" (strided convs, slower)
+    width: int = 64  # D: cell features, tokens and heads
+    depth: int = 2  # fusion transformer layers
+    text_layers: int = 1  # layers over [step, history, task] alone before fusion (a short path from task bytes to the letter losses)
+    num_heads: int = 4  # N: query heads
+    num_kv_heads: int = 2  # M: key/value heads (grouped-query attention when M < N)
+    mlp_ratio: int = 4  # hidden width of each MLP is mlp_ratio * D
+    pool: int = 4  # cells per pooled screen token along each axis (the transformer's view)
+    task_len: int = 96  # T: task bytes kept (longer tasks are cut at a character boundary)
+    history_len: int = 4  # K: past actions the model sees
+    history_text_len: int = 16  # L: bytes of a past TYPE text that are embedded
+    max_steps: int = 32  # step counter embeddings; later steps share the last one
+    fourier_freqs: int = 6  # sin/cos frequencies per coordinate in the history encoder
+    typed_len: int = (
+        0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
+    )
+    # Typing values that no quotes mark into the right field: each task token learns how well the
+    # cells around the last click (the field's caption) match it, the span's start also asks the
+    # decision state, and its end is scored from the start's token. Off: the span reads the fused
+    # task tokens alone, as the shipped weights do.
+    span_field: bool = False
+
+    def __post_init__(self) -> None:
+        h, w = self.obs_size
+        if h <= 0 or w <= 0 or w % CELL:
+            raise ValueError(
+                f"obs_size: expected positive (H, W) with W a multiple of {CELL}, got {self.obs_size}"
+            )
+        if any(c <= 0 for c in self.conv_channels) or len(self.conv_channels) != 3:
+            raise ValueError(f"conv_channels: expected three positive ints, got {self.conv_channels}")
+        if self.num_heads % self.num_kv_heads or self.width % self.num_heads:
+            raise ValueError(
+                f"num_heads={self.num_heads} must be a multiple of num_kv_heads={self.num_kv_heads} "
+                f"and divide width={self.width}"
+            )
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"encoder: expected one of {sorted(ENCODERS)}, got {self.encoder!r}")
+        if self.text_layers < 0:
+            raise ValueError(f"text_layers: expected >= 0, got {self.text_layers}")
+        for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
+        if self.typed_len < 0:
+            raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
+        if self.max_steps <= 0 or self.fourier_freqs <= 0:
+            raise ValueError("max_steps and fourier_freqs must be positive")
+
+    @property
+    def grid(self) -> tuple[int, int]:
+        """(Y, X): cell rows and columns (the last row may hang over the padded bottom edge)."""
+        h, w = self.obs_size
+        return -(-h // CELL), w // CELL
+
+    @property
+    def pad_h(self) -> int:
+        """Rows of zeros a reader adds below a screenshot to make its height 8 * Y."""
+        return self.grid[0] * CELL - self.obs_size[0]
+
+    @property
+    def num_cells(self) -> int:
+        """G = Y * X."""
+        y, x = self.grid
+        return y * x
+
+
+def _patch_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> PatchScreenEncoder:
+    """The patch reader of ``policies.patch_encoder``, shaped by ``cfg``."""
+    return PatchScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
+
+
+def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
+    """The strided-conv reader of ``policies.conv_encoder``, shaped by ``cfg``."""
+    return ConvScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
+
+
+# Screen readers by ``ModelConfig.encoder``: each builds cell features BYXD from (cfg, rngs).
+ENCODERS = {"patch": _patch_encoder, "conv": _conv_encoder}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,8 +5,8 @@ It trains several times slower on a CPU than the model's default reader,
 passes cost 3-8x their forward on a CPU (strided ones worst), while its matrix products run near
 the machine's peak. ``deskpilot bench train`` times the two side by side.
 
-It takes plain shapes rather than a ``ModelConfig``: ``policies.model`` imports this module and
-builds the reader from its config. Shape letters as in ``policies.model``'s legend.
+It takes plain shapes rather than a ``ModelConfig``: ``policies.config``'s table of readers
+builds it from the config. Shape letters as in ``policies.model``'s legend.
 """
 
 from __future__ import annotations

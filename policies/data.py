@@ -28,8 +28,10 @@ import numpy as np
 from deskpilot.collectors.schema import K_SLIP
 from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.heads import HEADS
-from deskpilot.policies.model import CELL, NUM_GLYPHS, POINTER_TYPES, ModelConfig
+from deskpilot.policies.model import NUM_GLYPHS
+from deskpilot.policies.pointing import POINTER_TYPES
 from deskpilot.policies.text_decoder import text_targets
 from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
 

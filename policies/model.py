@@ -1,6 +1,7 @@
 """The action-prediction model: screen + task + recent actions -> the next ``envs.Action``.
 
-One file, top to bottom: config, encoders, fusion transformer, heads. Each head's outputs,
+One file, top to bottom: constants, the fusion of screen, history and task, heads. Its shapes
+(``ModelConfig``) and the table of screen readers are in ``policies.config``. Each head's outputs,
 targets, loss, metric and decoding are declared once, in the table of ``policies.heads``. The
 screen reader is in ``policies.patch_encoder`` (the strided-conv reader kept for benchmarks in
 ``policies.conv_encoder``), the past actions' encoder in ``policies.history``, the transformer
@@ -51,7 +52,6 @@ one compiled function serves every step of every episode.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 import jax
@@ -60,15 +60,14 @@ from flax import nnx
 
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, ActionType
 from deskpilot.policies.compare import NUM_LETTERS, compare_words
-from deskpilot.policies.conv_encoder import ConvScreenEncoder
+from deskpilot.policies.config import ENCODERS, ModelConfig
 from deskpilot.policies.history import HistoryEncoder
-from deskpilot.policies.patch_encoder import PatchScreenEncoder
 from deskpilot.policies.pointing import (
     CAPTION_WINDOW,
     NEAR,
     NEAR_WINDOW,
     NUM_VALUES,
-    caption_offsets,
+    caption_match,
     count_marks,
     near_offsets,
 )
@@ -77,11 +76,9 @@ from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block
 
 __all__ = [
-    "CELL",
     "MODEL_VERSION",
     "NUM_GLYPHS",
     "NUM_LETTERS",
-    "ModelConfig",
     "Policy",
 ]
 
@@ -98,105 +95,11 @@ __all__ = [
 #    and the per-cell "is this box ticked" head.
 # 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
-CELL = 8  # pixels per grid cell side
-CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``Policy.captions``)
+CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``pointing.caption_match``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
 NUM_SCROLL = 2 * MAX_SCROLL  # the action space's scroll index: -MAX..-1, 1..MAX
-POINTER_TYPES = (
-    ActionType.CLICK,
-    ActionType.DOUBLE_CLICK,
-    ActionType.RIGHT_CLICK,
-    ActionType.SCROLL,
-    ActionType.DRAG,
-)
-
-
-@dataclasses.dataclass(frozen=True)
-class ModelConfig:
-    """Shapes and widths of the model. Presets live in ``policies.config``."""
-
-    obs_size: tuple[int, int] = (210, 160)  # (H, W) of screenshots; W must be a multiple of 8
-    conv_channels: tuple[int, int, int] = (16, 32, 64)  # widths at 1/2 ("conv" only), 1/4, 1/8 resolution
-    encoder: str = "patch"  # screen reader: "patch" (matrix products) or "conv" (strided convs, slower)
-    width: int = 64  # D: cell features, tokens and heads
-    depth: int = 2  # fusion transformer layers
-    text_layers: int = 1  # layers over [step, history, task] alone before fusion (a short path from task bytes to the letter losses)
-    num_heads: int = 4  # N: query heads
-    num_kv_heads: int = 2  # M: key/value heads (grouped-query attention when M < N)
-    mlp_ratio: int = 4  # hidden width of each MLP is mlp_ratio * D
-    pool: int = 4  # cells per pooled screen token along each axis (the transformer's view)
-    task_len: int = 96  # T: task bytes kept (longer tasks are cut at a character boundary)
-    history_len: int = 4  # K: past actions the model sees
-    history_text_len: int = 16  # L: bytes of a past TYPE text that are embedded
-    max_steps: int = 32  # step counter embeddings; later steps share the last one
-    fourier_freqs: int = 6  # sin/cos frequencies per coordinate in the history encoder
-    typed_len: int = (
-        0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
-    )
-    # Typing values that no quotes mark into the right field: each task token learns how well the
-    # cells around the last click (the field's caption) match it, the span's start also asks the
-    # decision state, and its end is scored from the start's token. Off: the span reads the fused
-    # task tokens alone, as the shipped weights do.
-    span_field: bool = False
-
-    def __post_init__(self) -> None:
-        h, w = self.obs_size
-        if h <= 0 or w <= 0 or w % CELL:
-            raise ValueError(
-                f"obs_size: expected positive (H, W) with W a multiple of {CELL}, got {self.obs_size}"
-            )
-        if any(c <= 0 for c in self.conv_channels) or len(self.conv_channels) != 3:
-            raise ValueError(f"conv_channels: expected three positive ints, got {self.conv_channels}")
-        if self.num_heads % self.num_kv_heads or self.width % self.num_heads:
-            raise ValueError(
-                f"num_heads={self.num_heads} must be a multiple of num_kv_heads={self.num_kv_heads} "
-                f"and divide width={self.width}"
-            )
-        if self.encoder not in ENCODERS:
-            raise ValueError(f"encoder: expected one of {sorted(ENCODERS)}, got {self.encoder!r}")
-        if self.text_layers < 0:
-            raise ValueError(f"text_layers: expected >= 0, got {self.text_layers}")
-        for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
-        if self.typed_len < 0:
-            raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
-        if self.max_steps <= 0 or self.fourier_freqs <= 0:
-            raise ValueError("max_steps and fourier_freqs must be positive")
-
-    @property
-    def grid(self) -> tuple[int, int]:
-        """(Y, X): cell rows and columns (the last row may hang over the padded bottom edge)."""
-        h, w = self.obs_size
-        return -(-h // CELL), w // CELL
-
-    @property
-    def pad_h(self) -> int:
-        """Rows of zeros a reader adds below a screenshot to make its height 8 * Y."""
-        return self.grid[0] * CELL - self.obs_size[0]
-
-    @property
-    def num_cells(self) -> int:
-        """G = Y * X."""
-        y, x = self.grid
-        return y * x
-
-
-# ---------------------------------------------------------------------------------------- encoders
-def _patch_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> PatchScreenEncoder:
-    """The patch reader of ``policies.patch_encoder``, shaped by ``cfg``."""
-    return PatchScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
-
-
-def _conv_encoder(cfg: ModelConfig, rngs: nnx.Rngs) -> ConvScreenEncoder:
-    """The strided-conv reader of ``policies.conv_encoder``, shaped by ``cfg``."""
-    return ConvScreenEncoder(cfg.conv_channels, cfg.width, cfg.grid, cfg.pad_h, rngs)
-
-
-# Screen readers by ``ModelConfig.encoder``: each builds cell features BYXD from (cfg, rngs).
-ENCODERS = {"patch": _patch_encoder, "conv": _conv_encoder}
 
 
 def pool_cells(x: jax.Array, p: int) -> jax.Array:
@@ -379,8 +282,10 @@ class Policy(nnx.Module):
         spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
         gain, bias = 1.0 + self.spelling[0], 2.0 + self.spelling[1]
         sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale + gain * spelled + bias
-        if cfg.span_field:
-            task = task + self.caption_in(self.captions(batch, sim))
+        if cfg.span_field:  # the field's caption: the words around the latest action's point
+            last = (batch["hist_xy"][:, -1, :2], batch["hist_type"][:, -1])
+            around = caption_match(self.caption_kernels[...], sim, *last, cfg)  # BTO
+            task = task + self.caption_in(around)
         cls = (self.cls[...][None] + step[:, 0])[:, None]  # B1D
         sep = jnp.broadcast_to(self.sep[...][None], (b, 2, d))
         x = jnp.concatenate([cls, pooled, sep[:, :1], hist, sep[:, 1:], task], axis=1)  # BSD
@@ -484,23 +389,6 @@ class Policy(nnx.Module):
             "scroll": self.scroll_head(decide),
             "text": written,
         }
-
-    def captions(self, batch: dict[str, jax.Array], sim: jax.Array) -> jax.Array:
-        """BTO: how well the cells around the last action's point match each task token, per map.
-
-        The maps weigh the rows around the clicked cell (``pointing.caption_offsets``), so one can
-        learn "the words above the field" and another "the words left of it".
-        """
-        h, w = self.cfg.obs_size
-        cols = self.cfg.grid[1]
-        x, y = batch["hist_xy"][:, -1, 0], batch["hist_xy"][:, -1, 1]  # the latest action, normalised
-        cell = (jnp.floor(y * h) // CELL) * cols + jnp.floor(x * w) // CELL
-        pointed = jnp.asarray([int(t) + 1 for t in POINTER_TYPES])  # history types are shifted by one
-        acted = jnp.isin(batch["hist_type"][:, -1], pointed)[:, None]  # a TYPE or a key has no point
-        at = jax.nn.one_hot(cell.astype(jnp.int32), self.cfg.num_cells) * acted  # BF
-        maps = jnp.pad(self.caption_kernels[...], ((0, 0), (0, 1)))[:, caption_offsets(self.cfg.grid)]  # OFG
-        around = jnp.einsum("BF,OFG->BOG", at, maps)
-        return jnp.einsum("BOG,BGT->BTO", around, jax.nn.sigmoid(sim))
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:
         """BG: how well each cell holds the mark the query counts to (``policies.pointing``), gained."""

@@ -16,7 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
-from deskpilot.policies.model import ModelConfig, Policy
+from deskpilot.policies.config import ModelConfig
+from deskpilot.policies.model import Policy
 
 __all__ = ["init_params"]
 

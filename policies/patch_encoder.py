@@ -1,7 +1,7 @@
 """The model's screen reader (``ModelConfig.encoder="patch"``): pixels to 8-px cell features as matrix products.
 
 It takes plain shapes rather than a ``ModelConfig``, as ``policies.conv_encoder`` does:
-``policies.model`` imports this module and builds the reader from its config. Shape letters as in
+``policies.config``'s table of readers builds it from the config. Shape letters as in
 ``policies.model``'s legend.
 """
 

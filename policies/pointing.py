@@ -2,7 +2,7 @@
 
 ``policies.model`` learns the weights; these functions only place things on the cell grid: which
 cell pairs are near each other (the maps that carry a chosen word's match onto the cells around it,
-"the field right of 'Name:'"), and where a slider's marks, counted from the left of a row, reach the
+"the field right of 'Name:'"), which words stand around the last click (a field's caption), and where a slider's marks, counted from the left of a row, reach the
 value a query asks for. Shape letters as in ``policies.model``'s legend.
 """
 
@@ -14,6 +14,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from deskpilot.envs.actions import ActionType
+from deskpilot.policies.config import CELL, ModelConfig
+
 __all__ = [
     "CAPTION_DOWN",
     "CAPTION_UP",
@@ -23,6 +26,8 @@ __all__ = [
     "NEAR_ROWS",
     "NEAR_WINDOW",
     "NUM_VALUES",
+    "POINTER_TYPES",
+    "caption_match",
     "caption_offsets",
     "count_marks",
     "near_offsets",
@@ -31,6 +36,14 @@ __all__ = [
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
 NEAR_WINDOW = (2 * NEAR_ROWS + 1) * (2 * NEAR_COLS + 1)  # cell offsets one map covers
 NUM_VALUES = 16  # the values a slider's marks are counted up to (0..15)
+# The actions whose point a pointer head places (a drag's start; its end is the second pointer's).
+POINTER_TYPES = (
+    ActionType.CLICK,
+    ActionType.DOUBLE_CLICK,
+    ActionType.RIGHT_CLICK,
+    ActionType.SCROLL,
+    ActionType.DRAG,
+)
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
 CAPTION_WINDOW = (CAPTION_UP + CAPTION_DOWN + 1) * 3  # those rows, left of, at and right of the click
 
@@ -65,6 +78,25 @@ def caption_offsets(grid: tuple[int, int]) -> np.ndarray:
     dy, dx = rows[None, :] - rows[:, None], cols[None, :] - cols[:, None]
     inside = (dy >= -CAPTION_UP) & (dy <= CAPTION_DOWN)
     return np.where(inside, (dy + CAPTION_UP) * 3 + np.sign(dx) + 1, CAPTION_WINDOW)
+
+
+def caption_match(
+    kernels: jax.Array, sim: jax.Array, xy: jax.Array, kind: jax.Array, cfg: ModelConfig
+) -> jax.Array:
+    """(maps OW, word match BGT, last point B2, last history type B) -> BTO: a caption's words.
+
+    How well the cells around the last action's point (normalised x, y) match each task token, per
+    map: the maps weigh the rows around the clicked cell (``caption_offsets``), so one can learn
+    "the words above the field" and another "the words left of it". Zero where the last action has
+    no point (a TYPE, a key; history types are ``ActionType`` + 1, 0 for an empty slot).
+    """
+    (h, w), cols = cfg.obs_size, cfg.grid[1]
+    cell = (jnp.floor(xy[:, 1] * h) // CELL) * cols + jnp.floor(xy[:, 0] * w) // CELL
+    acted = jnp.isin(kind, jnp.asarray([int(t) + 1 for t in POINTER_TYPES]))
+    at = jax.nn.one_hot(cell.astype(jnp.int32), cfg.num_cells) * acted[:, None]  # BF
+    maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG
+    around = jnp.einsum("BF,OFG->BOG", at, maps)
+    return jnp.einsum("BOG,BGT->BTO", around, jax.nn.sigmoid(sim))
 
 
 def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:

@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 
 from deskpilot.collectors.trajectory import Trajectory
-from deskpilot.policies.config import BALANCE
+from deskpilot.policies.config import BALANCE, ModelConfig
 from deskpilot.policies.data import ArrayDataset, Example, trajectory_to_examples
-from deskpilot.policies.model import ModelConfig
 
 __all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "TaskMix", "expert_episodes"]
 

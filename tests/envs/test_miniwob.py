@@ -135,8 +135,8 @@ def test_import_envs_stays_light() -> None:
 
 @browser
 def test_every_visible_word_is_annotated_and_clicks_go_to_the_element(make) -> None:
+    from deskpilot.policies.config import ModelConfig
     from deskpilot.policies.data import encode_targets
-    from deskpilot.policies.model import ModelConfig
 
     env = make("click-link")
     obs, info = env.reset(seed=3)

@@ -7,9 +7,8 @@ import itertools
 import numpy as np
 
 from deskpilot.policies.augment import ShiftedSource, shift_example
-from deskpilot.policies.config import get_config
+from deskpilot.policies.config import CELL, get_config
 from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
-from deskpilot.policies.model import CELL
 from deskpilot.policies.sources import FixedSource, expert_episodes
 
 CFG = get_config("tiny").model

@@ -317,6 +317,11 @@ def test_caption_offsets_tell_rows_apart_and_only_the_side_of_the_click() -> Non
 
 
 def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() -> None:
+    from deskpilot.policies.pointing import caption_match
+
+    def last(batch: dict) -> tuple:
+        return batch["hist_xy"][:, -1, :2], batch["hist_type"][:, -1]
+
     cfg = dataclasses.replace(get_config("tiny").model, span_field=True)
     graphdef, params = init_params(cfg, 0)
     model = nnx.merge(graphdef, params)
@@ -330,8 +335,10 @@ def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() 
     for row, near in ((4, True), (9, False)):  # row 4: two rows below the word; row 9: far below it
         x, y = (3 * 8 + 4) / cfg.obs_size[1], (row * 8 + 4) / cfg.obs_size[0]
         clicked["hist_xy"] = clicked["hist_xy"].at[0, -1, :2].set(jnp.asarray([x, y]))
-        seen = model.captions(clicked, sim)  # BTO
+        seen = caption_match(model.caption_kernels[...], sim, *last(clicked), cfg)  # BTO
         assert (float(jnp.abs(seen[0, t]).max()) > 1e-3) is near
         assert float(jnp.abs(seen[0, t + 1]).max()) < 1e-6
     typed = {**clicked, "hist_type": clicked["hist_type"].at[0, -1].set(int(ActionType.TYPE) + 1)}
-    assert float(jnp.abs(model.captions(typed, sim)).max()) == 0.0  # no point, no caption
+    assert (
+        float(jnp.abs(caption_match(model.caption_kernels[...], sim, *last(typed), cfg)).max()) == 0.0
+    )  # no point, no caption
