@@ -25,8 +25,9 @@ from flax import nnx
 from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT_CHARSET, Action, ActionType
 from deskpilot.envs.spaces import Observation
 from deskpilot.policies.config import Config, ModelConfig
-from deskpilot.policies.data import Example, cell_to_point, encode_inputs
+from deskpilot.policies.data import Example, encode_inputs
 from deskpilot.policies.decode import predict
+from deskpilot.policies.pointing import cell_to_point
 from deskpilot.policies.tokenizer import END, SPAN, decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]

@@ -27,17 +27,16 @@ import numpy as np
 
 from deskpilot.collectors.schema import K_SLIP
 from deskpilot.collectors.trajectory import Trajectory
-from deskpilot.envs.actions import Action, ActionType, to_pixel
+from deskpilot.envs.actions import Action, ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.heads import HEADS
 from deskpilot.policies.model import NUM_GLYPHS
-from deskpilot.policies.pointing import POINTER_TYPES
+from deskpilot.policies.pointing import POINTER_TYPES, cell_centres, point_to_cell
 from deskpilot.policies.text_decoder import text_targets
 from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
 
 __all__ = [
     "ArrayDataset",
-    "cell_to_point",
     "encode_inputs",
     "encode_targets",
     "split_by_episode",
@@ -45,29 +44,6 @@ __all__ = [
 ]
 
 Example = dict[str, np.ndarray]
-
-
-# ------------------------------------------------------------------------------------------- grid
-def cell_centres(cfg: ModelConfig) -> np.ndarray:
-    """G2: normalised (x, y) of every cell centre (the bottom row may lie past the screen)."""
-    (h, w), (rows, cols) = cfg.obs_size, cfg.grid
-    ys, xs = np.meshgrid(
-        (np.arange(rows) * CELL + CELL / 2) / h, (np.arange(cols) * CELL + CELL / 2) / w, indexing="ij"
-    )
-    return np.stack([xs.ravel(), ys.ravel()], -1)
-
-
-def point_to_cell(x: float, y: float, cfg: ModelConfig) -> int:
-    """Index of the cell containing the normalised point."""
-    h, w = cfg.obs_size
-    return (to_pixel(y, h) // CELL) * cfg.grid[1] + to_pixel(x, w) // CELL
-
-
-def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
-    """Normalised centre of a cell, clamped onto the screen (the padded bottom row hangs over)."""
-    (h, w), cols = cfg.obs_size, cfg.grid[1]
-    row, col = divmod(int(cell), cols)
-    return (col * CELL + CELL / 2) / w, min(row * CELL + CELL / 2, h - 0.5) / h
 
 
 def _word(token: str) -> str:

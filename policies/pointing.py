@@ -1,8 +1,9 @@
 """What the pointers add to their cells' scores beyond query-key attention, as parameter-free maps.
 
-``policies.model`` learns the weights; these functions only place things on the cell grid: which
-cell pairs are near each other (the maps that carry a chosen word's match onto the cells around it,
-"the field right of 'Name:'"), which words stand around the last click (a field's caption), and where a slider's marks, counted from the left of a row, reach the
+``policies.model`` learns the weights; these functions only place things on the cell grid: a point's
+cell and a cell's point, which cell pairs are near each other (the maps that carry a chosen word's
+match onto the cells around it, "the field right of 'Name:'"), which words stand around the last
+click (a field's caption), and where a slider's marks, counted from the left of a row, reach the
 value a query asks for. Shape letters as in ``policies.model``'s legend.
 """
 
@@ -14,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from deskpilot.envs.actions import ActionType
+from deskpilot.envs.actions import ActionType, to_pixel
 from deskpilot.policies.config import CELL, ModelConfig
 
 __all__ = [
@@ -29,8 +30,11 @@ __all__ = [
     "POINTER_TYPES",
     "caption_match",
     "caption_offsets",
+    "cell_centres",
+    "cell_to_point",
     "count_marks",
     "near_offsets",
+    "point_to_cell",
 ]
 
 NEAR, NEAR_ROWS, NEAR_COLS = 4, 3, 8  # the pointers' maps around the chosen word: count, reach in cells
@@ -46,6 +50,28 @@ POINTER_TYPES = (
 )
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
 CAPTION_WINDOW = (CAPTION_UP + CAPTION_DOWN + 1) * 3  # those rows, left of, at and right of the click
+
+
+def cell_centres(cfg: ModelConfig) -> np.ndarray:
+    """G2: normalised (x, y) of every cell centre (the bottom row may lie past the screen)."""
+    (h, w), (rows, cols) = cfg.obs_size, cfg.grid
+    ys, xs = np.meshgrid(
+        (np.arange(rows) * CELL + CELL / 2) / h, (np.arange(cols) * CELL + CELL / 2) / w, indexing="ij"
+    )
+    return np.stack([xs.ravel(), ys.ravel()], -1)
+
+
+def point_to_cell(x: float, y: float, cfg: ModelConfig) -> int:
+    """Index of the cell containing the normalised point."""
+    h, w = cfg.obs_size
+    return (to_pixel(y, h) // CELL) * cfg.grid[1] + to_pixel(x, w) // CELL
+
+
+def cell_to_point(cell: int, cfg: ModelConfig) -> tuple[float, float]:
+    """Normalised centre of a cell, clamped onto the screen (the padded bottom row hangs over)."""
+    (h, w), cols = cfg.obs_size, cfg.grid[1]
+    row, col = divmod(int(cell), cols)
+    return (col * CELL + CELL / 2) / w, min(row * CELL + CELL / 2, h - 0.5) / h
 
 
 @functools.cache
@@ -91,7 +117,8 @@ def caption_match(
     no point (a TYPE, a key; history types are ``ActionType`` + 1, 0 for an empty slot).
     """
     (h, w), cols = cfg.obs_size, cfg.grid[1]
-    cell = (jnp.floor(xy[:, 1] * h) // CELL) * cols + jnp.floor(xy[:, 0] * w) // CELL
+    px, py = (jnp.minimum(jnp.floor(v * n), n - 1) for v, n in ((xy[:, 0], w), (xy[:, 1], h)))
+    cell = (py // CELL) * cols + px // CELL  # ``point_to_cell``, batched
     acted = jnp.isin(kind, jnp.asarray([int(t) + 1 for t in POINTER_TYPES]))
     at = jax.nn.one_hot(cell.astype(jnp.int32), cfg.num_cells) * acted[:, None]  # BF
     maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG

@@ -7,8 +7,9 @@ from deskpilot.collectors.loop import run_episode
 from deskpilot.envs.actions import KEY_COMBOS, Action, ActionType
 from deskpilot.policies.actor import PolicyActor, Predictor, choice_to_action
 from deskpilot.policies.config import get_config, override
-from deskpilot.policies.data import ArrayDataset, cell_to_point
+from deskpilot.policies.data import ArrayDataset
 from deskpilot.policies.numpy_init import init_params
+from deskpilot.policies.pointing import cell_to_point
 from deskpilot.policies.sources import FixedSource
 from deskpilot.policies.tokenizer import encode_padded
 from deskpilot.policies.train import TrainData, train_and_evaluate

@@ -7,11 +7,11 @@ from deskpilot.envs.actions import Action
 from deskpilot.policies.config import get_config
 from deskpilot.policies.data import (
     ArrayDataset,
-    cell_centres,
     encode_history,
     split_by_episode,
     trajectory_to_examples,
 )
+from deskpilot.policies.pointing import cell_centres
 from deskpilot.policies.sources import FixedSource, StreamingSource
 from tests.policies.fakes import make_episode, make_episodes
 
@@ -198,7 +198,8 @@ def test_bench_train_rows() -> None:
 
 
 def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
-    from deskpilot.policies.data import encode_targets, letter_bits, point_to_cell
+    from deskpilot.policies.data import encode_targets, letter_bits
+    from deskpilot.policies.pointing import point_to_cell
 
     # A word whose ink box holds no cell centre (x 41..45 px, y 49..53 px of 160 x 210).
     word = {"box": [41 / 160, 49 / 210, 45 / 160, 53 / 210], "label": "Ox", "role": "text"}

@@ -9,10 +9,11 @@ from flax import nnx
 
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.policies.config import get_config, override
-from deskpilot.policies.data import ArrayDataset, cell_to_point, encode_targets, point_to_cell
+from deskpilot.policies.data import ArrayDataset, encode_targets
 from deskpilot.policies.losses import compute_loss
 from deskpilot.policies.model import NUM_KEYS, NUM_SCROLL, NUM_TYPES, Policy
 from deskpilot.policies.numpy_init import init_params
+from deskpilot.policies.pointing import cell_to_point, point_to_cell
 from deskpilot.policies.sources import FixedSource
 from deskpilot.policies.tokenizer import encode_padded
 from deskpilot.policies.train import TrainData, train_and_evaluate
