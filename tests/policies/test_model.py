@@ -318,11 +318,12 @@ def test_caption_offsets_tell_rows_apart_and_only_the_side_of_the_click() -> Non
 
 
 def test_the_caption_feature_looks_around_the_cell_point_to_cell_names() -> None:
-    from deskpilot.policies.pointing import CAPTION_UP, caption_match, point_to_cell
+    from deskpilot.policies.pointing import CAPTION_UP, CAPTION_WINDOW, caption_match, point_to_cell
 
     cfg = get_config("tiny").model
     points = np.random.default_rng(0).random((16, 2)).astype(np.float32)
-    kernels = jnp.zeros((1, 15)).at[0, CAPTION_UP * 3 + 1].set(1.0)  # the clicked cell itself, only
+    own = CAPTION_UP * 3 + 1  # the window index of the clicked cell itself
+    kernels = jnp.zeros((1, CAPTION_WINDOW)).at[0, own].set(1.0)
     sim = jnp.eye(cfg.num_cells)[None] * 40.0 - 20.0  # cell g matches "token" g alone
     kind = jnp.full((16,), int(ActionType.CLICK) + 1)
     seen = caption_match(kernels, jnp.broadcast_to(sim, (16, *sim.shape[1:])), jnp.asarray(points), kind, cfg)
