@@ -67,6 +67,10 @@ class ModelConfig:
     # decision state, and its end is scored from the start's token. Off: the span reads the fused
     # task tokens alone, as the shipped weights do.
     span_field: bool = False
+    # How right the pointer's loss counts a cell of the target other than the one the demonstrator
+    # clicked: 1 makes every cell of the target element alike (the pointer may settle on any, often
+    # an edge the demonstrations never show in the history); below 1 leans it toward their cell.
+    pointer_tie: float = 1.0
 
     def __post_init__(self) -> None:
         h, w = self.obs_size
@@ -74,6 +78,8 @@ class ModelConfig:
             raise ValueError(
                 f"obs_size: expected positive (H, W) with W a multiple of {CELL}, got {self.obs_size}"
             )
+        if not 0.0 < self.pointer_tie <= 1.0:
+            raise ValueError(f"pointer_tie: expected a weight in (0, 1], got {self.pointer_tie}")
         if any(c <= 0 for c in self.conv_channels) or len(self.conv_channels) != 3:
             raise ValueError(f"conv_channels: expected three positive ints, got {self.conv_channels}")
         if self.num_heads % self.num_kv_heads or self.width % self.num_heads:

@@ -4,7 +4,8 @@ One example per step: the screenshot the actor saw, the task bytes, the last K a
 counter (inputs), and per head a target and a 0/1 weight saying whether the head is trained on it
 (targets). Renderer annotations (``step.annotations["elements"]``) give the dense targets the
 reader needs to learn to read: every cell of the target element counts as a correct click (and of
-every other box in ``annotations["targets"]`` where a step has several right clicks); each cell gets
+every other box in ``annotations["targets"]`` where a step has several right clicks; the cell the
+demonstrator clicked weighs 1 in the loss, the others ``model.pointer_tie``); each cell gets
 the letter set of the label under it and whether the word under it is one the task mentions
 (``cell_match``); each 4-px column of a word gets the glyph whose centre lies in it (``cell_glyphs``,
 placed by the font's advances within the word's box). Word ids pair screen words with task words:
@@ -284,7 +285,7 @@ def encode_targets(
     sample = action.to_space_sample()
     out: Example = {
         "type": np.asarray(int(action.type), np.int32),
-        "pointer": np.zeros(g, bool),
+        "pointer": np.zeros(g, np.float16),
         "pointer2": np.zeros(g, bool),
         "span_start": np.asarray(0, np.int32),
         "span_end": np.asarray(0, np.int32),
@@ -308,9 +309,13 @@ def encode_targets(
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None
-        out["pointer"], target = _pointer_target(action.x, action.y, elements, top, cfg)
+        cells, target = _pointer_target(action.x, action.y, elements, top, cfg)
         for box in annotations.get("targets") or ():  # other clicks that are just as right
-            out["pointer"] |= _box_cells(box, centres, cfg)
+            cells |= _box_cells(box, centres, cfg)
+        # Each target cell's weight in the pointer's loss: the demonstrated one 1, the rest pointer_tie.
+        out["pointer"] = cells * np.float16(cfg.pointer_tie)
+        clicked = point_to_cell(action.x, action.y, cfg)
+        out["pointer"][clicked] = np.float16(cells[clicked])
         w["pointer"] = 1.0
         if target >= 0 and elements is not None:
             out["letters"] = np.asarray(letter_bits(elements[target].get("label", "")), np.uint32)

@@ -98,8 +98,12 @@ def _glyph_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
 
 
 def _pointer_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
-    """B: -log P(any target cell) = logsumexp(all cells) - logsumexp(target cells)."""
-    on_target = jnp.where(targets, logits, -1e9)
+    """B: -log sum_c w_c P(c) over the target cells c, each weighted by how right it is (0 < w <= 1).
+
+    With every weight 1 this is -log P(any target cell) = logsumexp(all) - logsumexp(target cells).
+    """
+    w = targets.astype(jnp.float32)
+    on_target = jnp.where(w > 0, logits + jnp.log(jnp.maximum(w, 1e-6)), -1e9)
     return jax.nn.logsumexp(logits, -1) - jax.nn.logsumexp(on_target, -1)
 
 
@@ -175,7 +179,7 @@ def _cell_head(name: str) -> Head:
         targets=(name,),
         loss=lambda out, batch: _pointer_loss(out[name], batch[name]),
         decode=lambda out, pick: {name: pick(out[name])},
-        metric=lambda pred, batch: take(batch[name], pred[name]),
+        metric=lambda pred, batch: take(batch[name], pred[name]) > 0,
     )
 
 

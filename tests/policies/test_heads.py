@@ -1,19 +1,23 @@
 """The table of heads is complete, and the model, the data and decoding agree with it."""
 
+import dataclasses
+
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 from flax import nnx
 
 from deskpilot.policies.config import get_config
-from deskpilot.policies.data import ArrayDataset
+from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, Head
 from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.model import NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
 from deskpilot.policies.numpy_init import init_params
+from deskpilot.policies.pointing import point_to_cell
 from deskpilot.policies.tokenizer import VOCAB_SIZE
-from tests.policies.fakes import make_episodes
+from tests.policies.fakes import make_episode, make_episodes
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +99,28 @@ def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
         choices = predict(out, rng)
         assert set(choices) == decoded
         assert all(v.shape == out[k].shape[:-1] for k, v in choices.items())  # one pick per row
+
+
+def test_pointer_tie_leans_the_pointer_toward_the_demonstrated_cell() -> None:
+    cfg = get_config("tiny").model
+    episode = make_episode("click", 2)
+    click = episode.steps[0].action
+    assert click.x is not None and click.y is not None
+    even = trajectory_to_examples(episode, cfg)["pointer"][0]
+    leaning = trajectory_to_examples(episode, dataclasses.replace(cfg, pointer_tie=0.5))["pointer"][0]
+    clicked = point_to_cell(click.x, click.y, cfg)
+    np.testing.assert_array_equal(leaning > 0, even > 0)  # the same cells are right
+    assert even[even > 0].tolist() == [1.0] * int((even > 0).sum())
+    assert leaning[clicked] == 1.0 and sorted(set(leaning[leaning > 0].tolist())) == [0.5, 1.0]
+    other = int(np.flatnonzero((leaning > 0) & (np.arange(len(leaning)) != clicked))[0])
+
+    pointer = next(h for h in HEADS if h.name == "pointer")
+
+    def loss_at(cell: int, targets: np.ndarray) -> float:
+        logits = jnp.full((1, len(targets)), -20.0).at[0, cell].set(20.0)  # all mass on one cell
+        return float(pointer.loss({"pointer": logits}, {"pointer": jnp.asarray(targets)[None]})[0])
+
+    assert loss_at(clicked, even) == pytest.approx(loss_at(other, even), abs=1e-4)  # any cell alike
+    assert loss_at(other, leaning) - loss_at(clicked, leaning) == pytest.approx(np.log(2), abs=1e-3)
+    with pytest.raises(ValueError, match="pointer_tie"):
+        dataclasses.replace(cfg, pointer_tie=0.0)
