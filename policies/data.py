@@ -8,18 +8,17 @@ every other box in ``annotations["targets"]`` where a step has several right cli
 demonstrator clicked weighs 1 in the loss, the others ``model.pointer_tie``); each cell gets
 the letter set of the label under it and whether the word under it is one the task mentions
 (``cell_match``); each 4-px column of a word gets the glyph whose centre lies in it (``cell_glyphs``,
-placed by the font's advances within the word's box). Word ids pair screen words with task words:
-``task_word_id`` numbers each distinct task word on its bytes (0 between words), ``cell_word_id``
-gives each cell the id of the word drawn on it (0 for a word the task does not mention, -1 for no
-word); every cell of a tick box gets its caption's word, as it gets its tick. Steps without
-annotations (human recordings) get those auxiliary losses masked and the click target falls back to
-the one cell under the point.
+placed by the font's advances within the word's box: ``policies.reading_targets``). Word ids pair
+screen words with task words: ``task_word_id`` numbers each distinct task word on its bytes (0
+between words), ``cell_word_id`` gives each cell the id of the word drawn on it (0 for a word the
+task does not mention, -1 for no word); every cell of a tick box gets its caption's word, as it gets
+its tick. Steps without annotations (human recordings) get those auxiliary losses masked and the
+click target falls back to the one cell under the point.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -29,10 +28,10 @@ import numpy as np
 from deskpilot.collectors.schema import K_SLIP
 from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType
-from deskpilot.policies.config import CELL, ModelConfig
+from deskpilot.policies.config import ModelConfig
 from deskpilot.policies.heads import HEADS
-from deskpilot.policies.model import NUM_GLYPHS
 from deskpilot.policies.pointing import POINTER_TYPES, cell_centres, point_to_cell
+from deskpilot.policies.reading_targets import glyph_targets, letter_bits, mark_targets
 from deskpilot.policies.text_decoder import text_targets
 from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
 
@@ -55,70 +54,6 @@ def _word(token: str) -> str:
 def words(text: str) -> set[str]:
     """The words of ``text``, case-folded, with quotes and punctuation around them removed."""
     return {w for w in map(_word, text.split()) if w}
-
-
-def letter_bits(label: str) -> int:
-    """The set of a-z letters in ``label`` (case-folded) as a 26-bit mask."""
-    return sum(1 << (ord(c) - 97) for c in set(label.lower()) if "a" <= c <= "z")
-
-
-@functools.lru_cache(maxsize=8192)
-def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
-    """(centre as a fraction of the word's width, glyph class) of each character of ``word``.
-
-    Placed by the advances of Pillow's built-in font, the synthetic suite's own; other fonts'
-    proportions are close enough for a target a few pixels wide. Classes: a-z case-folded
-    0-25, any other glyph 26 (``NUM_GLYPHS - 2``); spaces are skipped.
-    """
-    from deskpilot.envs.synthetic.paint import font
-
-    advances = [font(11).getlength(c) for c in word]
-    total = sum(advances) or 1.0
-    out, x = [], 0.0
-    for char, advance in zip(word, advances, strict=True):
-        if not char.isspace():
-            low = char.lower()
-            cls = ord(low) - 97 if "a" <= low <= "z" else NUM_GLYPHS - 2
-            out.append(((x + advance / 2) / total, cls))
-        x += advance
-    return tuple(out)
-
-
-def _glyph_targets(
-    box: Sequence[float], word: str, inside: np.ndarray, out: np.ndarray, cfg: ModelConfig
-) -> None:
-    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``."""
-    w = cfg.obs_size[1]
-    cols = cfg.grid[1]
-    cells = np.nonzero(inside)[0]
-    out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
-    rows = np.unique(cells // cols)
-    x0, x1 = box[0] * w, box[2] * w
-    for frac, cls in glyph_centres(word):
-        half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
-        out[rows * cols + half // 2, half % 2] = cls
-
-
-def _mark_targets(
-    box: Sequence[float], values: Sequence[float], centres: np.ndarray, out: np.ndarray, cfg: ModelConfig
-) -> None:
-    """Mark each value's column (normalised x) in ``out`` (G2 int8) on the cell rows of a slider's ticks.
-
-    The ticks are drawn along the slider's bottom edge, so the marks go on the rows of its last two
-    pixel rows; the slider's other halves there are hard negatives (2), a value's column a mark (1).
-    """
-    h, w = cfg.obs_size
-    cols = cfg.grid[1]
-    bottom = round(box[3] * h)
-    rows = np.unique([min(bottom - 2, h - 1) // CELL, min(bottom - 1, h - 1) // CELL])
-    x = centres[:cols, 0]
-    across = np.nonzero((x >= box[0]) & (x < box[2]))[0]
-    for row in rows:
-        cells = row * cols + across
-        out[cells] = np.where(out[cells] == 1, 1, 2)
-    for v in values:
-        half = min(int(v * w), w - 1) // (CELL // 2)
-        out[rows * cols + half // 2, half % 2] = 1
 
 
 def _inside(box: Sequence[float], x: np.ndarray | float, y: np.ndarray | float) -> Any:
@@ -276,9 +211,9 @@ def encode_targets(
                 cell_word_id[inside] = word_id
                 cell_match[inside] = word_id > 0
             if "values" in e:
-                _mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
+                mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
-                _glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
+                glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
                 word_id = _mentioned_word(e.get("label", ""), vocab)
                 cell_word_id[inside] = word_id
                 cell_match[inside] |= word_id > 0

@@ -198,8 +198,9 @@ def test_bench_train_rows() -> None:
 
 
 def test_boxes_smaller_than_a_cell_still_name_the_cell_under_them() -> None:
-    from deskpilot.policies.data import encode_targets, letter_bits
+    from deskpilot.policies.data import encode_targets
     from deskpilot.policies.pointing import point_to_cell
+    from deskpilot.policies.reading_targets import letter_bits
 
     # A word whose ink box holds no cell centre (x 41..45 px, y 49..53 px of 160 x 210).
     word = {"box": [41 / 160, 49 / 210, 45 / 160, 53 / 210], "label": "Ox", "role": "text"}
@@ -300,8 +301,9 @@ def test_task_mix_draws_weak_tasks_more_and_never_starves_any() -> None:
 
 
 def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> None:
-    from deskpilot.policies.data import encode_targets, glyph_centres
+    from deskpilot.policies.data import encode_targets
     from deskpilot.policies.model import NUM_GLYPHS
+    from deskpilot.policies.reading_targets import glyph_centres
 
     # "moon" drawn 40 px wide from x = 40 px, on cell rows 6..7 (y 48..64 px of 210)
     word = {"box": [40 / 160, 48 / 210, 80 / 160, 64 / 210], "label": "Mo-n", "role": "text"}

@@ -1,0 +1,82 @@
+"""What the reader learns on each cell of a screen: the letters, the glyphs and a slider's marks.
+
+``policies.data`` writes these targets from the renderer's annotations (an element's box and
+label); the model's reading heads (``policies.heads``) learn them, so the pointer can ask which
+cells spell the task's words.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+
+import numpy as np
+
+from deskpilot.policies.config import CELL, ModelConfig
+from deskpilot.policies.model import NUM_GLYPHS
+
+__all__ = ["glyph_centres", "glyph_targets", "letter_bits", "mark_targets"]
+
+
+def letter_bits(label: str) -> int:
+    """The set of a-z letters in ``label`` (case-folded) as a 26-bit mask."""
+    return sum(1 << (ord(c) - 97) for c in set(label.lower()) if "a" <= c <= "z")
+
+
+@functools.lru_cache(maxsize=8192)
+def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
+    """(centre as a fraction of the word's width, glyph class) of each character of ``word``.
+
+    Placed by the advances of Pillow's built-in font, the synthetic suite's own; other fonts'
+    proportions are close enough for a target a few pixels wide. Classes: a-z case-folded
+    0-25, any other glyph 26 (``NUM_GLYPHS - 2``); spaces are skipped.
+    """
+    from deskpilot.envs.synthetic.paint import font
+
+    advances = [font(11).getlength(c) for c in word]
+    total = sum(advances) or 1.0
+    out, x = [], 0.0
+    for char, advance in zip(word, advances, strict=True):
+        if not char.isspace():
+            low = char.lower()
+            cls = ord(low) - 97 if "a" <= low <= "z" else NUM_GLYPHS - 2
+            out.append(((x + advance / 2) / total, cls))
+        x += advance
+    return tuple(out)
+
+
+def glyph_targets(
+    box: Sequence[float], word: str, inside: np.ndarray, out: np.ndarray, cfg: ModelConfig
+) -> None:
+    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``."""
+    w = cfg.obs_size[1]
+    cols = cfg.grid[1]
+    cells = np.nonzero(inside)[0]
+    out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
+    rows = np.unique(cells // cols)
+    x0, x1 = box[0] * w, box[2] * w
+    for frac, cls in glyph_centres(word):
+        half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
+        out[rows * cols + half // 2, half % 2] = cls
+
+
+def mark_targets(
+    box: Sequence[float], values: Sequence[float], centres: np.ndarray, out: np.ndarray, cfg: ModelConfig
+) -> None:
+    """Mark each value's column (normalised x) in ``out`` (G2 int8) on the cell rows of a slider's ticks.
+
+    The ticks are drawn along the slider's bottom edge, so the marks go on the rows of its last two
+    pixel rows; the slider's other halves there are hard negatives (2), a value's column a mark (1).
+    """
+    h, w = cfg.obs_size
+    cols = cfg.grid[1]
+    bottom = round(box[3] * h)
+    rows = np.unique([min(bottom - 2, h - 1) // CELL, min(bottom - 1, h - 1) // CELL])
+    x = centres[:cols, 0]
+    across = np.nonzero((x >= box[0]) & (x < box[2]))[0]
+    for row in rows:
+        cells = row * cols + across
+        out[cells] = np.where(out[cells] == 1, 1, 2)
+    for v in values:
+        half = min(int(v * w), w - 1) // (CELL // 2)
+        out[rows * cols + half // 2, half % 2] = 1
