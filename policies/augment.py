@@ -17,6 +17,7 @@ import numpy as np
 from deskpilot.envs.actions import ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
+from deskpilot.policies.pointing import history_type
 
 __all__ = ["ShiftedSource", "shift_example"]
 
@@ -31,13 +32,13 @@ _CELL_FILL: dict[str, int] = {
     "cell_ticked": -1,
     "cell_marks": 0,
 }
-# History slots hold ``int(type) + 1``; these types carry a point, DRAG an end point too.
+# The history's types (as ``history_type`` codes them) that carry a point, DRAG an end point too.
 _POINTED = {
-    int(t) + 1
+    history_type(t)
     for t in ActionType
     if t not in (ActionType.TYPE, ActionType.KEY, ActionType.WAIT, ActionType.DONE)
 }
-_DRAG = int(ActionType.DRAG) + 1
+_DRAG = history_type(ActionType.DRAG)
 
 
 def _shift_grid(a: np.ndarray, rows: int, cols: int, dy: int, dx: int, fill: int) -> np.ndarray:

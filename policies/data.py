@@ -30,7 +30,13 @@ from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.policies.config import ModelConfig
 from deskpilot.policies.heads import HEADS
-from deskpilot.policies.pointing import POINTER_TYPES, cell_centres, point_to_cell
+from deskpilot.policies.pointing import (
+    EMPTY_SLOT,
+    POINTER_TYPES,
+    cell_centres,
+    history_type,
+    point_to_cell,
+)
 from deskpilot.policies.reading_targets import glyph_targets, letter_bits, mark_targets
 from deskpilot.policies.text_decoder import text_targets
 from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
@@ -66,7 +72,7 @@ def encode_history(history: Sequence[Action], cfg: ModelConfig) -> Example:
     """The last K actions, oldest first and right-aligned (slot K-1 is the latest), zero-padded."""
     k, lt = cfg.history_len, cfg.history_text_len
     out = {
-        "hist_type": np.zeros(k, np.int32),
+        "hist_type": np.full(k, EMPTY_SLOT, np.int32),
         "hist_xy": np.zeros((k, 4), np.float32),
         "hist_key": np.zeros(k, np.int32),
         "hist_scroll": np.zeros(k, np.int32),
@@ -75,7 +81,7 @@ def encode_history(history: Sequence[Action], cfg: ModelConfig) -> Example:
     recent = list(history)[-k:]
     for slot, action in zip(range(k - len(recent), k), recent, strict=True):
         sample = action.to_space_sample()
-        out["hist_type"][slot] = int(action.type) + 1
+        out["hist_type"][slot] = history_type(action.type)
         out["hist_xy"][slot] = [*sample["point"], *sample["end"]]
         if action.key is not None:
             out["hist_key"][slot] = sample["key"] + 1

@@ -10,6 +10,8 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
+from deskpilot.policies.pointing import EMPTY_SLOT
+
 __all__ = ["HistoryEncoder", "fourier"]
 
 
@@ -39,7 +41,7 @@ class HistoryEncoder(nnx.Module):
         types, keys, scrolls = classes
         self.freqs = freqs
         self.byte_embed = byte_embed  # shared with the task encoder
-        self.type = nnx.Embed(types + 1, d, rngs=rngs)
+        self.type = nnx.Embed(types + 1, d, rngs=rngs)  # pointing.history_type codes, EMPTY_SLOT too
         self.coords = nnx.Linear(4 * 2 * freqs, d, rngs=rngs)
         self.key = nnx.Embed(keys + 1, d, rngs=rngs)  # else KEY_COMBOS index + 1
         self.scroll = nnx.Embed(scrolls + 1, d, rngs=rngs)  # else scroll class + 1
@@ -51,7 +53,7 @@ class HistoryEncoder(nnx.Module):
         text_mask = (text > 0).astype(jnp.float32)[..., None]
         pooled = (self.byte_embed(text) * text_mask).sum(-2) / jnp.maximum(text_mask.sum(-2), 1.0)  # BKD
         coords = self.coords(fourier(batch["hist_xy"], self.freqs))  # BK4 -> BKD
-        present = (batch["hist_type"] > 0).astype(jnp.float32)[..., None]
+        present = (batch["hist_type"] != EMPTY_SLOT).astype(jnp.float32)[..., None]
         tokens = (
             self.type(batch["hist_type"]) + self.key(batch["hist_key"]) + self.scroll(batch["hist_scroll"])
         )

@@ -64,6 +64,7 @@ from deskpilot.policies.config import ENCODERS, ModelConfig
 from deskpilot.policies.history import HistoryEncoder
 from deskpilot.policies.pointing import (
     CAPTION_WINDOW,
+    EMPTY_SLOT,
     NEAR,
     NEAR_WINDOW,
     NUM_VALUES,
@@ -269,7 +270,7 @@ class Policy(nnx.Module):
         # letter-set loss, which is what teaches the model to read).
         k = cfg.history_len
         text = jnp.concatenate([step, hist, task], axis=1)  # B(1+K+T)D
-        text_mask = jnp.concatenate([ones(1), batch["hist_type"] > 0, batch["task_mask"]], axis=1)
+        text_mask = jnp.concatenate([ones(1), batch["hist_type"] != EMPTY_SLOT, batch["task_mask"]], axis=1)
         for block in self.text_blocks:
             text = block(text, text_mask)
         hist, task = text[:, 1 : 1 + k], text[:, 1 + k :]
@@ -290,7 +291,8 @@ class Policy(nnx.Module):
         sep = jnp.broadcast_to(self.sep[...][None], (b, 2, d))
         x = jnp.concatenate([cls, pooled, sep[:, :1], hist, sep[:, 1:], task], axis=1)  # BSD
         mask = jnp.concatenate(
-            [ones(1 + pooled.shape[1] + 1), batch["hist_type"] > 0, ones(1), batch["task_mask"]], axis=1
+            [ones(1 + pooled.shape[1] + 1), batch["hist_type"] != EMPTY_SLOT, ones(1), batch["task_mask"]],
+            axis=1,
         )  # BS
         for block in self.blocks:
             x = block(x, mask)

@@ -22,12 +22,14 @@ __all__ = [
     "CAPTION_DOWN",
     "CAPTION_UP",
     "CAPTION_WINDOW",
+    "EMPTY_SLOT",
     "NEAR",
     "NEAR_COLS",
     "NEAR_ROWS",
     "NEAR_WINDOW",
     "NUM_VALUES",
     "POINTER_TYPES",
+    "history_type",
     "caption_match",
     "caption_offsets",
     "cell_centres",
@@ -48,6 +50,14 @@ POINTER_TYPES = (
     ActionType.SCROLL,
     ActionType.DRAG,
 )
+EMPTY_SLOT = 0  # a history slot no action fills yet
+
+
+def history_type(t: ActionType) -> int:
+    """A history slot's code for an action of type ``t`` (``EMPTY_SLOT`` is none)."""
+    return int(t) + 1
+
+
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
 CAPTION_WINDOW = (CAPTION_UP + CAPTION_DOWN + 1) * 3  # those rows, left of, at and right of the click
 
@@ -114,12 +124,12 @@ def caption_match(
     How well the cells around the last action's point (normalised x, y) match each task token, per
     map: the maps weigh the rows around the clicked cell (``caption_offsets``), so one can learn
     "the words above the field" and another "the words left of it". Zero where the last action has
-    no point (a TYPE, a key; history types are ``ActionType`` + 1, 0 for an empty slot).
+    no point (a TYPE, a key, an empty slot; ``kind`` as ``history_type`` codes it).
     """
     (h, w), cols = cfg.obs_size, cfg.grid[1]
     px, py = (jnp.minimum(jnp.floor(v * n), n - 1) for v, n in ((xy[:, 0], w), (xy[:, 1], h)))
     cell = (py // CELL) * cols + px // CELL  # ``point_to_cell``, batched
-    acted = jnp.isin(kind, jnp.asarray([int(t) + 1 for t in POINTER_TYPES]))
+    acted = jnp.isin(kind, jnp.asarray([history_type(t) for t in POINTER_TYPES]))
     at = jax.nn.one_hot(cell.astype(jnp.int32), cfg.num_cells) * acted[:, None]  # BF
     maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG
     around = jnp.einsum("BF,OFG->BOG", at, maps)
