@@ -4,7 +4,8 @@
 cell and a cell's point, which cell pairs are near each other (the maps that carry a chosen word's
 match onto the cells around it, "the field right of 'Name:'"), which words stand around the last
 click (a field's caption), and where a slider's marks, counted from the left of a row, reach the
-value a query asks for. Shape letters as in ``policies.model``'s legend.
+value a query asks for; and the code a history slot gives its action's type, which the caption
+feature reads to find the last click. Shape letters as in ``policies.model``'s legend.
 """
 
 from __future__ import annotations
