@@ -17,7 +17,7 @@ import numpy as np
 from deskpilot.envs.actions import ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
-from deskpilot.policies.pointing import history_type
+from deskpilot.policies.pointing import POINTER_TYPES, history_type
 
 __all__ = ["ShiftedSource", "shift_example"]
 
@@ -33,11 +33,7 @@ _CELL_FILL: dict[str, int] = {
     "cell_marks": 0,
 }
 # The history's types (as ``history_type`` codes them) that carry a point, DRAG an end point too.
-_POINTED = {
-    history_type(t)
-    for t in ActionType
-    if t not in (ActionType.TYPE, ActionType.KEY, ActionType.WAIT, ActionType.DONE)
-}
+_POINTED = {history_type(t) for t in POINTER_TYPES}
 _DRAG = history_type(ActionType.DRAG)
 
 
