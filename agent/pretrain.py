@@ -5,9 +5,8 @@ expert episodes (every task, theme, type size and layout the suite renders, look
 included, the expert's slips and recoveries too) and is evaluated on held-out seeds; a finished
 demo run can stand in for it (``source_run``), being the same training. Then, from those weights,
 the same suite drawn the ways a real screen differs from it (``VARIED``): text in the desktop's and
-the web's typefaces as well as the suite's own, widgets drawn as a desktop toolkit draws them as well
-as in the suite's own look, and screens drawn at twice the model's input and reduced, as the desktop
-env reduces a screen region. The last weights are evaluated on the suite
+the web's typefaces as well as the suite's own, and screens drawn at twice the model's input and
+reduced, as the desktop env reduces a screen region. The last weights are evaluated on the suite
 as the demo draws it and exported into the package (``policies.pretrained``) with a card that says
 how they were made and how well they do.
 """
@@ -22,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from deskpilot.agent.pipeline import DemoConfig, run_demo
-from deskpilot.envs.synthetic.paint import LOOKS, TYPEFACES
+from deskpilot.envs.synthetic.paint import TYPEFACES
 
 __all__ = ["pretrain"]
 
 
-# The second stage's screens: every typeface and look the suite has, drawn at the input's size and at
-# twice it.
-VARIED: dict[str, Any] = {"typefaces": ("", *TYPEFACES), "render_scales": (1, 2), "looks": LOOKS}
+# The second stage's screens: every typeface the suite has, drawn at the input's size and at twice it.
+VARIED: dict[str, Any] = {"typefaces": ("", *TYPEFACES), "render_scales": (1, 2)}
 # The second stage starts from trained weights: no reader-only warm-up, half the first stage's rate.
 STAGE2: tuple[str, ...] = ("train.learning_rate=7e-4", "train.reader_first=0.0")
 

@@ -25,7 +25,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--varied-minutes",
         type=float,
         default=12.0,
-        help="second stage: minutes on the suite in other typefaces and looks, and reduced from bigger screens (0: none)",
+        help="second stage: minutes on the suite in other typefaces and reduced from bigger screens (0: none)",
     )
     parser.add_argument(
         "--weights",

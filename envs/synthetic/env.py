@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -14,7 +13,7 @@ from deskpilot.envs.info import ELEMENTS, STEP
 from deskpilot.envs.spaces import DEFAULT_OBS_SIZE, action_space, as_action, observation_space
 from deskpilot.envs.synthetic import tasks_click, tasks_form  # noqa: F401  (registers the families)
 from deskpilot.envs.synthetic.expert import ExpertActor
-from deskpilot.envs.synthetic.paint import LOOKS, TYPEFACES, random_theme, typeface
+from deskpilot.envs.synthetic.paint import TYPEFACES, random_theme, typeface
 from deskpilot.envs.synthetic.scene import Scene
 from deskpilot.envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
 
@@ -66,9 +65,6 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     * ``render_scales``: the screen is drawn at one of these multiples of ``obs_size`` per episode and
       reduced to ``obs_size`` with a bilinear filter, as a big screen reaches the model on the
       desktop (default ``(1,)``: drawn at the observation's size).
-    * ``looks``: how widgets are drawn, one of these per episode (``envs.synthetic.paint.LOOKS``:
-      "suite", the default and only one, or "toolkit", as Tk draws them, the widget under the
-      pointer lit up).
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
@@ -81,7 +77,6 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         max_steps: int | None = None,
         typefaces: tuple[str, ...] = ("",),
         render_scales: tuple[int, ...] = (1,),
-        looks: tuple[str, ...] = ("suite",),
     ) -> None:
         if task not in FAMILIES:
             raise ValueError(f"task: unknown task family {task!r}; known: {', '.join(sorted(FAMILIES))}")
@@ -96,9 +91,6 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         if not render_scales or any(not isinstance(k, int) or k < 1 for k in render_scales):
             raise ValueError(f"render_scales: expected ints >= 1, got {render_scales!r}")
         self.render_scales, self._scale = tuple(render_scales), render_scales[0]
-        if not looks or any(k not in LOOKS for k in looks):
-            raise ValueError(f"looks: expected names among {list(LOOKS)}, got {looks!r}")
-        self.looks, self._look = tuple(looks), looks[0]
         self.family: type[Task] = FAMILIES[task]
         self.height, self.width = int(obs_size[0]), int(obs_size[1])
         self.render_mode = render_mode
@@ -117,7 +109,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         height, width = self.height * self._scale, self.width * self._scale
         scale = min(width / DEFAULT_OBS_SIZE[1], height / DEFAULT_OBS_SIZE[0])
         for _ in range(50):
-            theme = dataclasses.replace(random_theme(rng, scale), look=self._look)
+            theme = random_theme(rng, scale)
             title = labels(rng, 1)[0].capitalize() + pick(rng, (" - Editor", " - Files", "", " Settings"))
             scene = Scene(width, height, theme, title, margin=int(rng.integers(0, 5)))
             scene.cursor = (int(rng.integers(width)), int(rng.integers(height)))
@@ -161,8 +153,6 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             self._face = self.typefaces[int(self.np_random.integers(len(self.typefaces)))]
         if len(self.render_scales) > 1:
             self._scale = self.render_scales[int(self.np_random.integers(len(self.render_scales)))]
-        if len(self.looks) > 1:
-            self._look = self.looks[int(self.np_random.integers(len(self.looks)))]
         with typeface(self._face):
             self._task = self._build()
             self._steps = 0

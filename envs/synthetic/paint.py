@@ -21,7 +21,6 @@ from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
     "CURSOR_SIZE",
-    "LOOKS",
     "Box",
     "Canvas",
     "Theme",
@@ -42,12 +41,6 @@ TYPEFACES: dict[str, str] = {
     "liberation-sans": "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",  # the web's Arial
 }
 _FACE: contextvars.ContextVar[str] = contextvars.ContextVar("typeface", default="")
-
-# How widgets are drawn. "suite": the suite's own (a tick box's square is as tall as its line and
-# fills with the accent colour when ticked). "toolkit": as desktop toolkits such as Tk draw them (a
-# small white square with a thin dark tick, the widget under the pointer lit up), so weights trained
-# on the suite can also read a real app's widgets.
-LOOKS: tuple[str, ...] = ("suite", "toolkit")
 
 Box = tuple[int, int, int, int]
 """Pixel box ``(x0, y0, x1, y1)``, ``x1`` and ``y1`` exclusive."""
@@ -276,15 +269,6 @@ class Theme:
     muted: Colour  # disabled text, placeholders, scroll tracks
     size: int  # base font size in pixels
     radius: int  # corner radius of buttons
-    look: str = "suite"  # one of LOOKS
-
-    def hovered(self) -> Theme:
-        """This theme for the widget under the pointer: faces a step toward the text colour (lit up)."""
-
-        def toward_text(c: Colour) -> Colour:
-            return tuple(round(v + (t - v) * 0.1) for v, t in zip(c, self.text, strict=True))  # type: ignore[return-value]
-
-        return dataclasses.replace(self, window=toward_text(self.window), button=toward_text(self.button))
 
 
 _PALETTES: tuple[dict[str, Colour], ...] = (

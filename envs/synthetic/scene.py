@@ -158,7 +158,6 @@ class Scene:
             if kind is ActionType.DRAG:
                 self.cursor = (to_pixel(action.x2, self.width), to_pixel(action.y2, self.height))  # type: ignore[arg-type]
             self._pointer(action, x, y)
-            self.dirty = self.dirty or self.theme.look == "toolkit"  # the lit-up widget follows the pointer
         elif kind is ActionType.TYPE:
             if self.focus is not None and self.focus.visible:
                 self.focus.type_text(self, action.text)  # type: ignore[arg-type]
@@ -226,10 +225,9 @@ class Scene:
             return
         image = self._base.copy()
         canvas = Canvas(image, self._base_words)
-        lit = self.hit(*self.cursor) if self.theme.look == "toolkit" else None
         for w in self.widgets:
             if w.visible:
-                w.draw(canvas, self.theme.hovered() if w is lit else self.theme)
+                w.draw(canvas, self.theme)
         if self.popup is not None:
             self.popup.draw(canvas, self.theme)
         self._frame = np.asarray(image)

@@ -138,13 +138,8 @@ class Button(Widget):
     role: ClassVar[str] = "button"
 
     def draw(self, canvas: Canvas, theme: Theme) -> None:
-        """Face, border and centred label (muted when disabled); square and raised in the toolkit look."""
-        if theme.look == "toolkit":
-            x0, y0, x1, y1 = self.box
-            canvas.rect(self.box, fill=theme.button, outline=theme.border)
-            canvas.line([(x0 + 1, y1 - 3), (x0 + 1, y0 + 1), (x1 - 3, y0 + 1)], fill=(255, 255, 255))
-        else:
-            canvas.rect(self.box, fill=theme.button, outline=theme.border, radius=theme.radius)
+        """Face, border and centred label (muted when disabled)."""
+        canvas.rect(self.box, fill=theme.button, outline=theme.border, radius=theme.radius)
         colour = theme.button_text if self.enabled else theme.muted
         canvas.text_centered(self.box, self.label, theme.size, colour)
 
@@ -187,9 +182,6 @@ class Checkbox(Widget):
 
     def draw(self, canvas: Canvas, theme: Theme) -> None:
         """Square (filled with a tick when checked) and caption."""
-        if theme.look == "toolkit":
-            self._draw_toolkit(canvas, theme)
-            return
         x0, y0, x1, y1 = self.box
         side = y1 - y0 - 2
         sq = (x0, y0 + 1, x0 + side, y0 + 1 + side)
@@ -209,27 +201,6 @@ class Checkbox(Widget):
             canvas.rect(sq, fill=theme.field, outline=theme.border)
         th = text_size(self.label, theme.size)[1]
         canvas.text(x0 + side + 4, (y0 + y1 - th) // 2, self.label, theme.size, theme.text)
-
-    def _draw_toolkit(self, canvas: Canvas, theme: Theme) -> None:
-        """As Tk draws a check button: a faint frame, a small white square, a thin dark tick."""
-        x0, y0, x1, y1 = self.box
-        canvas.rect(self.box, fill=theme.window, outline=theme.muted)
-        side = max(5, round(theme.size * 0.6))
-        sx, sy = x0 + max(2, side // 3), (y0 + y1 - side) // 2
-        canvas.rect((sx, sy, sx + side, sy + side), fill=theme.field, outline=theme.border)
-        if self.checked:
-            s = side
-            canvas.line(
-                [
-                    (sx + s // 5, sy + s // 2),
-                    (sx + s // 2 - 1, sy + s - 1 - s // 5),
-                    (sx + s - 1 - s // 5, sy + s // 5),
-                ],
-                fill=theme.text,
-                width=max(1, s // 6),
-            )
-        th = text_size(self.label, theme.size)[1]
-        canvas.text(sx + side + max(3, side // 2), (y0 + y1 - th) // 2, self.label, theme.size, theme.text)
 
     def click(self, scene: Scene, x: int, y: int) -> None:
         """Toggle."""
