@@ -199,22 +199,16 @@ def encode_targets(
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
-    # 1/0 on a tick box's cells, 2 on every other cell of an annotated screen (no tick there), -1 not
-    # trained (no annotations). The pointer reads "ticked" on every cell, so it must be 0 off the
-    # boxes too: taught on the boxes alone, the head lit up about a tenth of the other cells, and
-    # "ticked and not named" (a box to untick) was lost among them.
-    cell_ticked = np.full(g, -1, np.int8)
+    cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
     cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
     if elements is not None:
         top = np.full(g, -1)
-        cell_ticked[:] = 2
         for i, e in enumerate(elements):
             inside = _box_cells(e["box"], centres, cfg)
             top[inside] = i
             cell_letters[inside] = letter_bits(e.get("label", ""))
             if "checked" in e:
-                if e["checked"] is not None:  # a web page's words say None: nothing to tick
-                    cell_ticked[inside] = int(bool(e["checked"]))
+                cell_ticked[inside] = int(bool(e["checked"]))
                 # A tick box's whole box carries its caption's word, as it carries its tick: the
                 # pointer's "named xor ticked" is read cell by cell, so both readings must hold on
                 # the same cells (the square's cells were background to the match, the caption's to
@@ -252,7 +246,7 @@ def encode_targets(
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
-    w["cell_ticked"] = float(elements is not None)  # no tick box on screen: no tick anywhere
+    w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:
         assert action.x is not None and action.y is not None

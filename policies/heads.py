@@ -124,16 +124,10 @@ def _balanced_bce(logits: jax.Array, targets: jax.Array, hard: jax.Array) -> jax
 
 
 def _ticked_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
-    """B: BCE of "ticked", averaged over the tick boxes' cells and over the other cells apart.
-
-    Targets: 1 ticked box, 0 unticked box, 2 any other cell (not ticked), -1 not trained. The two
-    averages keep the few box cells from drowning in the screen's hundreds of others.
-    """
-    bce = optax.sigmoid_binary_cross_entropy(logits, (targets == 1).astype(jnp.float32))
-    mean = lambda w: (bce * w).sum(-1) / jnp.maximum(w.sum(-1), 1.0)  # noqa: E731
-    return mean(((targets == 0) | (targets == 1)).astype(jnp.float32)) + mean(
-        (targets == 2).astype(jnp.float32)
-    )
+    """B: BCE of "ticked" averaged over the cells of tick boxes (targets 0 or 1; -1 elsewhere)."""
+    valid = (targets >= 0).astype(jnp.float32)
+    bce = optax.sigmoid_binary_cross_entropy(logits, (targets > 0).astype(jnp.float32))
+    return (bce * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
 
 
 def _marks_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
@@ -265,7 +259,7 @@ HEADS: tuple[Head, ...] = (
         loss=lambda out, batch: _glyph_loss(out["cell_glyphs"], batch["cell_glyphs"]),
         aux=True,
     ),
-    Head(  # per cell: is a ticked box here (the renderer knows; 0 on unticked boxes and everywhere else)
+    Head(  # per cell of a tick box: is it ticked (the renderer knows; cells of other things untrained)
         "cell_ticked",
         outputs={"cell_ticked": "BG"},
         targets=("cell_ticked",),

@@ -23,7 +23,7 @@ the target word 91% of the time where the learned match found 67%), and each poi
 match of the task word it chooses, and that match carried to cells around it by learned offset maps
 (a field right of or below its caption). The action type, key and scroll heads look at the cells
 at full resolution: where a query of their own attends and where the first pointer points. A
-per-cell head reads whether a ticked box is there (0 anywhere else); the pointers' keys use it alone and
+per-cell head reads whether a tick box is ticked; the pointers' keys use its reading alone and
 times the word match (the boxes to click are "named xor ticked"), and the action heads get it as
 read under the first pointer, through an MLP (done-if-satisfied answers "ticked xor asked ticked").
 A per-half head marks where a slider's values lie; the drag's end counts those marks from the left
@@ -167,8 +167,8 @@ class Policy(nnx.Module):
         self.cell_keys = nnx.Linear(d, d, rngs=rngs)
         self.letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
         self.cell_letters_head = nnx.Linear(d, NUM_LETTERS, rngs=rngs)
-        # Whether a ticked box is under a cell: the state that the click-or-not decisions on tick
-        # boxes hang on, taught where it is drawn rather than only through a later click.
+        # Whether the tick box under a cell is ticked: the state that the click-or-not decisions on
+        # tick boxes hang on, taught where it is drawn rather than only through a later click.
         self.cell_ticked_head = nnx.Linear(d, 1, rngs=rngs)
         self.cell_glyphs_head = nnx.Linear(d, 2 * NUM_GLYPHS, rngs=rngs)  # each 4-px half of a cell
         # Which cells show a word the task mentions: each cell against every task token. Its

@@ -124,20 +124,3 @@ def test_pointer_tie_leans_the_pointer_toward_the_demonstrated_cell() -> None:
     assert loss_at(other, leaning) - loss_at(clicked, leaning) == pytest.approx(np.log(2), abs=1e-3)
     with pytest.raises(ValueError, match="pointer_tie"):
         dataclasses.replace(cfg, pointer_tie=0.0)
-
-
-def test_the_tick_head_is_taught_no_tick_off_the_boxes_and_each_group_weighs_alike() -> None:
-    ticked = next(h for h in HEADS if h.name == "cell_ticked")
-    # 1 ticked box, 0 unticked box, 2 any other cell of the screen, -1 untrained
-    targets = jnp.asarray([[1, 0, 2, 2, 2, 2, 2, 2, -1, -1]])
-
-    def loss(logits: list[float]) -> float:
-        return float(ticked.loss({"cell_ticked": jnp.asarray([logits])}, {"cell_ticked": targets})[0])
-
-    right = [9.0, -9.0] + [-9.0] * 6 + [0.0, 0.0]
-    assert loss(right) < 1e-3  # untrained cells (-1) count for nothing
-    lit_off_the_box = right[:2] + [9.0] + right[3:]
-    # one wrong cell of six off the boxes costs a sixth of that group's mean, not a tenth of all cells
-    assert loss(lit_off_the_box) == pytest.approx(9.0 / 6, abs=1e-2)
-    untick_read_as_tick = [9.0, 9.0] + right[2:]
-    assert loss(untick_read_as_tick) == pytest.approx(9.0 / 2, abs=1e-2)
