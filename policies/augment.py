@@ -17,7 +17,7 @@ import numpy as np
 from deskpilot.envs.actions import ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
-from deskpilot.policies.pointing import POINTER_TYPES, history_type
+from deskpilot.policies.pointing import POINTED_HISTORY, history_type
 
 __all__ = ["ShiftedSource", "shift_example"]
 
@@ -32,8 +32,7 @@ _CELL_FILL: dict[str, int] = {
     "cell_ticked": -1,
     "cell_marks": 0,
 }
-# The history's types (as ``history_type`` codes them) that carry a point, DRAG an end point too.
-_POINTED = {history_type(t) for t in POINTER_TYPES}
+# The history's types that carry a point (``POINTED_HISTORY``), DRAG an end point too.
 _DRAG = history_type(ActionType.DRAG)
 
 
@@ -62,7 +61,7 @@ def shift_example(row: Example, dy: int, dx: int, cfg: ModelConfig) -> Example |
     padded = np.pad(row["screen"], ((m, m), (m, m), (0, 0)), mode="edge")
     out["screen"] = np.ascontiguousarray(padded[m - py : m - py + h, m - px : m - px + w])
     xy = row["hist_xy"].copy()
-    moved = np.isin(row["hist_type"], list(_POINTED))
+    moved = np.isin(row["hist_type"], POINTED_HISTORY)
     xy[moved, 0] += px / w
     xy[moved, 1] += py / h
     drags = row["hist_type"] == _DRAG

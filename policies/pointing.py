@@ -29,6 +29,7 @@ __all__ = [
     "NEAR_ROWS",
     "NEAR_WINDOW",
     "NUM_VALUES",
+    "POINTED_HISTORY",
     "POINTER_TYPES",
     "history_type",
     "caption_match",
@@ -57,6 +58,10 @@ EMPTY_SLOT = 0  # a history slot no action fills yet
 def history_type(t: ActionType) -> int:
     """A history slot's code for an action of type ``t`` (``EMPTY_SLOT`` is none)."""
     return int(t) + 1
+
+
+# The history slot codes of the actions that carry a point (``POINTER_TYPES`` as ``history_type`` codes them).
+POINTED_HISTORY = tuple(history_type(t) for t in POINTER_TYPES)
 
 
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
@@ -130,7 +135,7 @@ def caption_match(
     (h, w), cols = cfg.obs_size, cfg.grid[1]
     px, py = (jnp.minimum(jnp.floor(v * n), n - 1) for v, n in ((xy[:, 0], w), (xy[:, 1], h)))
     cell = (py // CELL) * cols + px // CELL  # ``point_to_cell``, batched
-    acted = jnp.isin(kind, jnp.asarray([history_type(t) for t in POINTER_TYPES]))
+    acted = jnp.isin(kind, jnp.asarray(POINTED_HISTORY))
     at = jax.nn.one_hot(cell.astype(jnp.int32), cfg.num_cells) * acted[:, None]  # BF
     maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG
     around = jnp.einsum("BF,OFG->BOG", at, maps)
