@@ -88,8 +88,9 @@ def pretrain(
         config = dataclasses.replace(config, train=train)
         env_ids = resolve_env_ids(demo.env)
         log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {VARIED}, from {source_run}")
+        varied = {**VARIED, "task_options": demo.task_options}  # the first stage's training draws
         report = train_on_envs(
-            env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=VARIED
+            env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=varied
         )
         result = evaluate(
             PolicyActor.from_checkpoint(final), env_ids, episodes=demo.eval_episodes, seed=demo.seed

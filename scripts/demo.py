@@ -40,12 +40,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     add_set_argument(parser)
     parser.add_argument(
+        "--task-option",
+        type=_task_option,
+        action="append",
+        default=[],
+        metavar="FAMILY.OPTION=SHARE",
+        help="a synthetic task family's training-time option, e.g. click-checkboxes.start_ticked=0.4 "
+        f"(default: {_spell(d.task_options)}); evaluation keeps each family's own draws",
+    )
+    parser.add_argument(
         "--curve",
         type=_minutes_list,
         metavar="M1,M2,...",
         help="run the demo once per training budget (e.g. 5,10,20,30,60,120) and plot success "
         "against minutes into OUT/curve.png (--minutes is then ignored)",
     )
+
+
+def _spell(options: dict[str, dict[str, float]]) -> str:
+    return ", ".join(f"{f}.{k}={v:g}" for f, o in options.items() for k, v in o.items()) or "none"
+
+
+def _task_option(text: str) -> tuple[str, str, float]:
+    name, _, value = text.partition("=")
+    family, _, option = name.rpartition(".")
+    try:
+        return family, option, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected FAMILY.OPTION=SHARE, got {text!r}") from None
 
 
 def _minutes_list(text: str) -> list[float]:
@@ -65,6 +87,9 @@ def run(args: argparse.Namespace) -> int:
     from deskpilot.agent.pipeline import run_demo
 
     console = Console()
+    task_options = {f: dict(o) for f, o in DemoConfig().task_options.items()}
+    for family, option, value in args.task_option:
+        task_options.setdefault(family, {})[option] = value
     config = DemoConfig(
         out=args.out,
         env=args.env,
@@ -77,6 +102,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         overrides=tuple(args.set),
         balance=args.balance,
+        task_options=task_options,
     )
     if args.curve:
         from deskpilot.agent.curve import learning_curve

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, SupportsFloat
 
 import gymnasium as gym
@@ -65,6 +66,10 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     * ``render_scales``: the screen is drawn at one of these multiples of ``obs_size`` per episode and
       reduced to ``obs_size`` with a bilinear filter, as a big screen reaches the model on the
       desktop (default ``(1,)``: drawn at the observation's size).
+    * ``task_options``: per family name, values for that family's ``Task.options``, e.g.
+      ``{"click-checkboxes": {"start_ticked": 0.8}}``; entries for other families are checked and
+      otherwise ignored, so one mapping can go to every env of the suite. For training only: a
+      held-out evaluation draws each family's own distribution.
     """
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 4}
@@ -77,6 +82,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         max_steps: int | None = None,
         typefaces: tuple[str, ...] = ("",),
         render_scales: tuple[int, ...] = (1,),
+        task_options: Mapping[str, Mapping[str, float]] | None = None,
     ) -> None:
         if task not in FAMILIES:
             raise ValueError(f"task: unknown task family {task!r}; known: {', '.join(sorted(FAMILIES))}")
@@ -92,6 +98,13 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             raise ValueError(f"render_scales: expected ints >= 1, got {render_scales!r}")
         self.render_scales, self._scale = tuple(render_scales), render_scales[0]
         self.family: type[Task] = FAMILIES[task]
+        for name, options in (task_options or {}).items():
+            if name not in FAMILIES:
+                raise ValueError(
+                    f"task_options: unknown task family {name!r}; known: {', '.join(sorted(FAMILIES))}"
+                )
+            FAMILIES[name].check_options(options)
+        self.task_options = dict((task_options or {}).get(task, {}))
         self.height, self.width = int(obs_size[0]), int(obs_size[1])
         self.render_mode = render_mode
         self.max_steps = max_steps or self.family.max_steps
@@ -114,7 +127,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             scene = Scene(width, height, theme, title, margin=int(rng.integers(0, 5)))
             scene.cursor = (int(rng.integers(width)), int(rng.integers(height)))
             try:
-                task = self.family(scene, rng)
+                task = self.family(scene, rng, self.task_options)
             except Retry:
                 continue
             x0, y0, x1, y1 = scene.content

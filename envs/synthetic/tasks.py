@@ -9,7 +9,7 @@ register themselves in :data:`FAMILIES` with the :func:`family` decorator.
 from __future__ import annotations
 
 import string
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
@@ -93,16 +93,41 @@ class Task:
     Args:
         scene: The empty scene to build into.
         rng: The env's generator (all randomness comes from it).
+        options: Values for the family's ``options`` (shares of its episodes drawn one way or
+            another), replacing their class defaults for this episode; see ``check_options``.
     """
 
     name: ClassVar[str] = ""
     max_steps: ClassVar[int] = 8  # truncation limit; the expert needs far fewer
+    # Names of class attributes that are shares in [0, 1] a caller may set per env (training can
+    # show a rare case more often than the task's own distribution, which evaluation keeps).
+    options: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, scene: Scene, rng: np.random.Generator) -> None:
+    def __init__(
+        self, scene: Scene, rng: np.random.Generator, options: Mapping[str, float] | None = None
+    ) -> None:
         self.scene = scene
         self.rng = rng
         self.goal: dict[str, Any] = {}
+        for key, value in self.check_options(options or {}).items():
+            setattr(self, key, value)
         self.instruction = self.build()
+
+    @classmethod
+    def check_options(cls, options: Mapping[str, float]) -> dict[str, float]:
+        """``options`` as floats, or a ``ValueError`` naming the family and what it takes."""
+        out = {}
+        for key, value in options.items():
+            if key not in cls.options:
+                raise ValueError(
+                    f"task_options[{cls.name!r}]: unknown option {key!r}; it takes {cls.options}"
+                )
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(
+                    f"task_options[{cls.name!r}][{key!r}]: expected a share in [0, 1], got {value!r}"
+                )
+            out[key] = float(value)
+        return out
 
     @property
     def size(self) -> int:

@@ -38,6 +38,8 @@ class ClickCheckboxes(Task):
     """Tick exactly the named boxes (some may start ticked), then click Submit."""
 
     max_steps = 12
+    options = ("start_ticked",)
+    start_ticked = 0.4  # the share of episodes whose boxes start with a random mix of ticks
 
     def build(self) -> str:
         """A column of checkboxes and a submit button."""
@@ -49,7 +51,7 @@ class ClickCheckboxes(Task):
         width = max(text_size(nm, self.size)[0] for nm in names) + h + 6
         x = int(self.rng.integers(x0, max(x0 + 1, x1 - width)))
         y = y0 + int(self.rng.integers(0, 20))
-        pre = self.rng.random() < 0.4  # sometimes start with a random mix of ticks
+        pre = self.rng.random() < self.start_ticked
         for nm in names:
             self.scene.add(
                 Checkbox((x, y, x + width, y + h), nm, checked=bool(pre and self.rng.random() < 0.4))

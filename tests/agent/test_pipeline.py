@@ -58,6 +58,22 @@ def test_demo_config_is_validated():
     assert DemoConfig().train_balance == "task" and DemoConfig(data="fixed").train_balance == "episode"
     with pytest.raises(ValueError, match="data"):
         DemoConfig(data="disk")
+    with pytest.raises(ValueError, match="unknown option 'start_tickd'"):
+        DemoConfig(task_options={"click-checkboxes": {"start_tickd": 0.5}})
+    with pytest.raises(ValueError, match="unknown task family"):
+        DemoConfig(task_options={"click-boxes": {"start_ticked": 0.5}})
+
+
+def test_the_demo_passes_task_options_to_the_synthetic_suite_only():
+    from deskpilot.agent.pipeline import _task_options
+    from deskpilot.envs.synthetic import ENV_IDS
+
+    config = DemoConfig(task_options={"click-checkboxes": {"start_ticked": 0.8}})
+    assert _task_options(config, list(ENV_IDS)) == {
+        "task_options": {"click-checkboxes": {"start_ticked": 0.8}}
+    }
+    assert _task_options(config, [*ENV_IDS, "deskpilot/miniwob-click-test-v0"]) is None
+    assert _task_options(DemoConfig(task_options={}), list(ENV_IDS)) is None
 
 
 def test_learning_curve_reads_finished_budgets_and_plots_them(tmp_path):

@@ -610,3 +610,30 @@ def test_a_slider_publishes_the_column_each_value_is_set_by() -> None:
     assert all("values" not in e for e in info["elements"] if e["role"] != "slider")
     assert checked >= 12
     env.close()
+
+
+def test_task_options_change_a_familys_draws_and_nothing_else() -> None:
+    def starts_ticked(env: SyntheticEnv, seeds: range) -> int:
+        return sum(
+            any(e.get("checked") for e in env.reset(seed=s)[1]["elements"] if e.get("role") == "checkbox")
+            for s in seeds
+        )
+
+    options = {"click-checkboxes": {"start_ticked": 1.0}}
+    often = SyntheticEnv(task="click-checkboxes", task_options=options)
+    never = SyntheticEnv(task="click-checkboxes", task_options={"click-checkboxes": {"start_ticked": 0.0}})
+    default = SyntheticEnv(task="click-checkboxes")
+    seeds = range(100)
+    assert starts_ticked(never, seeds) == 0
+    assert starts_ticked(default, seeds) < 60 < starts_ticked(often, seeds)  # 40% and 100% of episodes
+    # the expert still solves the episodes drawn the other way
+    assert rollout(often, 1, ExpertActor(), steps=12)[-1][-1]["success"]
+    # one mapping serves every env of the suite: another family's options leave an episode as it was
+    plain, other = SyntheticEnv(task="click-button"), SyntheticEnv(task="click-button", task_options=options)
+    np.testing.assert_array_equal(plain.reset(seed=3)[0]["screenshot"], other.reset(seed=3)[0]["screenshot"])
+    with pytest.raises(ValueError, match="unknown task family 'nothing'"):
+        SyntheticEnv(task="click-button", task_options={"nothing": {}})
+    with pytest.raises(ValueError, match=r"task_options\['click-button'\]: unknown option 'start_ticked'"):
+        SyntheticEnv(task="click-button", task_options={"click-button": {"start_ticked": 0.5}})
+    with pytest.raises(ValueError, match=r"expected a share in \[0, 1\], got 2"):
+        SyntheticEnv(task="click-button", task_options={"click-checkboxes": {"start_ticked": 2}})
