@@ -62,14 +62,9 @@ class DemoConfig:
             raise ValueError(
                 "balance='task' is for streamed data; with data='fixed' use 'episode' or 'example'"
             )
-        from deskpilot.envs.synthetic.env import FAMILIES  # the module that registers every family
+        from deskpilot.envs.synthetic.env import check_task_options
 
-        for family, options in self.task_options.items():
-            if family not in FAMILIES:
-                raise ValueError(
-                    f"task_options: unknown task family {family!r}; known: {', '.join(sorted(FAMILIES))}"
-                )
-            FAMILIES[family].check_options(options)
+        check_task_options(self.task_options)
         object.__setattr__(self, "out", Path(self.out))
 
     @property
@@ -77,13 +72,12 @@ class DemoConfig:
         """``balance``, or the default for the data source when it is empty."""
         return self.balance or ("task" if self.data == "stream" else "episode")
 
+    def train_env_kwargs(self, env_ids: list[str]) -> dict[str, Any]:
+        """What training's ``gymnasium.make`` gets: ``task_options`` for the synthetic suite only."""
+        from deskpilot.envs.synthetic.registry import ENV_IDS
 
-def _task_options(config: DemoConfig, env_ids: list[str]) -> dict[str, Any] | None:
-    """The env kwargs that carry ``task_options``: for the synthetic suite only (others take none)."""
-    from deskpilot.envs.synthetic.registry import ENV_IDS
-
-    synthetic = all(e in ENV_IDS for e in env_ids)
-    return {"task_options": config.task_options} if config.task_options and synthetic else None
+        synthetic = all(e in ENV_IDS for e in env_ids)
+        return {"task_options": self.task_options} if self.task_options and synthetic else {}
 
 
 def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalReport:
@@ -122,7 +116,7 @@ def run_demo(config: DemoConfig, log: Callable[[str], None] = print) -> EvalRepo
             model_config,
             seed=10_000_000 + config.seed,
             resume=True,
-            env_kwargs=_task_options(config, env_ids),
+            env_kwargs=config.train_env_kwargs(env_ids),
         )
     else:
         data = config.out / "data"

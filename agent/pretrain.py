@@ -88,7 +88,7 @@ def pretrain(
         config = dataclasses.replace(config, train=train)
         env_ids = resolve_env_ids(demo.env)
         log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {VARIED}, from {source_run}")
-        varied = {**VARIED, "task_options": demo.task_options}  # the first stage's training draws
+        varied = {**VARIED, **demo.train_env_kwargs(env_ids)}  # and the first stage's task options
         report = train_on_envs(
             env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=varied
         )

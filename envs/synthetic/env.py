@@ -18,7 +18,17 @@ from deskpilot.envs.synthetic.paint import TYPEFACES, random_theme, typeface
 from deskpilot.envs.synthetic.scene import Scene
 from deskpilot.envs.synthetic.tasks import FAMILIES, Retry, Task, labels, pick
 
-__all__ = ["SyntheticEnv"]
+__all__ = ["SyntheticEnv", "check_task_options"]
+
+
+def check_task_options(task_options: Mapping[str, Mapping[str, float]]) -> None:
+    """A ``ValueError`` naming the family or the option when ``task_options`` holds one unknown."""
+    for name, options in task_options.items():
+        if name not in FAMILIES:
+            raise ValueError(
+                f"task_options: unknown task family {name!r}; known: {', '.join(sorted(FAMILIES))}"
+            )
+        FAMILIES[name].check_options(options)
 
 
 class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
@@ -98,12 +108,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             raise ValueError(f"render_scales: expected ints >= 1, got {render_scales!r}")
         self.render_scales, self._scale = tuple(render_scales), render_scales[0]
         self.family: type[Task] = FAMILIES[task]
-        for name, options in (task_options or {}).items():
-            if name not in FAMILIES:
-                raise ValueError(
-                    f"task_options: unknown task family {name!r}; known: {', '.join(sorted(FAMILIES))}"
-                )
-            FAMILIES[name].check_options(options)
+        check_task_options(task_options or {})
         self.task_options = dict((task_options or {}).get(task, {}))
         self.height, self.width = int(obs_size[0]), int(obs_size[1])
         self.render_mode = render_mode

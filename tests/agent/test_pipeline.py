@@ -65,15 +65,13 @@ def test_demo_config_is_validated():
 
 
 def test_the_demo_passes_task_options_to_the_synthetic_suite_only():
-    from deskpilot.agent.pipeline import _task_options
     from deskpilot.envs.synthetic import ENV_IDS
 
     config = DemoConfig(task_options={"click-checkboxes": {"start_ticked": 0.8}})
-    assert _task_options(config, list(ENV_IDS)) == {
-        "task_options": {"click-checkboxes": {"start_ticked": 0.8}}
-    }
-    assert _task_options(config, [*ENV_IDS, "deskpilot/miniwob-click-test-v0"]) is None
-    assert _task_options(DemoConfig(task_options={}), list(ENV_IDS)) is None
+    options = {"task_options": {"click-checkboxes": {"start_ticked": 0.8}}}
+    assert config.train_env_kwargs(list(ENV_IDS)) == options
+    assert config.train_env_kwargs([*ENV_IDS, "deskpilot/miniwob-click-test-v0"]) == {}
+    assert DemoConfig(task_options={}).train_env_kwargs(list(ENV_IDS)) == {}
 
 
 def test_learning_curve_reads_finished_budgets_and_plots_them(tmp_path):
