@@ -63,9 +63,11 @@ def pretrain(
     from deskpilot.policies.loop import UNTIL_STOPPED, load_params
     from deskpilot.policies.train import train_on_envs
 
+    options = "unknown (--from another run)"
     if source_run is None:
         run_demo(demo, log=log)
         source_run = demo.out / "run"
+        options = str(demo.task_options or "none")
     first = checkpoint.read_config(source_run)
     card: dict[str, Any] = {
         "made_by": "deskpilot pretrain",
@@ -74,7 +76,7 @@ def pretrain(
             "step": checkpoint.latest_step(source_run),
             "train_minutes": first.train.minutes,
             "batch_size": first.train.batch_size,
-            "data": f"fresh expert episodes of {demo.env} (streamed), slips {first.train.slips}",
+            "data": f"fresh expert episodes of {demo.env} (streamed), slips {first.train.slips}, task options {options}",
             "held_out": _held_out(source_run.parent / "eval" / "eval.json"),
         },
         "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -87,8 +89,8 @@ def pretrain(
         train = dataclasses.replace(config.train, minutes=varied_minutes, steps=UNTIL_STOPPED)
         config = dataclasses.replace(config, train=train)
         env_ids = resolve_env_ids(demo.env)
-        log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {VARIED}, from {source_run}")
-        varied = {**VARIED, **demo.train_env_kwargs(env_ids)}  # and the first stage's task options
+        varied = {**VARIED, **demo.train_env_kwargs(env_ids)}  # and the demo's task options
+        log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {varied}, from {source_run}")
         report = train_on_envs(
             env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=varied
         )
@@ -105,7 +107,7 @@ def pretrain(
             "step": checkpoint.latest_step(final),
             "train_minutes": varied_minutes,
             "settings": list(STAGE2),
-            "data": f"fresh expert episodes of {demo.env} with {VARIED}",
+            "data": f"fresh expert episodes of {demo.env} with {varied}",
             "held_out": _held_out(demo.out / "varied-eval" / "eval.json"),
         }
     config, _, params = load_params(final)
