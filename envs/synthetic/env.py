@@ -76,7 +76,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     * ``render_scales``: the screen is drawn at one of these multiples of ``obs_size`` per episode and
       reduced to ``obs_size`` with a bilinear filter, as a big screen reaches the model on the
       desktop (default ``(1,)``: drawn at the observation's size).
-    * ``task_options``: per family name, values for that family's ``Task.options``, e.g.
+    * ``task_options``: per family name, values for that family's ``Task.option_names``, e.g.
       ``{"click-checkboxes": {"start_ticked": 0.8}}``; entries for other families are checked and
       otherwise ignored, so one mapping can go to every env of the suite. For training only: a
       held-out evaluation draws each family's own distribution.

@@ -93,7 +93,7 @@ class Task:
     Args:
         scene: The empty scene to build into.
         rng: The env's generator (all randomness comes from it).
-        options: Values for the family's ``options`` (shares of its episodes drawn one way or
+        options: Values for the family's ``option_names`` (shares of its episodes drawn one way or
             another), replacing their class defaults for this episode; see ``check_options``.
     """
 
@@ -101,7 +101,7 @@ class Task:
     max_steps: ClassVar[int] = 8  # truncation limit; the expert needs far fewer
     # Names of class attributes that are shares in [0, 1] a caller may set per env (training can
     # show a rare case more often than the task's own distribution, which evaluation keeps).
-    options: ClassVar[tuple[str, ...]] = ()
+    option_names: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self, scene: Scene, rng: np.random.Generator, options: Mapping[str, float] | None = None
@@ -118,9 +118,9 @@ class Task:
         """``options`` as floats, or a ``ValueError`` naming the family and what it takes."""
         out = {}
         for key, value in options.items():
-            if key not in cls.options:
+            if key not in cls.option_names:
                 raise ValueError(
-                    f"task_options[{cls.name!r}]: unknown option {key!r}; it takes {cls.options}"
+                    f"task_options[{cls.name!r}]: unknown option {key!r}; it takes {cls.option_names}"
                 )
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(

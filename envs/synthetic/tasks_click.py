@@ -38,7 +38,7 @@ class ClickCheckboxes(Task):
     """Tick exactly the named boxes (some may start ticked), then click Submit."""
 
     max_steps = 12
-    options = ("start_ticked",)
+    option_names = ("start_ticked",)
     start_ticked = 0.4  # the share of episodes whose boxes start with a random mix of ticks
 
     def build(self) -> str:
