@@ -231,3 +231,17 @@ def test_damaged_checkpoint_names_its_folder(tmp_path: Path, part: str) -> None:
         f.write_bytes(b"garbage")
     line = error_line("eval", "--checkpoint", str(run), "--env", "deskpilot/mock-easy", cwd=tmp_path)
     assert f"{step_dir}: damaged checkpoint" in line and f"({part}/)" in line and "expected" in line
+
+
+def test_a_demo_task_option_names_what_was_expected(tmp_path: Path) -> None:
+    done = deskpilot("demo", "--task-option", "start_ticked", cwd=tmp_path)  # argparse's own error
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.endswith("argument --task-option: expected FAMILY.OPTION=SHARE, got 'start_ticked'"), last
+    line = error_line("demo", "--task-option", "click-boxes.start_ticked=0.5", cwd=tmp_path)
+    assert "task_options: unknown task family 'click-boxes'; known: " in line, line
+    line = error_line("demo", "--task-option", "click-checkboxes.start_ticked=2", cwd=tmp_path)
+    assert line.endswith(
+        "task_options['click-checkboxes']['start_ticked']: expected a share in [0, 1], got 2.0"
+    ), line
+    assert not (tmp_path / "runs").exists()  # nothing ran
