@@ -35,6 +35,7 @@ parts = [host.session, host.xvfb]
 print(json.dumps([{"token": p.token, "folder": p.folder, "pids": p.pids()} for p in parts]), flush=True)
 sys.stdin.readline()
 how = sys.argv[1]
+print("GO", flush=True)
 if how == "close":
     env.close()
 elif how == "gc":
@@ -95,6 +96,9 @@ def test_nothing_outlives_the_env(how: str) -> None:
         assert child.stdin is not None
         child.stdin.write("go\n")
         child.stdin.flush()
+        # The signals go once the child has read the line and is on its way to its ending, not
+        # while it may still be reading (a Ctrl+C sent then once went unanswered for 30 s, under load).
+        assert child.stdout.readline().strip() == "GO"
         if how == "sigkill":
             child.send_signal(signal.SIGKILL)
         elif how == "sigint":
