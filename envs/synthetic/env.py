@@ -109,7 +109,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         self.render_scales, self._scale = tuple(render_scales), render_scales[0]
         self.family: type[Task] = FAMILIES[task]
         check_task_options(task_options or {})
-        self.task_options = dict((task_options or {}).get(task, {}))
+        self.family_options = dict((task_options or {}).get(task, {}))  # this family's own entry
         self.height, self.width = int(obs_size[0]), int(obs_size[1])
         self.render_mode = render_mode
         self.max_steps = max_steps or self.family.max_steps
@@ -132,7 +132,7 @@ class SyntheticEnv(gym.Env[dict[str, Any], dict[str, Any]]):
             scene = Scene(width, height, theme, title, margin=int(rng.integers(0, 5)))
             scene.cursor = (int(rng.integers(width)), int(rng.integers(height)))
             try:
-                task = self.family(scene, rng, self.task_options)
+                task = self.family(scene, rng, self.family_options)
             except Retry:
                 continue
             x0, y0, x1, y1 = scene.content
