@@ -175,6 +175,9 @@ class TrainConfig:
     # suite (deskpilot/mock-suite), so fine-tuning on a handful of recordings keeps the reading the
     # pretrained weights learnt there instead of memorising the recordings' few screens
     rehearse: float = 0.0
+    # Parts of the model that do not train, comma-separated: policies.model.PARAM_GROUPS names
+    # ("reader", "fusion") or the model's own top-level attributes; "" trains everything
+    frozen: str = ""
     # Training on a data folder: move each drawn example's screen, targets and history points by up
     # to this many 8-px grid cells (policies.augment), so a few layouts teach what, not where; 0 = off
     shift: int = 0
@@ -211,6 +214,10 @@ class TrainConfig:
                 f"train.drills + train.rehearse: expected shares of the batch summing below 1, got "
                 f"{self.drills} + {self.rehearse}"
             )
+        if any(not name.isidentifier() for name in self.frozen_names):
+            raise ValueError(
+                f"train.frozen: expected comma-separated names of the model's parts, got {self.frozen!r}"
+            )
         if self.shift < 0:
             raise ValueError(f"train.shift: expected >= 0 grid cells, got {self.shift}")
         if not 0.0 <= self.slips <= 1.0:
@@ -221,6 +228,11 @@ class TrainConfig:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:
             raise ValueError(f"train.stream_capacity ({self.stream_capacity}) must be >= batch_size")
+
+    @property
+    def frozen_names(self) -> tuple[str, ...]:
+        """``frozen`` split at its commas."""
+        return tuple(name.strip() for name in self.frozen.split(",") if name.strip())
 
 
 @dataclasses.dataclass(frozen=True)

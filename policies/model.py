@@ -80,6 +80,7 @@ __all__ = [
     "MODEL_VERSION",
     "NUM_GLYPHS",
     "NUM_LETTERS",
+    "PARAM_GROUPS",
     "Policy",
 ]
 
@@ -96,6 +97,20 @@ __all__ = [
 #    and the per-cell "is this box ticked" head.
 # 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
+# The model's parts by what they do, as ``train.frozen`` names them (each a tuple of ``Policy``'s
+# attributes): what reads the screen and the task's words, and what fuses them with the history into
+# the decision state. The rest, the pointers' queries and keys and the action heads, is what a few
+# demonstrations retune without unlearning how to read.
+PARAM_GROUPS: dict[str, tuple[str, ...]] = {
+    "reader": (
+        "screen", "byte_embed", "task_pos", "letters_head", "cell_letters_head", "cell_ticked_head",
+        "cell_glyphs_head", "match_cells", "match_task", "cell_marks_head", "spelling",
+    ),
+    "fusion": (
+        "history", "step_embed", "cls", "sep", "text_blocks", "text_norm", "pool_query", "text_proj",
+        "blocks", "final_norm",
+    ),
+}  # fmt: skip
 CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``pointing.caption_match``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)

@@ -76,7 +76,8 @@ def test_a_small_dataset_fine_tunes_the_shipped_weights_unless_told_otherwise(tm
     data = _episodes(tmp_path / "data", 3)
     config, start, line = choose_start(data, "small", ["train.batch_size=8"], None)
     assert start == pretrained.PRETRAINED and "fine-tuning" in line and "--init-from none" in line
-    assert config.train.learning_rate == 1.5e-4 and config.train.reader_first == 0.0
+    assert config.train.learning_rate == 1e-3 and config.train.reader_first == 0.0
+    assert config.train.frozen == "reader,fusion"  # the reading and the fusion keep what they know
     assert config.train.batch_size == 8  # the caller's settings win over the fine-tuning ones
     mine, _, _ = choose_start(data, "small", ["train.learning_rate=1e-4"], None)
     assert mine.train.learning_rate == 1e-4
@@ -128,6 +129,6 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
     data, run = _episodes(tmp_path / "data", 3), tmp_path / "run"
     common = ["train", "--data", str(data), "--out", str(run), "--set", "batch_size=4"]
     assert main([*common, "--steps", "1"]) == 0
-    assert read_config(run).train.learning_rate == 1.5e-4  # fine-tuned by default
+    assert read_config(run).train.frozen == "reader,fusion"  # fine-tuned by default
     assert main([*common, "--steps", "2", "--resume"]) == 0  # not refused as another configuration
     assert latest_step(run) == 2

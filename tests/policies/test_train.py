@@ -155,6 +155,32 @@ def test_reader_lr_scales_only_the_readers_step(dataset) -> None:
     assert reader >= 4  # the screen reader's layers and the glyph head were found by name
 
 
+def test_frozen_parts_stay_and_the_rest_trains(dataset) -> None:
+    from deskpilot.policies.model import PARAM_GROUPS
+    from deskpilot.policies.step import Trainer
+
+    trainer = Trainer(override(get_config("tiny"), ["batch_size=4", "frozen=reader,fusion,type_head"]))
+    before = jax.tree.map(np.asarray, trainer.params)
+    trainer.step(FixedSource(dataset, 4, seed=0).next_batch(), lr=0.1)
+    moved = jax.tree.map(lambda a, b: float(np.abs(np.asarray(b) - a).max()), before, trainer.params)
+    by_part: dict[str, float] = {}
+    for path, change in jax.tree_util.tree_flatten_with_path(moved)[0]:
+        by_part[path[0].key] = max(by_part.get(path[0].key, 0.0), change)
+    frozen = {*PARAM_GROUPS["reader"], *PARAM_GROUPS["fusion"], "type_head"}
+    assert frozen <= set(by_part)  # every group member is a part of the model
+    assert all(by_part[p] == 0.0 for p in frozen)
+    assert by_part["query"] > 0 and by_part["cell_keys"] > 0 and by_part["key_head"] > 0
+
+
+def test_a_frozen_name_that_is_no_part_is_refused_by_name() -> None:
+    from deskpilot.policies.step import Trainer
+
+    with pytest.raises(ValueError, match="'screne' is neither a group"):
+        Trainer(override(get_config("tiny"), ["frozen=reader,screne"]))
+    with pytest.raises(ValueError, match="train.frozen: expected comma-separated names"):
+        override(get_config("tiny"), ["frozen=reader fusion"])
+
+
 def test_glyph_weight_scales_only_the_glyph_loss() -> None:
     from deskpilot.policies.step import StepConfig, loss_weights
 
