@@ -53,7 +53,7 @@ class StepConfig:
     weight_decay: float
     reader_lr: float
     glyph_weight: float
-    frozen: tuple[str, ...] = ()
+    frozen: tuple[str, ...]
 
     @classmethod
     def of(cls, tc: TrainConfig) -> StepConfig:
@@ -98,7 +98,7 @@ def frozen_parts(params: nnx.State, names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(parts)
 
 
-def _lr_scales(params: nnx.State, reader_lr: float, frozen: frozenset[str] = frozenset()) -> Any:
+def _lr_scales(params: nnx.State, reader_lr: float, frozen: frozenset[str]) -> Any:
     """A pytree like ``params``: 0 on frozen parts, ``reader_lr`` on the reader's leaves, 1 elsewhere.
 
     Why the reader gets its own rate: trained alone on glyphs, it read 36% of letters after 400
