@@ -26,7 +26,17 @@ import orbax.checkpoint as ocp
 from deskpilot.policies.config import CONFIG_FILE, Config
 from deskpilot.policies.model import MODEL_VERSION
 
-__all__ = ["CheckpointError", "Saved", "check_compatible", "latest_step", "read_config", "restore", "save"]
+__all__ = [
+    "ADDED_BY",
+    "CheckpointError",
+    "Saved",
+    "added_fields",
+    "check_compatible",
+    "latest_step",
+    "read_config",
+    "restore",
+    "save",
+]
 
 CHECKPOINT_DIR = "checkpoints"
 _EXPECTED_RUN = (
@@ -37,6 +47,9 @@ _EXPECTED_STEP = (
     "fall back on the previous checkpoint, if there is one, or train again"
 )
 _DETAIL_CHARS = 200  # of the underlying error kept in a damaged checkpoint's message
+# Model fields whose turning on only adds parameters, and which: weights saved without them start a
+# run with them (``deskpilot train --init-from``), the added parameters drawn fresh.
+ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick",)}
 # Loop and budget fields may change between a run and its resumption (e.g. to extend it).
 _LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
 
@@ -126,11 +139,14 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
     """Raise ``CheckpointError`` unless ``saved`` differs from ``current`` only in loop fields.
 
     ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
-    optimiser, so its learning rate, schedule and batch size are the new run's own).
+    optimiser, so its learning rate, schedule and batch size are the new run's own), and let
+    ``current`` turn on a part of ``ADDED_BY`` that ``saved`` lacks (its parameters start fresh).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
         a["train"] = b["train"]
+        for field in added_fields(saved, current):
+            a["model"][field] = b["model"][field]
     diffs = [
         f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"
         for k in a["model"]
@@ -145,6 +161,11 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
         raise CheckpointError(
             f"{path}: checkpoint was made with another configuration (saved != current): " + "; ".join(diffs)
         )
+
+
+def added_fields(saved: Config, current: Config) -> list[str]:
+    """The ``ADDED_BY`` model fields off in ``saved`` and on in ``current``."""
+    return [f for f in ADDED_BY if not getattr(saved.model, f) and getattr(current.model, f)]
 
 
 def read_config(run_dir: Path | str) -> Config:

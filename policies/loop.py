@@ -171,6 +171,7 @@ def train_and_evaluate(
     elif init_from is not None:
         init_config, _, params = load_params(init_from)
         checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
+        params = with_added(trainer.params, params, checkpoint.added_fields(init_config, config))
         trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
     writer = SummaryWriter(str(workdir / "tensorboard")) if jax.process_index() == 0 else None
     start, first_step = time.monotonic(), step
@@ -243,6 +244,17 @@ def train_and_evaluate(
         data.train.close()
     trained = (step - first_step) * tc.batch_size / max(time.monotonic() - start, 1e-9)
     return {**report, "step": step, "examples_per_s": round(trained, 1)}
+
+
+def with_added(fresh: nnx.State, loaded: nnx.State, fields: list[str]) -> nnx.State:
+    """``loaded``, plus the parts the model ``fields`` (``checkpoint.ADDED_BY``) add, from ``fresh``."""
+    if not fields:
+        return loaded
+    merged = nnx.State(dict(loaded.items()))
+    for field in fields:
+        for part in checkpoint.ADDED_BY[field]:
+            merged[part] = fresh[part]
+    return merged
 
 
 def load_params(run_dir: Path | str) -> tuple[Config, nnx.GraphDef, nnx.State]:

@@ -30,6 +30,8 @@ A per-half head marks where a slider's values lie; the drag's end counts those m
 of each row to the value its query asks for (``Policy.count_marks``). Opt-in (``span_field``): each
 task token also learns how well the words around the last click match it (a field's caption), and
 the span's start asks the decision state and its end the start's token, for values nobody quotes.
+Opt-in (``click_memory``): each pointer's choice of task word avoids the words past clicks landed
+on, so a box ticked is not ticked again and the next named one is.
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -69,6 +71,7 @@ from deskpilot.policies.pointing import (
     NEAR_WINDOW,
     NUM_VALUES,
     caption_match,
+    clicked_words,
     count_marks,
     near_offsets,
 )
@@ -111,6 +114,7 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
         "blocks", "final_norm",
     ),
 }  # fmt: skip
+CLICKED_PICK = 10.0  # how much a clicked word's pick loses at first (``ModelConfig.click_memory``)
 CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``pointing.caption_match``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
@@ -233,6 +237,12 @@ class Policy(nnx.Module):
             self.span_keys = nnx.Linear(3 * d, 2 * d, rngs=rngs)
             self.span_query = nnx.Linear(d, d, rngs=rngs)
             self.span_from = nnx.Linear(3 * d, d, rngs=rngs)
+        # A word once clicked is seldom the next one to click (a box ticked twice is unticked): with
+        # ``click_memory`` each pointer's word choice loses CLICKED_PICK times (1 + its learned
+        # offset) on the task words past clicks landed on (``pointing.clicked_words``). Strong from
+        # the start: a handful of demonstrations moves a parameter only a little.
+        if cfg.click_memory:
+            self.clicked_pick = nnx.Param(jnp.zeros((2,)))
         # The action type, key and scroll heads also look at the full-resolution cells: once where a
         # query of their own attends, once where the first pointer points, plus whether each
         # pointer's chosen word is on screen. The fused CLS sees only 4x4-pooled cells, too coarse for
@@ -332,9 +342,14 @@ class Policy(nnx.Module):
         picks = jnp.einsum(
             "BTND,BND->BNT", self.word_pick(task_words).reshape(b, -1, 2, d), jnp.stack([q1, q2], 1)
         )
+        picks = picks * scale + jnp.where(words, 0.0, -1e9)[:, None]
+        if cfg.click_memory:
+            clicked = clicked_words(sim, batch["hist_xy"], batch["hist_type"], cfg)  # BT
+            strength = CLICKED_PICK * (1.0 + self.clicked_pick[...])  # N
+            picks = picks - strength[None, :, None] * clicked[:, None]
         picks = jnp.concatenate(
             [
-                picks * scale + jnp.where(words, 0.0, -1e9)[:, None],
+                picks,
                 jnp.broadcast_to(self.no_word[...][None, :, None], (b, 2, 1)),
             ],
             -1,

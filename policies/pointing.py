@@ -3,9 +3,9 @@
 ``policies.model`` learns the weights; these functions only place things on the cell grid: a point's
 cell and a cell's point, which cell pairs are near each other (the maps that carry a chosen word's
 match onto the cells around it, "the field right of 'Name:'"), which words stand around the last
-click (a field's caption), and where a slider's marks, counted from the left of a row, reach the
-value a query asks for; and the code a history slot gives its action's type, which the caption
-feature reads to find the last click. Shape letters as in ``policies.model``'s legend.
+click (a field's caption), which of the task's words past clicks landed on, and where a slider's
+marks, counted from the left of a row, reach the value a query asks for; and the code a history
+slot gives its action's type, which the caption and click features read to find the clicks. Shape letters as in ``policies.model``'s legend.
 """
 
 from __future__ import annotations
@@ -30,12 +30,15 @@ __all__ = [
     "NEAR_WINDOW",
     "NUM_VALUES",
     "POINTED_HISTORY",
+    "CLICKED_COLS",
+    "CLICKED_ROWS",
     "POINTER_TYPES",
     "history_type",
     "caption_match",
     "caption_offsets",
     "cell_centres",
     "cell_to_point",
+    "clicked_words",
     "count_marks",
     "near_offsets",
     "point_to_cell",
@@ -140,6 +143,37 @@ def caption_match(
     maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG
     around = jnp.einsum("BF,OFG->BOG", at, maps)
     return jnp.einsum("BOG,BGT->BTO", around, jax.nn.sigmoid(sim))
+
+
+# Where a past click counts as "on" a word: CLICKED_ROWS rows and CLICKED_COLS columns of cells either
+# way (a line of text straddles two rows; a short word is four cells wide and clicked anywhere along
+# it, or on its tick box's square left of it).
+CLICKED_ROWS, CLICKED_COLS = 1, 4
+CLICK_HISTORY = tuple(
+    history_type(t) for t in (ActionType.CLICK, ActionType.DOUBLE_CLICK, ActionType.RIGHT_CLICK)
+)
+
+
+def clicked_words(sim: jax.Array, xy: jax.Array, kind: jax.Array, cfg: ModelConfig) -> jax.Array:
+    """(word match BGT, past points BK4, past history types BK) -> BT: was each task token clicked.
+
+    Each token's word stands where its match peaks, as a distribution over the cells (a softmax,
+    so a reading only a little better than elsewhere still says where); the token counts as
+    clicked by the share of that distribution within reach of a past click (CLICKED_ROWS rows and
+    CLICKED_COLS columns either way). Clicks of every kind count; scrolls, drags and keys do not.
+    """
+    (h, w), (rows, cols) = cfg.obs_size, cfg.grid
+    px = jnp.minimum(jnp.floor(xy[..., 0] * w), w - 1) // CELL  # BK
+    py = jnp.minimum(jnp.floor(xy[..., 1] * h), h - 1) // CELL
+    clicked = jnp.isin(kind, jnp.asarray(CLICK_HISTORY))  # BK
+    row, col = (jnp.asarray(v) for v in np.divmod(np.arange(rows * cols), cols))  # G, G
+    reach = (
+        (jnp.abs(row - py[..., None]) <= CLICKED_ROWS)
+        & (jnp.abs(col - px[..., None]) <= CLICKED_COLS)
+        & clicked[..., None]
+    )  # BKG
+    near = reach.any(1).astype(sim.dtype)  # BG
+    return jnp.einsum("BG,BGT->BT", near, jax.nn.softmax(sim, 1))
 
 
 def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:

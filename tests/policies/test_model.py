@@ -356,3 +356,48 @@ def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() 
     assert (
         float(jnp.abs(caption_match(model.caption_kernels[...], sim, *last(typed), cfg)).max()) == 0.0
     )  # no point, no caption
+
+
+def test_click_memory_marks_the_task_words_past_clicks_landed_on() -> None:
+    from deskpilot.policies.pointing import CLICKED_COLS, CLICKED_ROWS, clicked_words
+
+    cfg = get_config("tiny").model
+    cols = cfg.grid[1]
+    # token 0's word stands at row 2, column 3; token 1's at row 6, column 3; token 2 is nowhere
+    sim = (
+        jnp.full((1, cfg.num_cells, 3), -5.0).at[0, 2 * cols + 3, 0].set(5.0).at[0, 6 * cols + 3, 1].set(5.0)
+    )
+
+    def clicked(kind: ActionType, row: int, col: int) -> np.ndarray:
+        xy = jnp.asarray([[[(col * 8 + 4) / cfg.obs_size[1], (row * 8 + 4) / cfg.obs_size[0], 0.0, 0.0]]])
+        return np.asarray(clicked_words(sim, xy, jnp.asarray([[int(kind) + 1]]), cfg))[0]
+
+    on_first = clicked(ActionType.CLICK, 2, 3 + CLICKED_COLS)  # along the word's row, within reach
+    assert on_first[0] > 0.9 and on_first[1] < 0.1 and on_first[2] < 0.2
+    assert clicked(ActionType.DOUBLE_CLICK, 6, 3)[1] > 0.9
+    assert clicked(ActionType.CLICK, 2, 3 + CLICKED_COLS + 1)[0] < 0.1  # past its reach
+    assert clicked(ActionType.CLICK, 2 + CLICKED_ROWS, 3)[0] > 0.9  # the line's other row
+    assert clicked(ActionType.CLICK, 2 + CLICKED_ROWS + 1, 3)[0] < 0.1  # the line below
+    assert clicked(ActionType.SCROLL, 2, 3).max() == 0.0  # only clicks count
+    assert (
+        np.asarray(clicked_words(sim, jnp.zeros((1, 1, 4)), jnp.zeros((1, 1), jnp.int32), cfg)).max() == 0.0
+    )
+
+
+def test_click_memory_acts_on_the_pointers_word_choice() -> None:
+    cfg = get_config("tiny").model
+    graphdef, params = init_params(dataclasses.replace(cfg, click_memory=True), 0)
+    model = nnx.merge(graphdef, params)
+    plain = nnx.merge(*init_params(cfg, 0))
+    nnx.update(
+        plain, nnx.State({k: v for k, v in nnx.state(model, nnx.Param).items() if k != "clicked_pick"})
+    )
+    batch = {k: v[:2] for k, v in _batch(cfg, make_episodes(2)).items()}
+    batch["hist_type"] = batch["hist_type"].at[:, -1].set(int(ActionType.CLICK) + 1)
+    batch["hist_xy"] = batch["hist_xy"].at[:, -1, :2].set(0.5)
+    with_memory, without = model(batch), plain(batch)
+    for name in ("word_sim", "cell_match", "cell_ticked"):  # the reading does not change
+        np.testing.assert_allclose(with_memory[name], without[name], atol=1e-5)
+    assert float(jnp.abs(with_memory["pointer"] - without["pointer"]).max()) > 1e-4  # the pointers do
+    model.clicked_pick[...] = -jnp.ones((2,))  # no strength: the model without the memory
+    np.testing.assert_allclose(model(batch)["pointer"], without["pointer"], atol=1e-4)

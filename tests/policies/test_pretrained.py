@@ -130,5 +130,32 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
     common = ["train", "--data", str(data), "--out", str(run), "--set", "batch_size=4"]
     assert main([*common, "--steps", "1"]) == 0
     assert read_config(run).train.frozen == "reader,fusion"  # fine-tuned by default
+    assert read_config(run).model.click_memory  # a part the shipped weights lack, started fresh
+    from deskpilot.policies.train import load_params
+
+    tuned, shipped = load_params(run)[2], pretrained.load()[2]
+    assert "clicked_pick" in tuned and "clicked_pick" not in shipped
+    for a, b in zip(jax.tree.leaves(tuned["screen"]), jax.tree.leaves(shipped["screen"]), strict=True):
+        np.testing.assert_array_equal(a, b)  # the rest from the shipped weights (the reader frozen)
     assert main([*common, "--steps", "2", "--resume"]) == 0  # not refused as another configuration
     assert latest_step(run) == 2
+
+
+def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
+    from deskpilot.policies.checkpoint import ADDED_BY, added_fields, check_compatible
+    from deskpilot.policies.numpy_init import init_params
+
+    tiny = get_config("tiny").model
+    for field, parts in ADDED_BY.items():  # each added part is there with its field on, and only then
+        on, off = (
+            set(init_params(dataclasses.replace(tiny, **{field: v}), 0)[1].keys()) for v in (True, False)
+        )
+        assert on - off == set(parts), field
+    plain = get_config("small")
+    memory = dataclasses.replace(plain, model=dataclasses.replace(plain.model, click_memory=True))
+    assert added_fields(plain, memory) == ["click_memory"] and added_fields(memory, plain) == []
+    check_compatible(plain, memory, tmp_path, model_only=True)  # the added part starts fresh
+    with pytest.raises(CheckpointError, match="model.click_memory: True != False"):
+        check_compatible(memory, plain, tmp_path, model_only=True)
+    with pytest.raises(CheckpointError, match="click_memory"):  # resuming is not fine-tuning
+        check_compatible(plain, memory, tmp_path)
