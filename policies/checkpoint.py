@@ -49,7 +49,7 @@ _EXPECTED_STEP = (
 _DETAIL_CHARS = 200  # of the underlying error kept in a damaged checkpoint's message
 # Model fields whose turning on only adds parameters, and which: weights saved without them start a
 # run with them (``deskpilot train --init-from``), the added parameters drawn fresh.
-ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick",)}
+ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick", "clicked_point")}
 # Loop and budget fields may change between a run and its resumption (e.g. to extend it).
 _LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
 

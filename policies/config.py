@@ -71,9 +71,9 @@ class ModelConfig:
     # clicked: 1 makes every cell of the target element alike (the pointer may settle on any, often
     # an edge the demonstrations never show in the history); below 1 leans it toward their cell.
     pointer_tie: float = 1.0
-    # Each pointer's choice of task word avoids the words past clicks landed on (tick the next
-    # named box, not the one ticked). Adds a parameter the shipped weights lack: fine-tuning from
-    # them starts it fresh (``checkpoint.ADDED_BY``).
+    # Each pointer avoids the task words past clicks landed on and the cells around those clicks
+    # (tick the next named box, not the one ticked). Adds parameters the shipped weights lack:
+    # fine-tuning from them starts those fresh (``checkpoint.ADDED_BY``).
     click_memory: bool = False
 
     def __post_init__(self) -> None:

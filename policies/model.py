@@ -30,8 +30,8 @@ A per-half head marks where a slider's values lie; the drag's end counts those m
 of each row to the value its query asks for (``Policy.count_marks``). Opt-in (``span_field``): each
 task token also learns how well the words around the last click match it (a field's caption), and
 the span's start asks the decision state and its end the start's token, for values nobody quotes.
-Opt-in (``click_memory``): each pointer's choice of task word avoids the words past clicks landed
-on, so a box ticked is not ticked again and the next named one is.
+Opt-in (``click_memory``): each pointer avoids the task words past clicks landed on and the cells
+around those clicks, so a box ticked is not ticked again and the next named one is.
 
 Shape legend (axis letters used in comments and einsums)::
 
@@ -71,6 +71,7 @@ from deskpilot.policies.pointing import (
     NEAR_WINDOW,
     NUM_VALUES,
     caption_match,
+    clicked_cells,
     clicked_words,
     count_marks,
     near_offsets,
@@ -114,7 +115,9 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
         "blocks", "final_norm",
     ),
 }  # fmt: skip
-CLICKED_PICK = 10.0  # how much a clicked word's pick loses at first (``ModelConfig.click_memory``)
+# With ``ModelConfig.click_memory``, at first: how much a clicked word's pick loses, and how much a
+# pointer's score loses on the cells around a past click.
+CLICKED_PICK, CLICKED_POINT = 10.0, 5.0
 CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``pointing.caption_match``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
@@ -239,10 +242,12 @@ class Policy(nnx.Module):
             self.span_from = nnx.Linear(3 * d, d, rngs=rngs)
         # A word once clicked is seldom the next one to click (a box ticked twice is unticked): with
         # ``click_memory`` each pointer's word choice loses CLICKED_PICK times (1 + its learned
-        # offset) on the task words past clicks landed on (``pointing.clicked_words``). Strong from
-        # the start: a handful of demonstrations moves a parameter only a little.
+        # offset) on the task words past clicks landed on (``pointing.clicked_words``), and its
+        # score CLICKED_POINT times (1 + another) on the cells around them. Strong from the start:
+        # a handful of demonstrations moves a parameter only a little.
         if cfg.click_memory:
             self.clicked_pick = nnx.Param(jnp.zeros((2,)))
+            self.clicked_point = nnx.Param(jnp.zeros((2,)))
         # The action type, key and scroll heads also look at the full-resolution cells: once where a
         # query of their own attends, once where the first pointer points, plus whether each
         # pointer's chosen word is on screen. The fused CLS sees only 4x4-pooled cells, too coarse for
@@ -344,7 +349,8 @@ class Policy(nnx.Module):
         )
         picks = picks * scale + jnp.where(words, 0.0, -1e9)[:, None]
         if cfg.click_memory:
-            clicked = clicked_words(sim, batch["hist_xy"], batch["hist_type"], cfg)  # BT
+            near_clicks = clicked_cells(batch["hist_xy"], batch["hist_type"], cfg)  # BG
+            clicked = clicked_words(sim, near_clicks)  # BT
             strength = CLICKED_PICK * (1.0 + self.clicked_pick[...])  # N
             picks = picks - strength[None, :, None] * clicked[:, None]
         picks = jnp.concatenate(
@@ -362,6 +368,10 @@ class Policy(nnx.Module):
         chosen = chosen + jnp.einsum("BNO,BNOG->BNG", self.near_mix(jnp.stack([q1, q2], 1)), near)
         pointer = jnp.einsum("BGD,BD->BG", keys, q1) * scale + chosen[:, 0]
         pointer2 = jnp.einsum("BGD,BD->BG", keys, q2) * scale + chosen[:, 1]
+        if cfg.click_memory:  # and each pointer turns from the cells already clicked
+            away = CLICKED_POINT * (1.0 + self.clicked_point[...])  # N
+            pointer = pointer - away[0] * near_clicks
+            pointer2 = pointer2 - away[1] * near_clicks
         marks_logits = self.cell_marks_head(cells)  # BG2
         pointer2 = pointer2 + self.count_marks(marks_logits, q2)
         # Whether what the first pointer points at is ticked: the tick head read under the pointer.

@@ -38,6 +38,7 @@ __all__ = [
     "caption_offsets",
     "cell_centres",
     "cell_to_point",
+    "clicked_cells",
     "clicked_words",
     "count_marks",
     "near_offsets",
@@ -154,13 +155,11 @@ CLICK_HISTORY = tuple(
 )
 
 
-def clicked_words(sim: jax.Array, xy: jax.Array, kind: jax.Array, cfg: ModelConfig) -> jax.Array:
-    """(word match BGT, past points BK4, past history types BK) -> BT: was each task token clicked.
+def clicked_cells(xy: jax.Array, kind: jax.Array, cfg: ModelConfig) -> jax.Array:
+    """(past points BK4, past history types BK) -> BG: 1 on the cells within reach of a past click.
 
-    Each token's word stands where its match peaks, as a distribution over the cells (a softmax,
-    so a reading only a little better than elsewhere still says where); the token counts as
-    clicked by the share of that distribution within reach of a past click (CLICKED_ROWS rows and
-    CLICKED_COLS columns either way). Clicks of every kind count; scrolls, drags and keys do not.
+    Reach: CLICKED_ROWS rows and CLICKED_COLS columns either way of the clicked cell. Clicks of
+    every kind count; scrolls, drags and keys do not.
     """
     (h, w), (rows, cols) = cfg.obs_size, cfg.grid
     px = jnp.minimum(jnp.floor(xy[..., 0] * w), w - 1) // CELL  # BK
@@ -172,8 +171,17 @@ def clicked_words(sim: jax.Array, xy: jax.Array, kind: jax.Array, cfg: ModelConf
         & (jnp.abs(col - px[..., None]) <= CLICKED_COLS)
         & clicked[..., None]
     )  # BKG
-    near = reach.any(1).astype(sim.dtype)  # BG
-    return jnp.einsum("BG,BGT->BT", near, jax.nn.softmax(sim, 1))
+    return reach.any(1).astype(jnp.float32)
+
+
+def clicked_words(sim: jax.Array, near: jax.Array) -> jax.Array:
+    """(word match BGT, ``clicked_cells`` BG) -> BT: how surely each task token's word was clicked.
+
+    Each token's word stands where its match peaks, as a distribution over the cells (a softmax,
+    so a reading only a little better than elsewhere still says where); the token counts as
+    clicked by the share of that distribution on the clicked cells.
+    """
+    return jnp.einsum("BG,BGT->BT", near.astype(sim.dtype), jax.nn.softmax(sim, 1))
 
 
 def count_marks(marks_logits: jax.Array, value: jax.Array, grid: tuple[int, int]) -> jax.Array:

@@ -358,8 +358,8 @@ def test_the_caption_feature_sees_task_words_matched_near_the_last_click_only() 
     )  # no point, no caption
 
 
-def test_click_memory_marks_the_task_words_past_clicks_landed_on() -> None:
-    from deskpilot.policies.pointing import CLICKED_COLS, CLICKED_ROWS, clicked_words
+def test_click_memory_marks_the_cells_and_task_words_past_clicks_landed_on() -> None:
+    from deskpilot.policies.pointing import CLICKED_COLS, CLICKED_ROWS, clicked_cells, clicked_words
 
     cfg = get_config("tiny").model
     cols = cfg.grid[1]
@@ -368,10 +368,15 @@ def test_click_memory_marks_the_task_words_past_clicks_landed_on() -> None:
         jnp.full((1, cfg.num_cells, 3), -5.0).at[0, 2 * cols + 3, 0].set(5.0).at[0, 6 * cols + 3, 1].set(5.0)
     )
 
-    def clicked(kind: ActionType, row: int, col: int) -> np.ndarray:
+    def cells(kind: ActionType, row: int, col: int) -> jax.Array:
         xy = jnp.asarray([[[(col * 8 + 4) / cfg.obs_size[1], (row * 8 + 4) / cfg.obs_size[0], 0.0, 0.0]]])
-        return np.asarray(clicked_words(sim, xy, jnp.asarray([[int(kind) + 1]]), cfg))[0]
+        return clicked_cells(xy, jnp.asarray([[int(kind) + 1]]), cfg)
 
+    def clicked(kind: ActionType, row: int, col: int) -> np.ndarray:
+        return np.asarray(clicked_words(sim, cells(kind, row, col)))[0]
+
+    near = np.asarray(cells(ActionType.CLICK, 4, 6)[0]).reshape(cfg.grid)
+    assert near.sum() == (2 * CLICKED_ROWS + 1) * (2 * CLICKED_COLS + 1) and near[4, 6] == near[5, 10] == 1
     on_first = clicked(ActionType.CLICK, 2, 3 + CLICKED_COLS)  # along the word's row, within reach
     assert on_first[0] > 0.9 and on_first[1] < 0.1 and on_first[2] < 0.2
     assert clicked(ActionType.DOUBLE_CLICK, 6, 3)[1] > 0.9
@@ -379,19 +384,16 @@ def test_click_memory_marks_the_task_words_past_clicks_landed_on() -> None:
     assert clicked(ActionType.CLICK, 2 + CLICKED_ROWS, 3)[0] > 0.9  # the line's other row
     assert clicked(ActionType.CLICK, 2 + CLICKED_ROWS + 1, 3)[0] < 0.1  # the line below
     assert clicked(ActionType.SCROLL, 2, 3).max() == 0.0  # only clicks count
-    assert (
-        np.asarray(clicked_words(sim, jnp.zeros((1, 1, 4)), jnp.zeros((1, 1), jnp.int32), cfg)).max() == 0.0
-    )
+    assert float(clicked_cells(jnp.zeros((1, 1, 4)), jnp.zeros((1, 1), jnp.int32), cfg).max()) == 0.0
 
 
-def test_click_memory_acts_on_the_pointers_word_choice() -> None:
+def test_click_memory_acts_on_the_pointers_alone() -> None:
     cfg = get_config("tiny").model
     graphdef, params = init_params(dataclasses.replace(cfg, click_memory=True), 0)
     model = nnx.merge(graphdef, params)
     plain = nnx.merge(*init_params(cfg, 0))
-    nnx.update(
-        plain, nnx.State({k: v for k, v in nnx.state(model, nnx.Param).items() if k != "clicked_pick"})
-    )
+    added = ("clicked_pick", "clicked_point")
+    nnx.update(plain, nnx.State({k: v for k, v in nnx.state(model, nnx.Param).items() if k not in added}))
     batch = {k: v[:2] for k, v in _batch(cfg, make_episodes(2)).items()}
     batch["hist_type"] = batch["hist_type"].at[:, -1].set(int(ActionType.CLICK) + 1)
     batch["hist_xy"] = batch["hist_xy"].at[:, -1, :2].set(0.5)
@@ -399,5 +401,5 @@ def test_click_memory_acts_on_the_pointers_word_choice() -> None:
     for name in ("word_sim", "cell_match", "cell_ticked"):  # the reading does not change
         np.testing.assert_allclose(with_memory[name], without[name], atol=1e-5)
     assert float(jnp.abs(with_memory["pointer"] - without["pointer"]).max()) > 1e-4  # the pointers do
-    model.clicked_pick[...] = -jnp.ones((2,))  # no strength: the model without the memory
+    model.clicked_pick[...] = model.clicked_point[...] = -jnp.ones((2,))  # no strength: no memory
     np.testing.assert_allclose(model(batch)["pointer"], without["pointer"], atol=1e-4)
