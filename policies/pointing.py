@@ -3,9 +3,10 @@
 ``policies.model`` learns the weights; these functions only place things on the cell grid: a point's
 cell and a cell's point, which cell pairs are near each other (the maps that carry a chosen word's
 match onto the cells around it, "the field right of 'Name:'"), which words stand around the last
-click (a field's caption), which of the task's words past clicks landed on, and where a slider's
-marks, counted from the left of a row, reach the value a query asks for; and the code a history
-slot gives its action's type, which the caption and click features read to find the clicks. Shape letters as in ``policies.model``'s legend.
+click (a field's caption), which cells and which of the task's words past clicks landed on, and
+where a slider's marks, counted from the left of a row, reach the value a query asks for; and the
+code a history slot gives its action's type, which the caption and click features read to find the
+clicks. Shape letters as in ``policies.model``'s legend.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ __all__ = [
     "CAPTION_DOWN",
     "CAPTION_UP",
     "CAPTION_WINDOW",
+    "CLICKED_COLS",
+    "CLICKED_ROWS",
     "EMPTY_SLOT",
     "NEAR",
     "NEAR_COLS",
@@ -30,8 +33,6 @@ __all__ = [
     "NEAR_WINDOW",
     "NUM_VALUES",
     "POINTED_HISTORY",
-    "CLICKED_COLS",
-    "CLICKED_ROWS",
     "POINTER_TYPES",
     "history_type",
     "caption_match",

@@ -140,9 +140,9 @@ def load(path: Path | None = None) -> tuple[Config, nnx.GraphDef, nnx.State]:
 # heads train, at a rate suited to heads (1e-3); the reader does not train alone first (reader_first
 # 0). The pointers remember where past clicks landed and on which task words (``model.click_memory``,
 # parts the shipped weights lack, started fresh): acting on its own clicks, a policy fine-tuned
-# without it ticked a box twice or submitted with a named box left (live, 22 and 23 tick-box tasks
-# right of 30 after 300 steps; with it 26 and 28). A dataset of at most FEW_EPISODES episodes is fine-tuned by
-# default (``deskpilot train --data``; ``--init-from none`` trains from scratch).
+# without it ticked a box twice or submitted with a named box left (live, 5 minutes, two seeds: 20
+# and 23 tick-box tasks right of 30; with it 25 and 26). A dataset of at most FEW_EPISODES episodes
+# is fine-tuned by default (``deskpilot train --data``; ``--init-from none`` trains from scratch).
 FINETUNE: tuple[str, ...] = (
     "train.learning_rate=1e-3",
     "train.reader_first=0.0",
