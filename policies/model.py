@@ -117,7 +117,7 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # With ``ModelConfig.click_memory``, at first: how much a clicked word's pick loses, and how much a
 # pointer's score loses on the cells around a past click.
-CLICKED_PICK, CLICKED_POINT = 10.0, 5.0
+CLICKED_PICK, CLICKED_POINT = 10.0, 20.0
 CAPTION_MAPS = 2  # maps of where a clicked field's caption stands (``pointing.caption_match``)
 NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), another glyph, none
 NUM_TYPES = len(ActionType)
