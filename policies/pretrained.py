@@ -141,7 +141,7 @@ def load(path: Path | None = None) -> tuple[Config, nnx.GraphDef, nnx.State]:
 # 0). The pointers remember where past clicks landed and on which task words (``model.click_memory``,
 # parts the shipped weights lack, started fresh): acting on its own clicks, a policy fine-tuned
 # without it ticked a box twice or submitted with a named box left (live, 5 minutes, two seeds: 20
-# and 23 tick-box tasks right of 30; with it 25 and 26). A dataset of at most FEW_EPISODES episodes
+# and 23 tick-box tasks right of 30; with it 27 and 25). A dataset of at most FEW_EPISODES episodes
 # is fine-tuned by default (``deskpilot train --data``; ``--init-from none`` trains from scratch).
 FINETUNE: tuple[str, ...] = (
     "train.learning_rate=1e-3",
