@@ -127,6 +127,13 @@ def caption_offsets(grid: tuple[int, int]) -> np.ndarray:
     return np.where(inside, (dy + CAPTION_UP) * 3 + np.sign(dx) + 1, CAPTION_WINDOW)
 
 
+def _cell_of(xy: jax.Array, cfg: ModelConfig) -> tuple[jax.Array, jax.Array]:
+    """(...4 or ...2 normalised points) -> (row, column) of each point's cell: ``point_to_cell``, batched."""
+    (h, w) = cfg.obs_size
+    px, py = (jnp.minimum(jnp.floor(v * n), n - 1) for v, n in ((xy[..., 0], w), (xy[..., 1], h)))
+    return py // CELL, px // CELL
+
+
 def caption_match(
     kernels: jax.Array, sim: jax.Array, xy: jax.Array, kind: jax.Array, cfg: ModelConfig
 ) -> jax.Array:
@@ -137,9 +144,8 @@ def caption_match(
     "the words above the field" and another "the words left of it". Zero where the last action has
     no point (a TYPE, a key, an empty slot; ``kind`` as ``history_type`` codes it).
     """
-    (h, w), cols = cfg.obs_size, cfg.grid[1]
-    px, py = (jnp.minimum(jnp.floor(v * n), n - 1) for v, n in ((xy[:, 0], w), (xy[:, 1], h)))
-    cell = (py // CELL) * cols + px // CELL  # ``point_to_cell``, batched
+    row, col = _cell_of(xy, cfg)
+    cell = row * cfg.grid[1] + col  # ``point_to_cell``, batched
     acted = jnp.isin(kind, jnp.asarray(POINTED_HISTORY))
     at = jax.nn.one_hot(cell.astype(jnp.int32), cfg.num_cells) * acted[:, None]  # BF
     maps = jnp.pad(kernels, ((0, 0), (0, 1)))[:, caption_offsets(cfg.grid)]  # OFG
@@ -162,9 +168,8 @@ def clicked_cells(xy: jax.Array, kind: jax.Array, cfg: ModelConfig) -> jax.Array
     Reach: CLICKED_ROWS rows and CLICKED_COLS columns either way of the clicked cell. Clicks of
     every kind count; scrolls, drags and keys do not.
     """
-    (h, w), (rows, cols) = cfg.obs_size, cfg.grid
-    px = jnp.minimum(jnp.floor(xy[..., 0] * w), w - 1) // CELL  # BK
-    py = jnp.minimum(jnp.floor(xy[..., 1] * h), h - 1) // CELL
+    rows, cols = cfg.grid
+    py, px = _cell_of(xy, cfg)  # BK, BK
     clicked = jnp.isin(kind, jnp.asarray(CLICK_HISTORY))  # BK
     row, col = (jnp.asarray(v) for v in np.divmod(np.arange(rows * cols), cols))  # G, G
     reach = (
