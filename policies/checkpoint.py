@@ -24,10 +24,9 @@ import jax
 import orbax.checkpoint as ocp
 
 from deskpilot.policies.config import CONFIG_FILE, Config
-from deskpilot.policies.model import MODEL_VERSION
+from deskpilot.policies.model import ADDED_BY, MODEL_VERSION
 
 __all__ = [
-    "ADDED_BY",
     "CheckpointError",
     "Saved",
     "added_fields",
@@ -47,9 +46,6 @@ _EXPECTED_STEP = (
     "fall back on the previous checkpoint, if there is one, or train again"
 )
 _DETAIL_CHARS = 200  # of the underlying error kept in a damaged checkpoint's message
-# Model fields whose turning on only adds parameters, and which: weights saved without them start a
-# run with them (``deskpilot train --init-from``), the added parameters drawn fresh.
-ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick", "clicked_point")}
 # Loop and budget fields may change between a run and its resumption (e.g. to extend it).
 _LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
 
@@ -140,7 +136,7 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
     ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
     optimiser, so its learning rate, schedule and batch size are the new run's own), and let
-    ``current`` turn on a part of ``ADDED_BY`` that ``saved`` lacks (its parameters start fresh).
+    ``current`` turn on a part of ``model.ADDED_BY`` that ``saved`` lacks (its parameters start fresh).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
@@ -164,7 +160,7 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
 
 def added_fields(saved: Config, current: Config) -> list[str]:
-    """The ``ADDED_BY`` model fields off in ``saved`` and on in ``current``."""
+    """The ``model.ADDED_BY`` fields off in ``saved`` and on in ``current``."""
     return [f for f in ADDED_BY if not getattr(saved.model, f) and getattr(current.model, f)]
 
 

@@ -73,7 +73,7 @@ class ModelConfig:
     pointer_tie: float = 1.0
     # Each pointer avoids the task words past clicks landed on and the cells around those clicks
     # (tick the next named box, not the one ticked). Adds parameters the shipped weights lack:
-    # fine-tuning from them starts those fresh (``checkpoint.ADDED_BY``).
+    # fine-tuning from them starts those fresh (``model.ADDED_BY``).
     click_memory: bool = False
 
     def __post_init__(self) -> None:

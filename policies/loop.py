@@ -41,7 +41,7 @@ from flax import nnx
 from deskpilot.policies import checkpoint, pretrained
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example
-from deskpilot.policies.model import Policy
+from deskpilot.policies.model import ADDED_BY, Policy
 from deskpilot.policies.step import Trainer, learning_rate, make_optimizer, reader_gate
 
 __all__ = [
@@ -247,12 +247,12 @@ def train_and_evaluate(
 
 
 def with_added(fresh: nnx.State, loaded: nnx.State, fields: list[str]) -> nnx.State:
-    """``loaded``, plus the parts the model ``fields`` (``checkpoint.ADDED_BY``) add, from ``fresh``."""
+    """``loaded``, plus the parts the model ``fields`` (``model.ADDED_BY``) add, from ``fresh``."""
     if not fields:
         return loaded
     merged = nnx.State(dict(loaded.items()))
     for field in fields:
-        for part in checkpoint.ADDED_BY[field]:
+        for part in ADDED_BY[field]:
             merged[part] = fresh[part]
     return merged
 

@@ -81,6 +81,7 @@ from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block
 
 __all__ = [
+    "ADDED_BY",
     "MODEL_VERSION",
     "NUM_GLYPHS",
     "NUM_LETTERS",
@@ -115,6 +116,9 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
         "blocks", "final_norm",
     ),
 }  # fmt: skip
+# Model fields whose turning on only adds parameters, and which attributes those are: weights saved
+# without them start a run with them (``deskpilot train --init-from``), the added ones drawn fresh.
+ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick", "clicked_point")}
 # With ``ModelConfig.click_memory``, at first: how much a clicked word's pick loses, and how much a
 # pointer's score loses on the cells around a past click.
 CLICKED_PICK, CLICKED_POINT = 10.0, 20.0

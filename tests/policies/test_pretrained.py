@@ -142,7 +142,8 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 
 
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
-    from deskpilot.policies.checkpoint import ADDED_BY, added_fields, check_compatible
+    from deskpilot.policies.checkpoint import added_fields, check_compatible
+    from deskpilot.policies.model import ADDED_BY
     from deskpilot.policies.numpy_init import init_params
 
     tiny = get_config("tiny").model
