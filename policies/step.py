@@ -16,6 +16,7 @@ from typing import Any
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 from flax import nnx
 from jax.sharding import AxisType, NamedSharding
@@ -190,6 +191,16 @@ def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.M
     )
 
 
+def _local_rows(x: jax.Array) -> np.ndarray:
+    """This process's rows of an array sharded along the batch, in the order its batch gave them.
+
+    In a multi-host run each process fetches only what its own devices hold (the rest is not
+    addressable); there, as everywhere, those rows are the examples this process passed to ``shard``.
+    """
+    shards = sorted(x.addressable_shards, key=lambda s: s.index[0].start or 0)
+    return np.concatenate([np.asarray(s.data) for s in shards]) if x.ndim else np.asarray(x)
+
+
 class Trainer:
     """The compiled train and eval steps for one config on one device mesh."""
 
@@ -229,7 +240,7 @@ class Trainer:
         totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         heads = [h.name for h in SCORED]
         for batch, idx in dataset.eval_batches(self.config.train.batch_size):
-            out = jax.device_get(self.eval_step(self.params, self.shard(batch)))
+            out = {k: _local_rows(v) for k, v in self.eval_step(self.params, self.shard(batch)).items()}
             for i, row in enumerate(idx):
                 for task in ("all", dataset.tasks[row]):
                     totals[task]["examples"] += 1

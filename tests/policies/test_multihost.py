@@ -81,10 +81,10 @@ if pid == 1:  # by this host's own clock (the loop's), it would train twice as l
     T.time = types.SimpleNamespace(**vars(time))
     T.time.monotonic = lambda: 0.5 * time.monotonic()
 report = T.train_and_evaluate(
-    config, T.TrainData(GlobalBatches(data, 8, part=part)), out / "run", progress=False, on_log=on_log
+    config, T.TrainData(GlobalBatches(data, 8, part=part), val=data), out / "run", progress=False, on_log=on_log
 )
 np.savez(out / f"params{pid}.npz", *leaves(made[0]))
-(out / f"log{pid}.json").write_text(json.dumps({"step": report["step"], "lrs": lrs}))
+(out / f"log{pid}.json").write_text(json.dumps({"step": report["step"], "lrs": lrs, "val": report["val"], "examples": len(data)}))
 """
 
 
@@ -207,6 +207,8 @@ def test_two_processes_stop_together_with_the_parameters_of_one(tmp_path):
 
     assert logs[0]["step"] == logs[1]["step"] >= EARLY_STEP
     assert logs[0]["lrs"] == logs[1]["lrs"]  # process 0's clock decided every step's rate
+    # Validation at the end: each host scores the whole set from the rows its own devices hold.
+    assert logs[0]["val"] == logs[1]["val"] and logs[0]["val"]["examples"] == logs[0]["examples"]
     params = [np.load(tmp_path / f"params{pid}.npz") for pid in (0, 1)]
     for name in params[0].files:
         np.testing.assert_array_equal(params[0][name], params[1][name])
