@@ -26,7 +26,7 @@ from jax.sharding import PartitionSpec as P
 from deskpilot.policies.config import Config, TrainConfig
 from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.heads import AUX, SCORED
-from deskpilot.policies.losses import compute_loss, evaluate, head_counts
+from deskpilot.policies.losses import compute_loss, evaluate
 from deskpilot.policies.numpy_init import init_params
 
 __all__ = [
@@ -165,37 +165,15 @@ def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.M
     """
     weights = loss_weights(sc)
     tx = make_optimizer(sc)
-    # XLA on a CPU runs operations that do not wait on each other side by side, and the step's one
-    # chain of operations left a core idle for half of it: two half-batch chains, their losses summed,
-    # made the small preset's step 1.13-1.17x faster on 2 cores. A GPU runs one chain's larger
-    # operations better.
-    chains = 2 if mesh.devices.flat[0].platform == "cpu" else 1
 
     def local_loss(
-        params: nnx.State, batch: dict[str, jax.Array], gate: jax.Array | None, counts: dict[str, jax.Array]
+        params: nnx.State, batch: dict[str, jax.Array], gate: jax.Array | None
     ) -> tuple[jax.Array, dict[str, jax.Array]]:
         # Gated only where the renderer placed glyphs: other examples (recordings) have no glyph
         # loss to teach the reader, so every head's gradient reaches it there.
         per_example = None if gate is None else 1.0 - (1.0 - gate) * batch["w_cell_glyphs"]
         out = nnx.merge(graphdef, params)(batch, reader_grad=per_example)
-        return compute_loss(out, batch, weights, counts)
-
-    def chained_loss(
-        params: nnx.State, batch: dict[str, jax.Array], gate: jax.Array | None, counts: dict[str, jax.Array]
-    ) -> tuple[jax.Array, dict[str, jax.Array]]:
-        """The loss of ``batch`` as the sum of its ``chains`` slices', each computed on its own."""
-        n = len(next(iter(batch.values())))
-        k = chains if n % chains == 0 else 1
-        losses = [
-            local_loss(
-                params, {name: v[i * n // k : (i + 1) * n // k] for name, v in batch.items()}, gate, counts
-            )
-            for i in range(k)
-        ]
-        total = sum((x[0] for x in losses[1:]), losses[0][0])
-        return total, {
-            name: sum((x[1][name] for x in losses[1:]), part) for name, part in losses[0][1].items()
-        }
+        return compute_loss(out, batch, weights, axis_name=BATCH_AXIS)
 
     def loss_and_grads(
         params: nnx.State, batch: dict[str, Any], gate: jax.Array | None = None
@@ -209,9 +187,8 @@ def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.M
         gates = () if gate is None else (gate,)
 
         def local(params: nnx.State, batch: dict[str, jax.Array], *gates: jax.Array) -> Any:
-            counts = jax.lax.psum(head_counts(batch), BATCH_AXIS)
-            (loss, parts), grads = jax.value_and_grad(chained_loss, has_aux=True)(
-                params, batch, *gates or (None,), counts
+            (loss, parts), grads = jax.value_and_grad(local_loss, has_aux=True)(
+                params, batch, *gates or (None,)
             )
             flat, unravel = ravel_pytree(grads)
             flat, loss, parts = jax.lax.psum((flat, loss, parts), BATCH_AXIS)
