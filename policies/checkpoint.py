@@ -46,8 +46,8 @@ _EXPECTED_STEP = (
     "fall back on the previous checkpoint, if there is one, or train again"
 )
 _DETAIL_CHARS = 200  # of the underlying error kept in a damaged checkpoint's message
-# Loop and budget fields may change between a run and its resumption (e.g. to extend it).
-_LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every"}
+# Loop, budget and how-the-step-is-computed fields may change between a run and its resumption.
+_LOOP_FIELDS = {"steps", "minutes", "eval_every", "checkpoint_every", "log_every", "chains"}
 
 
 class CheckpointError(Exception):

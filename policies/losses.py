@@ -13,27 +13,31 @@ import jax.numpy as jnp
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, SCORED
 
-__all__ = ["compute_loss", "evaluate"]
+__all__ = ["compute_loss", "evaluate", "head_counts"]
 
 
-def _masked_mean(values: jax.Array, weights: jax.Array, axis_name: str | None) -> jax.Array:
-    count = weights.sum() if axis_name is None else jax.lax.psum(weights.sum(), axis_name)
-    return (values * weights).sum() / jnp.maximum(count, 1.0)
+def head_counts(batch: dict[str, jax.Array]) -> dict[str, jax.Array]:
+    """How many examples of ``batch`` each head learns from (the sum of its per-example weights)."""
+    return {head.name: head.weights(batch).sum() for head in HEADS}
 
 
 def compute_loss(
     out: dict[str, jax.Array],
     batch: dict[str, jax.Array],
     weights: dict[str, float],
-    axis_name: str | None = None,
+    counts: dict[str, jax.Array] | None = None,
 ) -> tuple[jax.Array, dict[str, jax.Array]]:
     """Total loss and per-head losses; ``weights`` scales heads by name (1 where absent).
 
-    ``axis_name``: ``batch`` is one device's share of a batch split along this (``shard_map``) axis;
-    each head's sum is then divided by its count over the whole batch, so the devices' losses (and
-    their gradients) add up to the whole batch's.
+    ``counts``: ``head_counts`` of the whole batch where ``batch`` is a part of it (a device's share,
+    a slice of that): each head's sum is divided by its count over the whole batch, so the parts'
+    losses, and their gradients, add up to the whole batch's. Default: ``batch``'s own.
     """
-    parts = {head.name: _masked_mean(head.loss(out, batch), head.weights(batch), axis_name) for head in HEADS}
+    counts = head_counts(batch) if counts is None else counts
+    parts = {
+        head.name: (head.loss(out, batch) * head.weights(batch)).sum() / jnp.maximum(counts[head.name], 1.0)
+        for head in HEADS
+    }
     total = sum(weights.get(k, 1.0) * v for k, v in parts.items())
     return jnp.asarray(total), parts
 

@@ -12,7 +12,7 @@ from deskpilot.policies.config import get_config
 from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, Head
-from deskpilot.policies.losses import compute_loss, evaluate
+from deskpilot.policies.losses import compute_loss, evaluate, head_counts
 from deskpilot.policies.model import NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
 from deskpilot.policies.numpy_init import init_params
 from deskpilot.policies.pointing import point_to_cell
@@ -99,6 +99,32 @@ def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
         choices = predict(out, rng)
         assert set(choices) == decoded
         assert all(v.shape == out[k].shape[:-1] for k, v in choices.items())  # one pick per row
+
+
+def test_the_parts_of_a_batch_add_up_to_its_loss_with_its_counts(run) -> None:
+    """How the train step sums slices of a batch (devices, chains): each head over the whole count."""
+    _, batch, out = run
+    total, parts = compute_loss(out, batch, {"cell_glyphs": 3.0})
+    counts = head_counts(batch)
+    cut = len(batch["step"]) // 3  # an uneven cut: the heads' examples fall unevenly
+    sliced = [
+        compute_loss(
+            {k: v[s] for k, v in out.items()},
+            {k: v[s] for k, v in batch.items()},
+            {"cell_glyphs": 3.0},
+            counts,
+        )
+        for s in (slice(None, cut), slice(cut, None))
+    ]
+    np.testing.assert_allclose(sliced[0][0] + sliced[1][0], total, rtol=1e-5)
+    for name, value in parts.items():
+        np.testing.assert_allclose(sliced[0][1][name] + sliced[1][1][name], value, rtol=1e-5, atol=1e-6)
+    # Each slice on its own counts (the mean of the slices' means) is another loss: what the counts fix.
+    own = [
+        compute_loss({k: v[s] for k, v in out.items()}, {k: v[s] for k, v in batch.items()}, {})[0]
+        for s in (slice(None, cut), slice(cut, None))
+    ]
+    assert abs(float(own[0] + own[1]) / 2 - float(compute_loss(out, batch, {})[0])) > 1e-3
 
 
 def test_pointer_tie_leans_the_pointer_toward_the_demonstrated_cell() -> None:

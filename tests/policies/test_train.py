@@ -93,9 +93,10 @@ SHARDED_SCRIPT = textwrap.dedent(
     ds = ArrayDataset.from_trajectories(make_episodes(4), config.model)
     batch = ds.take(np.arange(8))
     results = []
-    for devices in (jax.devices()[:1], jax.devices()):
+    # The four devices' shares, two examples each, are split further into two chains of one.
+    for devices, chains in ((jax.devices()[:1], 1), (jax.devices(), 2)):
         mesh = jax.make_mesh((len(devices),), ("data",), axis_types=(AxisType.Auto,), devices=devices)
-        trainer = Trainer(config, mesh)
+        trainer = Trainer(override(config, [f"chains={chains}"]), mesh)
         (loss, _), grads = trainer.loss_and_grads(trainer.params, trainer.shard(batch))
         trainer.step(batch, 1e-3)
         results.append((float(loss), jax.tree.leaves(jax.device_get(grads)), jax.tree.leaves(jax.device_get(trainer.params))))
@@ -108,7 +109,7 @@ SHARDED_SCRIPT = textwrap.dedent(
 )
 
 
-def test_sharded_step_equals_single_device_step() -> None:
+def test_sharded_step_in_chains_equals_single_device_step() -> None:
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "PYTHONPATH": str(REPO)}
     # The bound only stops a hang: compiling both meshes' steps took over 300 s on a machine busy
     # with a training run beside the suite, well under that with the machine to itself.
