@@ -93,8 +93,8 @@ SHARDED_SCRIPT = textwrap.dedent(
     ds = ArrayDataset.from_trajectories(make_episodes(4), config.model)
     batch = ds.take(np.arange(8))
     results = []
-    # The four devices' shares, two examples each, are split further into two chains of one.
-    for devices, chains in ((jax.devices()[:1], 1), (jax.devices(), 2)):
+    # One device computes the batch in two chains of four; four devices, two examples each, in one.
+    for devices, chains in ((jax.devices()[:1], 2), (jax.devices(), 1)):
         mesh = jax.make_mesh((len(devices),), ("data",), axis_types=(AxisType.Auto,), devices=devices)
         trainer = Trainer(override(config, [f"chains={chains}"]), mesh)
         (loss, _), grads = trainer.loss_and_grads(trainer.params, trainer.shard(batch))
