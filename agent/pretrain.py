@@ -32,6 +32,10 @@ VARIED: dict[str, Any] = {"typefaces": ("", *TYPEFACES), "render_scales": (1, 2)
 STAGE2: tuple[str, ...] = ("train.learning_rate=7e-4", "train.reader_first=0.0")
 
 
+# What an export writes afresh on a card (``policies.pretrained.export`` and ``pretrain``'s last lines).
+_EXPORT_FIELDS = ("model_version", "parameters", "config", "held_out", "exported", "matmul_gflops_at_export")
+
+
 def _held_out(eval_json: Path) -> dict[str, Any] | None:
     if not eval_json.is_file():
         return None
@@ -45,54 +49,72 @@ def _held_out(eval_json: Path) -> dict[str, Any] | None:
 def pretrain(
     demo: DemoConfig,
     weights: Path | None = None,
-    source_run: Path | None = None,
+    source_run: Path | str | None = None,
     varied_minutes: float = 12.0,
     log: Callable[[str], None] = print,
 ) -> Path:
     """Train as the demo does (or take ``source_run``), then on ``VARIED`` screens; export the weights.
 
-    ``varied_minutes`` = 0 exports the first stage's weights. Returns the path of the ``.npz``
-    written (default: the shipped file for the preset).
+    ``varied_minutes`` = 0 exports the first stage's weights. ``source_run`` = ``"pretrained"``
+    continues the preset's shipped weights with one more ``VARIED`` stage, under the preset's
+    settings and ``STAGE2``, and adds it to their card. Returns the path of the ``.npz`` written
+    (default: the shipped file for the preset).
     """
     from deskpilot.agent.evaluate import evaluate
     from deskpilot.envs.registry import resolve_env_ids
     from deskpilot.policies import checkpoint, pretrained
     from deskpilot.policies.actor import PolicyActor
     from deskpilot.policies.bench import matmul_flops
-    from deskpilot.policies.config import override
+    from deskpilot.policies.config import get_config, override
     from deskpilot.policies.loop import UNTIL_STOPPED, load_params
     from deskpilot.policies.train import train_on_envs
 
-    options = "unknown (--from another run)"
-    if source_run is None:
-        run_demo(demo, log=log)
-        source_run = demo.out / "run"
-        options = str(demo.task_options or "none")
-    first = checkpoint.read_config(source_run)
-    card: dict[str, Any] = {
-        "made_by": "deskpilot pretrain",
-        "stage1": {
-            "source_run": str(source_run),
-            "step": checkpoint.latest_step(source_run),
-            "train_minutes": first.train.minutes,
-            "batch_size": first.train.batch_size,
-            "data": f"fresh expert episodes of {demo.env} (streamed), slips {first.train.slips}, task options {options}",
-            "held_out": _held_out(source_run.parent / "eval" / "eval.json"),
-        },
-        "exported": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "matmul_gflops_at_export": round(matmul_flops() / 1e9),
-    }
-    final = source_run
+    path = weights or pretrained.weights_path(demo.config)
+    if pretrained.is_pretrained(source_run):
+        if varied_minutes <= 0:
+            raise ValueError("pretrain --from pretrained: expected --varied-minutes > 0 (a stage to add)")
+        # The stages the weights were made by, and what they score, stay on the card.
+        shipped = pretrained.read_card(pretrained.weights_path(demo.config))
+        card = {k: v for k, v in shipped.items() if k not in _EXPORT_FIELDS}
+        config = override(get_config(demo.config), [*STAGE2, *demo.overrides])
+        init_from: Path | str = pretrained.PRETRAINED
+    else:
+        options = "unknown (--from another run)"
+        if source_run is None:
+            run_demo(demo, log=log)
+            source_run = demo.out / "run"
+            options = str(demo.task_options or "none")
+        source_run = Path(source_run)
+        first = checkpoint.read_config(source_run)
+        card = {
+            "made_by": "deskpilot pretrain",
+            "stage1": {
+                "source_run": str(source_run),
+                "step": checkpoint.latest_step(source_run),
+                "train_minutes": first.train.minutes,
+                "batch_size": first.train.batch_size,
+                "data": f"fresh expert episodes of {demo.env} (streamed), slips {first.train.slips}, task options {options}",
+                "held_out": _held_out(source_run.parent / "eval" / "eval.json"),
+            },
+        }
+        config, init_from = override(first, list(STAGE2)), source_run
+    stage = 1 + sum(k.startswith("stage") for k in card)
+    final: Path | str = init_from
     if varied_minutes > 0:
         final = demo.out / "varied"
-        config = override(first, list(STAGE2))
         train = dataclasses.replace(config.train, minutes=varied_minutes, steps=UNTIL_STOPPED)
         config = dataclasses.replace(config, train=train)
         env_ids = resolve_env_ids(demo.env)
         varied = {**VARIED, **demo.train_env_kwargs(env_ids)}  # and the demo's task options
-        log(f"stage 2: {varied_minutes:g} min on {demo.env} drawn with {varied}, from {source_run}")
+        log(f"stage {stage}: {varied_minutes:g} min on {demo.env} drawn with {varied}, from {init_from}")
         report = train_on_envs(
-            env_ids, final, config, seed=30_000_000, resume=True, init_from=source_run, env_kwargs=varied
+            env_ids,
+            final,
+            config,
+            seed=10_000_000 * (stage + 1),
+            resume=True,
+            init_from=init_from,
+            env_kwargs=varied,
         )
         result = evaluate(
             PolicyActor.from_checkpoint(final), env_ids, episodes=demo.eval_episodes, seed=demo.seed
@@ -100,19 +122,22 @@ def pretrain(
         result = dataclasses.replace(result, checkpoint=str(final.resolve()), step=report.get("step"))
         result.save(demo.out / "varied-eval" / "eval.json")
         log(
-            f"stage 2: step {report.get('step')}, held-out mean {result.mean_success:.1%} on the suite as the demo draws it"
+            f"stage {stage}: step {report.get('step')}, held-out mean {result.mean_success:.1%} on the suite as the demo draws it"
         )
-        card["stage2"] = {
+        card[f"stage{stage}"] = {
             "run": str(final),
+            "from": str(init_from),
             "step": checkpoint.latest_step(final),
             "train_minutes": varied_minutes,
-            "settings": list(STAGE2),
+            "settings": list(STAGE2) if stage == 2 else [*STAGE2, f"preset {demo.config}", *demo.overrides],
             "data": f"fresh expert episodes of {demo.env} with {varied}",
             "held_out": _held_out(demo.out / "varied-eval" / "eval.json"),
         }
+    card["exported"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    card["matmul_gflops_at_export"] = round(matmul_flops() / 1e9)
     config, _, params = load_params(final)
-    card["held_out"] = (card.get("stage2") or card["stage1"])["held_out"]
-    path = pretrained.export(config, params, weights or pretrained.weights_path(demo.config), card)
+    card["held_out"] = card[f"stage{stage if varied_minutes > 0 else stage - 1}"]["held_out"]
+    path = pretrained.export(config, params, path, card)
     log(f"wrote {path} ({path.stat().st_size / 2**20:.1f} MiB) and {path.with_suffix('.json').name}")
     return path
 

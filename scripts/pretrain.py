@@ -19,13 +19,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="source",
         type=Path,
         metavar="RUN",
-        help="export this finished demo or pretrain run (its run/ folder) instead of training",
+        help="export this finished demo or pretrain run (its run/ folder) instead of training; "
+        "'pretrained': continue the shipped weights with one more --varied-minutes stage",
     )
     parser.add_argument(
         "--varied-minutes",
         type=float,
         default=12.0,
-        help="second stage: minutes on the suite in other typefaces and reduced from bigger screens (0: none)",
+        help="the last stage: minutes on the suite in other typefaces and reduced from bigger screens (0: none)",
     )
     parser.add_argument(
         "--weights",

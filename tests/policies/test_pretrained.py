@@ -160,3 +160,32 @@ def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Pa
         check_compatible(memory, plain, tmp_path, model_only=True)
     with pytest.raises(CheckpointError, match="click_memory"):  # resuming is not fine-tuning
         check_compatible(plain, memory, tmp_path)
+
+
+def test_pretrain_from_pretrained_adds_a_stage_to_the_shipped_weights(tmp_path: Path) -> None:
+    from deskpilot.agent.pipeline import DemoConfig
+    from deskpilot.agent.pretrain import pretrain
+
+    demo = DemoConfig(
+        out=tmp_path / "pre",
+        env="deskpilot/mock-click-button-v0",
+        eval_episodes=2,
+        overrides=("train.batch_size=4", "train.eval_every=1000"),
+    )
+    with pytest.raises(ValueError, match="--varied-minutes > 0"):
+        pretrain(demo, tmp_path / "w.npz", "pretrained", varied_minutes=0)
+    path = pretrain(demo, tmp_path / "w.npz", "pretrained", varied_minutes=0.01, log=lambda _: None)
+    shipped, card = pretrained.read_card(), pretrained.read_card(path)
+    stage = f"stage{1 + sum(k.startswith('stage') for k in shipped)}"
+    assert {k: card[k] for k in shipped if k.startswith("stage")} == {
+        k: v for k, v in shipped.items() if k.startswith("stage")
+    }  # the stages that made the shipped weights stay on the card
+    assert card[stage]["from"] == "pretrained" and card[stage]["step"] >= 1
+    assert card["held_out"] == card[stage]["held_out"] and len(card["held_out"]["tasks"]) == 1
+    moved = [
+        float(np.abs(np.asarray(a) - np.asarray(b)).max())
+        for a, b in zip(
+            jax.tree.leaves(pretrained.load()[2]), jax.tree.leaves(pretrained.load(path)[2]), strict=True
+        )
+    ]
+    assert max(moved) > 0  # trained on from the shipped weights, written elsewhere
