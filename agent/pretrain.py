@@ -8,7 +8,8 @@ the same suite drawn the ways a real screen differs from it (``VARIED``): text i
 the web's typefaces as well as the suite's own, and screens drawn at twice the model's input and
 reduced, as the desktop env reduces a screen region. The last weights are evaluated on the suite
 as the demo draws it and exported into the package (``policies.pretrained``) with a card that says
-how they were made and how well they do.
+how they were made and how well they do. ``--from pretrained`` gives the shipped weights one more
+stage of those screens (the stage numbered after the card's last) and keeps their card's stages.
 """
 
 from __future__ import annotations
