@@ -24,15 +24,15 @@ from typing import Any
 
 import pytest
 
-# One persistent XLA compilation cache for the run, set before anything imports JAX: both test
-# workers, and every process a test starts, compile the same tiny and small programs again and
-# again. A size limit turns on the cache's file lock, so two workers never read a half-written
-# entry. A clean clone starts it empty.
+from deskpilot.envs.desktop.xvfb import start_xvfb
+from deskpilot.scripts.cli import use_compilation_cache
+
+# One persistent XLA compilation cache for the run: both test workers, and every process a test
+# starts, compile the same tiny and small programs again and again. A size limit turns on the
+# cache's file lock, so two workers never read a half-written entry. A clean clone starts it empty.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", str(Path(__file__).parents[1] / ".pytest_cache" / "xla"))
 os.environ.setdefault("JAX_COMPILATION_CACHE_MAX_SIZE", str(2**31))
-assert "jax" not in sys.modules, "conftest must set the compilation cache before JAX is imported"
-
-from deskpilot.envs.desktop.xvfb import start_xvfb  # noqa: E402
+use_compilation_cache()  # into JAX's config too, should a plugin have imported JAX already
 
 SCREEN_SIZE = (800, 600)  # (width, height) of the Xvfb screen
 _TK_APP = Path(__file__).with_name("tkapp.py")

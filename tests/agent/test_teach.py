@@ -31,7 +31,9 @@ def test_record_three_demonstrations_fine_tune_and_run_live(xvfb: str, tmp_path:
     assert len(episodes) == 3 and all(t.success for t in episodes)
     assert all([a.type.name for a in t.actions] == ["CLICK", "DONE"] for t in episodes)
 
-    config, start, _ = choose_start(data, "small", ["train.batch_size=8", "train.eval_every=1000"], None)
+    # One chain: compiles 7 s sooner; the chained step has its own test (tests/policies/test_train.py).
+    settings = ["train.batch_size=8", "train.eval_every=1000", "train.chains=1"]
+    config, start, _ = choose_start(data, "small", settings, None)
     assert start == PRETRAINED
     config = dataclasses.replace(config, train=dataclasses.replace(config.train, steps=60))
     train_from_directory(data, tmp_path / "run", config, init_from=start, progress=False)

@@ -127,7 +127,7 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
     from deskpilot.scripts.cli import main
 
     data, run = _episodes(tmp_path / "data", 3), tmp_path / "run"
-    common = ["train", "--data", str(data), "--out", str(run), "--set", "batch_size=4"]
+    common = ["train", "--data", str(data), "--out", str(run), "--set", "batch_size=4", "chains=1"]
     assert main([*common, "--steps", "1"]) == 0
     assert read_config(run).train.frozen == "reader,fusion"  # fine-tuned by default
     assert read_config(run).model.click_memory  # a part the shipped weights lack, started fresh
@@ -170,7 +170,7 @@ def test_pretrain_from_pretrained_adds_a_stage_to_the_shipped_weights(tmp_path: 
         out=tmp_path / "pre",
         env="deskpilot/mock-click-button-v0",
         eval_episodes=2,
-        overrides=("train.batch_size=4", "train.eval_every=1000"),
+        overrides=("train.batch_size=4", "train.eval_every=1000", "train.chains=1"),
     )
     with pytest.raises(ValueError, match="--varied-minutes > 0"):
         pretrain(demo, tmp_path / "w.npz", "pretrained", varied_minutes=0)
