@@ -78,6 +78,7 @@ def pretrain(
         shipped = pretrained.read_card(pretrained.weights_path(demo.config))
         card = {k: v for k, v in shipped.items() if k not in _EXPORT_FIELDS}
         config = override(get_config(demo.config), [*STAGE2, *demo.overrides])
+        settings = [*STAGE2, f"preset {demo.config}", *demo.overrides]
         init_from: Path | str = pretrained.PRETRAINED
     else:
         options = "unknown (--from another run)"
@@ -98,7 +99,7 @@ def pretrain(
                 "held_out": _held_out(source_run.parent / "eval" / "eval.json"),
             },
         }
-        config, init_from = override(first, list(STAGE2)), source_run
+        config, settings, init_from = override(first, list(STAGE2)), list(STAGE2), source_run
     stage = 1 + sum(k.startswith("stage") for k in card)
     final: Path | str = init_from
     if varied_minutes > 0:
@@ -130,7 +131,7 @@ def pretrain(
             "from": str(init_from),
             "step": checkpoint.latest_step(final),
             "train_minutes": varied_minutes,
-            "settings": list(STAGE2) if stage == 2 else [*STAGE2, f"preset {demo.config}", *demo.overrides],
+            "settings": settings,
             "data": f"fresh expert episodes of {demo.env} with {varied}",
             "held_out": _held_out(demo.out / "varied-eval" / "eval.json"),
         }
