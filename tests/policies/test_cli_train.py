@@ -1,6 +1,7 @@
 import json
 
 import jax
+import numpy as np
 import pytest
 
 from deskpilot.policies.checkpoint import CheckpointError, latest_step
@@ -54,7 +55,7 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
     assert latest_step(tuned) == 1
     assert (
         max(
-            float(abs(a - b).max())
+            float(np.abs(np.asarray(a) - np.asarray(b)).max())
             for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after), strict=True)
         )
         < 1e-4

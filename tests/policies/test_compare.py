@@ -11,6 +11,9 @@ from deskpilot.policies.sources import expert_episodes
 from deskpilot.policies.tokenizer import encode_padded
 
 NO_GLYPH = NUM_GLYPHS - 1
+# Compiled whole: run op by op, each operation's first call compiles it alone (several times slower).
+_compare = jax.jit(compare_words, static_argnums=2)
+_task_word_letters = jax.jit(task_word_letters)
 
 
 def _letters(row: np.ndarray) -> str:
@@ -19,7 +22,7 @@ def _letters(row: np.ndarray) -> str:
 
 def test_each_task_byte_gets_the_letter_set_of_its_word() -> None:
     ids, _ = encode_padded("Click 'Bob' in Tab2, now.", 32)
-    word, in_word = (np.asarray(a)[0] for a in task_word_letters(jnp.asarray(ids)[None]))
+    word, in_word = (np.asarray(a)[0] for a in _task_word_letters(jnp.asarray(ids)[None]))
     text = "Click 'Bob' in Tab2, now."
     assert [_letters(word[i]) for i in (0, 4, 7, 9, 12, 15, 18, 22)] == [
         "cikl",  # Click, case-folded
@@ -43,7 +46,7 @@ def test_a_word_read_on_screen_is_found_where_it_is_drawn() -> None:
     glyphs[0, 1, 12:15] = [25, 1, 2]
     logits = jax.nn.one_hot(glyphs, NUM_GLYPHS).reshape(1, y * x, 2, NUM_GLYPHS) * 10.0
     ids, _ = encode_padded("ab zbc", 8)
-    score, in_word = (np.asarray(a)[0] for a in compare_words(logits, jnp.asarray(ids)[None], (y, x)))
+    score, in_word = (np.asarray(a)[0] for a in _compare(logits, jnp.asarray(ids)[None], (y, x)))
     assert score.shape == (y * x, 8)
     best = lambda t: {divmod(int(c), x) for c in np.nonzero(score[:, t] > score[:, t].max() - 0.05)[0]}  # noqa: E731
     assert (1, 1) in best(0) and best(0) <= {(1, 0), (1, 1), (1, 2)}  # cells whose window holds "ab" alone
@@ -62,7 +65,7 @@ def test_with_perfect_reading_the_comparison_finds_the_task_words_on_suite_scree
     data = {k: np.concatenate([r[k] for r in rows]) for k in rows[0]}
     glyphs = data["cell_glyphs"].astype(int)
     logits = jax.nn.one_hot(np.where(glyphs >= 0, glyphs, NO_GLYPH), NUM_GLYPHS) * 8.0
-    score = np.asarray(compare_words(logits, jnp.asarray(data["task"]), cfg.grid)[0])
+    score = np.asarray(_compare(logits, jnp.asarray(data["task"]), cfg.grid)[0])
     cell_word, task_word = data["cell_word_id"], data["task_word_id"]
     found = [
         cell_word[i][score[i][:, task_word[i] == w].mean(-1).argmax()] == w

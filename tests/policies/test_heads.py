@@ -19,6 +19,9 @@ from deskpilot.policies.pointing import point_to_cell
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 from tests.policies.fakes import make_episode, make_episodes
 
+# Compiled whole: run op by op, each operation's first call compiles it alone (several times slower).
+_loss, _evaluate, _predict = jax.jit(compute_loss), jax.jit(evaluate), jax.jit(predict)
+
 
 @pytest.fixture(scope="module")
 def run():
@@ -89,14 +92,16 @@ def test_data_writes_every_target_and_weight_and_nothing_else(run) -> None:
 
 def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
     _, batch, out = run
-    _, parts = compute_loss(out, batch, {})
-    assert list(parts) == [h.name for h in HEADS]
+    order: list[str] = []  # the loss's own order of heads (a compiled call returns its keys sorted)
+    jax.eval_shape(lambda o, b: order.extend(compute_loss(o, b, {})[1]), out, batch)
+    assert order == [h.name for h in HEADS]
+    _, parts = _loss(out, batch, {})
     assert all(bool(jnp.isfinite(v)) for v in parts.values())
     scored = {h.name for h in HEADS if h.metric is not None}
-    assert set(evaluate(out, batch)) == {f"{n}_{s}" for n in scored for s in ("correct", "n")}
+    assert set(_evaluate(out, batch)) == {f"{n}_{s}" for n in scored for s in ("correct", "n")}
     decoded = {k for h in HEADS if h.decode is not None for k in h.outputs}
     for rng in (None, jax.random.key(0)):
-        choices = predict(out, rng)
+        choices = _predict(out, rng)
         assert set(choices) == decoded
         assert all(v.shape == out[k].shape[:-1] for k, v in choices.items())  # one pick per row
 
@@ -104,11 +109,11 @@ def test_losses_metrics_and_decoding_cover_the_table(run) -> None:
 def test_the_parts_of_a_batch_add_up_to_its_loss_with_its_counts(run) -> None:
     """How the train step sums slices of a batch (devices, chains): each head over the whole count."""
     _, batch, out = run
-    total, parts = compute_loss(out, batch, {"cell_glyphs": 3.0})
+    total, parts = _loss(out, batch, {"cell_glyphs": 3.0})
     counts = head_counts(batch)
     cut = len(batch["step"]) // 3  # an uneven cut: the heads' examples fall unevenly
     sliced = [
-        compute_loss(
+        _loss(
             {k: v[s] for k, v in out.items()},
             {k: v[s] for k, v in batch.items()},
             {"cell_glyphs": 3.0},
@@ -121,10 +126,10 @@ def test_the_parts_of_a_batch_add_up_to_its_loss_with_its_counts(run) -> None:
         np.testing.assert_allclose(sliced[0][1][name] + sliced[1][1][name], value, rtol=1e-5, atol=1e-6)
     # Each slice on its own counts (the mean of the slices' means) is another loss: what the counts fix.
     own = [
-        compute_loss({k: v[s] for k, v in out.items()}, {k: v[s] for k, v in batch.items()}, {})[0]
+        _loss({k: v[s] for k, v in out.items()}, {k: v[s] for k, v in batch.items()}, {})[0]
         for s in (slice(None, cut), slice(cut, None))
     ]
-    assert abs(float(own[0] + own[1]) / 2 - float(compute_loss(out, batch, {})[0])) > 1e-3
+    assert abs(float(own[0] + own[1]) / 2 - float(_loss(out, batch, {})[0])) > 1e-3
 
 
 def test_pointer_tie_leans_the_pointer_toward_the_demonstrated_cell() -> None:

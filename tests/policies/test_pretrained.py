@@ -9,7 +9,6 @@ from pathlib import Path
 import jax
 import numpy as np
 import pytest
-from flax import nnx
 
 from deskpilot.collectors.trajectory import EpisodeMeta, TrajectoryWriter
 from deskpilot.envs.actions import Action
@@ -18,7 +17,8 @@ from deskpilot.policies.actor import PolicyActor
 from deskpilot.policies.assemble import choose_start
 from deskpilot.policies.checkpoint import CheckpointError
 from deskpilot.policies.config import get_config
-from deskpilot.policies.model import MODEL_VERSION, Policy
+from deskpilot.policies.model import MODEL_VERSION
+from deskpilot.policies.numpy_init import init_params
 
 
 def test_the_shipped_weights_load_into_the_current_model_and_act() -> None:
@@ -41,7 +41,7 @@ def test_the_shipped_weights_load_into_the_current_model_and_act() -> None:
 
 def test_weights_round_trip_and_a_mismatch_names_the_file(tmp_path: Path) -> None:
     config = get_config("tiny")
-    _, params = nnx.split(Policy(config.model, nnx.Rngs(3)))
+    _, params = init_params(config.model, 3)
     path = pretrained.export(config, params, tmp_path / "tiny-v1.npz", {"step": 7})
     loaded_config, _, loaded = pretrained.load(path)
     assert loaded_config == config and json.loads(path.with_suffix(".json").read_text())["step"] == 7
@@ -49,7 +49,7 @@ def test_weights_round_trip_and_a_mismatch_names_the_file(tmp_path: Path) -> Non
         np.testing.assert_array_equal(a, b)
     # The same card with another model's arrays: refused, naming the file and what differs.
     other = dataclasses.replace(config.model, width=config.model.width * 2)
-    _, wide = nnx.split(Policy(other, nnx.Rngs(0)))
+    _, wide = init_params(other, 0)
     pretrained.export(config, wide, tmp_path / "wide.npz", {})  # the card says tiny, the arrays are wider
     with pytest.raises(CheckpointError, match=r"wide\.npz.*do not fit.*deskpilot pretrain"):
         pretrained.load(tmp_path / "wide.npz")
@@ -144,7 +144,6 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
     from deskpilot.policies.checkpoint import added_fields, check_compatible
     from deskpilot.policies.model import ADDED_BY
-    from deskpilot.policies.numpy_init import init_params
 
     tiny = get_config("tiny").model
     for field, parts in ADDED_BY.items():  # each added part is there with its field on, and only then
