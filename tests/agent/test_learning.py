@@ -1,9 +1,10 @@
 """The learning test: the ``tiny`` model, trained briefly on two easy tasks, really solves them.
 
-Fixed seeds everywhere (collection, initialisation, data order, evaluation). Measured when written:
-shortcut 100% and focus-type 57% held-out success after 1,000 steps on 100 episodes per task; an
-untrained model scores 0% on both (it says DONE or types nothing useful). The thresholds leave room
-for platform-level float differences, not for a model that stopped learning.
+Fixed seeds everywhere (collection, initialisation, data order, evaluation). Measured with today's
+model on 100 episodes per task: shortcut and focus-type both 100% held-out success after 300, 400,
+600 and 1,000 steps (400 steps with seed 1 as well); an untrained model scores 0% on both (it says
+DONE or types nothing useful). The thresholds leave room for platform-level float differences, not
+for a model that stopped learning.
 """
 
 import pytest
@@ -25,7 +26,7 @@ def test_tiny_learns_two_easy_tasks(tmp_path):
     config = override(
         get_config("tiny"),
         [
-            "steps=1000",
+            "steps=400",
             "val_fraction=0",
             "seed=0",
             "log_every=1000",
@@ -37,4 +38,4 @@ def test_tiny_learns_two_easy_tasks(tmp_path):
     report = evaluate(PolicyActor.from_checkpoint(tmp_path / "run"), TASKS, episodes=30, seed=0)
     rates = {env_id: t.success_rate for env_id, t in report.tasks.items()}
     assert rates[TASKS[0]] >= 0.9, rates
-    assert rates[TASKS[1]] >= 0.4, rates
+    assert rates[TASKS[1]] >= 0.7, rates
