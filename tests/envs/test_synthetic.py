@@ -589,6 +589,30 @@ def test_the_expert_selects_all_before_typing_whether_or_not_the_field_holds_tex
     assert prefilled == {True, False}
 
 
+def test_the_expert_ticks_two_named_boxes_in_either_order_and_keeps_its_order() -> None:
+    # A policy may tick either box first (both are right targets); the demonstrations must show the
+    # state after each choice, a box left to tick above the last click as well as below it.
+    env = SyntheticEnv(task="click-checkboxes", task_options={"click-checkboxes": {"start_ticked": 0.0}})
+    expert, first = ExpertActor(), []
+    for seed in range(60):
+        obs, info = env.reset(seed=seed)
+        named = info["goal"]["checked"]
+        tops = {e["label"]: e["box"][1] for e in info["elements"] if e["role"] == "checkbox"}
+        clicked = []
+        while True:
+            action = expert.act(obs, info)
+            before = {k for k, w in info["state"]["widgets"].items() if w.get("checked")}
+            obs, _, terminated, truncated, info = env.step(action)
+            after = {k for k, w in info["state"]["widgets"].items() if w.get("checked")}
+            clicked += [k.split(":", 1)[1] for k in after ^ before]
+            if terminated or truncated:
+                break
+        assert info["success"] and sorted(clicked) == sorted(named)
+        if len(named) == 2:
+            first.append(tops[clicked[0]] > min(tops[n] for n in named))  # the lower one first
+    assert 0.3 < np.mean(first) < 0.7, first
+
+
 def test_a_slider_publishes_the_column_each_value_is_set_by() -> None:
     env = gym.make("deskpilot/mock-slider-v0")
     checked = 0
