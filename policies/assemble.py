@@ -15,7 +15,7 @@ import jax
 
 from deskpilot.collectors.relabel import relabelled, with_alternatives
 from deskpilot.policies import checkpoint
-from deskpilot.policies.config import Config, TrainConfig
+from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, split_by_episode
 from deskpilot.policies.loop import UNTIL_STOPPED, DataSource, TrainData, train_and_evaluate
 from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource, TaskMix, expert_episodes
@@ -163,23 +163,9 @@ def train_from_directory(
         )
         source = MixedSource(source, drills)
     result = train_and_evaluate(
-        config,
-        TrainData(_forgetful(source, tc), val_set),
-        workdir,
-        resume=resume,
-        progress=progress,
-        init_from=init_from,
+        config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
     )
     return {**result, **counts, "left_out_failed": left_out}
-
-
-def _forgetful(source: DataSource, tc: TrainConfig) -> DataSource:
-    """``source``, its examples' histories hidden at the share ``tc.forget_history`` (if any)."""
-    if not tc.forget_history:
-        return source
-    from deskpilot.policies.augment import ForgetfulSource
-
-    return ForgetfulSource(source, tc.forget_history, tc.seed + jax.process_index())
 
 
 def finetune(
@@ -244,7 +230,7 @@ def train_on_envs(
     )
     return train_and_evaluate(
         config,
-        TrainData(_forgetful(source, tc), val_set),
+        TrainData(source, val_set),
         workdir,
         resume=resume,
         progress=progress,

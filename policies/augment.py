@@ -1,4 +1,4 @@
-"""Training-time changes to drawn examples: screens shifted, histories hidden.
+"""Shifted copies of recorded screens: one demonstration shown at other places on the screen.
 
 Twenty recordings of a task show twenty layouts; a model fine-tuned on them learns where those
 buttons were as readily as what they say. ``ShiftedSource`` moves each drawn example's screen by
@@ -6,11 +6,6 @@ whole grid cells (edge pixels fill what is uncovered, as a window's background w
 everything tied to the screen with it: the pointer targets, the per-cell reading targets, and
 the points of the actions in the history. Whole cells keep the grid's labels exact; a shift that
 would push a target off the screen is not made.
-
-``ForgetfulSource`` shows a share of the examples as if each were its episode's first step: no past
-actions, step 0. Where the screen alone decides (which named box is still unticked), a policy that
-always sees its past can lean on it ("one box clicked, so Submit") instead of reading the screen;
-hidden now and then, the past is a weaker shortcut.
 """
 
 from __future__ import annotations
@@ -22,9 +17,9 @@ import numpy as np
 from deskpilot.envs.actions import ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
-from deskpilot.policies.pointing import EMPTY_SLOT, POINTED_HISTORY, history_type
+from deskpilot.policies.pointing import POINTED_HISTORY, history_type
 
-__all__ = ["ForgetfulSource", "ShiftedSource", "shift_example"]
+__all__ = ["ShiftedSource", "shift_example"]
 
 # Per-cell arrays (leading axis G) and what an uncovered cell holds: nothing to point at or read.
 _CELL_FILL: dict[str, int] = {
@@ -99,46 +94,6 @@ class ShiftedSource:
 
     def state(self) -> dict[str, Any]:
         """The wrapped source's position (the shifts are drawn afresh)."""
-        return self.source.state()  # type: ignore[no-any-return]
-
-    def restore(self, state: dict[str, Any]) -> None:
-        """Continue the wrapped source from ``state()``."""
-        self.source.restore(state)
-
-    def close(self) -> None:
-        """Close the wrapped source."""
-        if hasattr(self.source, "close"):
-            self.source.close()
-
-
-# What ``data.encode_history`` gives an episode's first step: every slot empty.
-_FORGOTTEN: dict[str, int] = {
-    "hist_type": EMPTY_SLOT,
-    "hist_xy": 0,
-    "hist_key": 0,
-    "hist_scroll": 0,
-    "hist_text": 0,
-    "step": 0,
-}
-
-
-class ForgetfulSource:
-    """``source``'s batches with each example's history and step index hidden with probability ``p``."""
-
-    def __init__(self, source: Any, p: float, seed: int) -> None:
-        self.source, self.p = source, p
-        self.rng = np.random.default_rng(seed)
-
-    def next_batch(self) -> Example:
-        """The next batch, a share of its rows made to look like first steps."""
-        batch = self.source.next_batch()
-        hide = self.rng.random(len(batch["screen"])) < self.p
-        for key, fill in _FORGOTTEN.items():
-            batch[key][hide] = fill
-        return batch
-
-    def state(self) -> dict[str, Any]:
-        """The wrapped source's position (which rows to hide is drawn afresh)."""
         return self.source.state()  # type: ignore[no-any-return]
 
     def restore(self, state: dict[str, Any]) -> None:

@@ -185,9 +185,6 @@ class TrainConfig:
     # Training on a data folder: move each drawn example's screen, targets and history points by up
     # to this many 8-px grid cells (policies.augment), so a few layouts teach what, not where; 0 = off
     shift: int = 0
-    # Share of training examples shown with their history and step index hidden, as an episode's
-    # first step (policies.augment.ForgetfulSource), so the past is no shortcut past the screen
-    forget_history: float = 0.0
     # Training on a data folder: also use the episodes whose outcome says they failed (an env scored
     # them failed, or they raised); False leaves them out (collectors.schema.scored_failed)
     include_failed: bool = False
@@ -238,10 +235,6 @@ class TrainConfig:
             )
         if not 0.0 <= self.slips <= 1.0:
             raise ValueError(f"train.slips: expected a share of the episodes in [0, 1], got {self.slips}")
-        if not 0.0 <= self.forget_history < 1.0:
-            raise ValueError(
-                f"train.forget_history: expected a share of the examples in [0, 1), got {self.forget_history}"
-            )
         if not 0.0 <= self.focus <= 1.0:
             raise ValueError(f"train.focus: expected a share of the episodes in [0, 1], got {self.focus}")
         if self.relabel < 0:

@@ -1,4 +1,4 @@
-"""Changed examples: a shift moves the screen, targets and history together; a hidden history is a first step's."""
+"""Shifted examples: the screen, the targets and the history's points move together by whole cells."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 
-from deskpilot.policies.augment import ForgetfulSource, ShiftedSource, shift_example
+from deskpilot.policies.augment import ShiftedSource, shift_example
 from deskpilot.policies.config import CELL, get_config
-from deskpilot.policies.data import ArrayDataset, encode_history, trajectory_to_examples
+from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
 from deskpilot.policies.sources import FixedSource, expert_episodes
 
 CFG = get_config("tiny").model
@@ -61,25 +61,6 @@ def test_the_source_shifts_copies_and_leaves_the_dataset_alone() -> None:
     assert all(b["pointer"].reshape(len(b["pointer"]), -1).any(1).all() for b in batches)
 
 
-def test_a_forgotten_history_reads_as_a_first_step_and_the_rest_stays() -> None:
-    episodes = list(itertools.islice(expert_episodes(["deskpilot/mock-click-checkboxes-v0"], seed=2), 8))
-    data = ArrayDataset.from_trajectories(episodes, CFG)
-    assert (data.take(np.arange(len(data)))["step"] > 0).sum() >= 4
-    first = {**encode_history([], CFG), "step": np.asarray(0, np.int32)}
-    for p in (0.0, 0.5):
-        plain, hiding = (
-            FixedSource(data, 16, seed=3),
-            ForgetfulSource(FixedSource(data, 16, seed=3), p, seed=0),
-        )
-        before, after = plain.next_batch(), hiding.next_batch()
-        hidden = np.array([all(np.array_equal(after[k][i], v) for k, v in first.items()) for i in range(16)])
-        changed = np.array([not np.array_equal(after["step"][i], before["step"][i]) for i in range(16)])
-        assert not (changed & ~hidden).any()  # a row is left alone or made a first step, nothing else
-        assert changed.any() == (p > 0)
-        for key in ("screen", "task", "type", "pointer"):
-            np.testing.assert_array_equal(after[key], before[key])
-
-
 def test_shift_and_rehearsal_settings_are_validated() -> None:
     import pytest
 
@@ -89,10 +70,6 @@ def test_shift_and_rehearsal_settings_are_validated() -> None:
         TrainConfig(shift=-1)
     with pytest.raises(ValueError, match="train.drills \\+ train.rehearse"):
         TrainConfig(drills=0.5, rehearse=0.5)
-    with pytest.raises(
-        ValueError, match=r"train.forget_history: expected a share of the examples in \[0, 1\), got 1.0"
-    ):
-        TrainConfig(forget_history=1.0)
 
 
 def test_a_dataset_trains_with_shifts_and_rehearsal_from_the_synthetic_suite(tmp_path) -> None:  # type: ignore[no-untyped-def]
