@@ -38,18 +38,14 @@ class ClickCheckboxes(Task):
     """Tick exactly the named boxes (some may start ticked), then click Submit."""
 
     max_steps = 12
-    option_names = ("start_ticked", "two_named")
+    option_names = ("start_ticked",)
     start_ticked = 0.4  # the share of episodes whose boxes start with a random mix of ticks
-    two_named = 0.5  # the share of episodes that name two boxes (the others name one)
 
     def build(self) -> str:
         """A column of checkboxes and a submit button."""
         n = int(self.rng.integers(3, 6))
         names = labels(self.rng, n)
-        k = int(self.rng.integers(1, 3))
-        if self.two_named != 0.5:  # re-draw a share of k, so the family's own draws stay as they were
-            k = 2 if self.rng.random() < self.two_named else 1
-        targets = [str(t) for t in self.rng.choice(names, size=k, replace=False)]
+        targets = [str(t) for t in self.rng.choice(names, size=int(self.rng.integers(1, 3)), replace=False)]
         x0, y0, x1, y1 = self.scene.content
         h = self.line_height() + 2
         width = max(text_size(nm, self.size)[0] for nm in names) + h + 6
