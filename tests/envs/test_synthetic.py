@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import gymnasium as gym
 import numpy as np
 import pytest
@@ -593,21 +595,16 @@ def test_the_expert_ticks_two_named_boxes_in_either_order_and_keeps_its_order() 
     # A policy may tick either box first (both are right targets); the demonstrations must show the
     # state after each choice, a box left to tick above the last click as well as below it.
     env = SyntheticEnv(task="click-checkboxes", task_options={"click-checkboxes": {"start_ticked": 0.0}})
-    expert, first = ExpertActor(), []
+    first = []
     for seed in range(60):
-        obs, info = env.reset(seed=seed)
-        named = info["goal"]["checked"]
-        tops = {e["label"]: e["box"][1] for e in info["elements"] if e["role"] == "checkbox"}
-        clicked = []
-        while True:
-            action = expert.act(obs, info)
-            before = {k for k, w in info["state"]["widgets"].items() if w.get("checked")}
-            obs, _, terminated, truncated, info = env.step(action)
-            after = {k for k, w in info["state"]["widgets"].items() if w.get("checked")}
-            clicked += [k.split(":", 1)[1] for k in after ^ before]
-            if terminated or truncated:
-                break
-        assert info["success"] and sorted(clicked) == sorted(named)
+        infos = [step[-1] for step in rollout(env, seed, ExpertActor(), steps=12)]
+        named = infos[0]["goal"]["checked"]
+        tops = {e["label"]: e["box"][1] for e in infos[0]["elements"] if e["role"] == "checkbox"}
+        ticked = [
+            {k.split(":", 1)[1] for k, w in i["state"]["widgets"].items() if w.get("checked")} for i in infos
+        ]
+        clicked = [label for before, after in itertools.pairwise(ticked) for label in after ^ before]
+        assert infos[-1]["success"] and sorted(clicked) == sorted(named)
         if len(named) == 2:
             first.append(tops[clicked[0]] > min(tops[n] for n in named))  # the lower one first
     assert 0.3 < np.mean(first) < 0.7, first
