@@ -162,6 +162,10 @@ class TrainConfig:
     # of letters instead of 34%; the three were not measured apart at that step count
     reader_lr: float = 3.0
     glyph_weight: float = 4.0
+    # Weight (times aux_weight) of the word match's confident mismatches: the (word on screen, task
+    # word) pairs that differ, each weighted by how sure the match is that they are the same. The
+    # all-pairs mean leaves a lookalike label matched ('move' for 'omega'); 0 = off
+    align_hard: float = 0.0
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
     balance: str = (
         "example"  # "example" (each step alike), "episode" (each episode alike) or, streamed, "task"
@@ -208,6 +212,8 @@ class TrainConfig:
             raise ValueError(
                 f"train.reader_lr must be > 0 and train.glyph_weight >= 0, got {self.reader_lr}, {self.glyph_weight}"
             )
+        if self.align_hard < 0:
+            raise ValueError(f"train.align_hard: expected a weight >= 0, got {self.align_hard}")
         if self.weight_decay < 0 or self.aux_weight < 0 or self.minutes < 0:
             raise ValueError("train.weight_decay, train.aux_weight and train.minutes must be >= 0")
         if self.balance not in BALANCE:

@@ -244,7 +244,7 @@ def encode_targets(
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
-    w["cell_letters"] = w["cell_match"] = w["word_align"] = float(elements is not None)
+    w["cell_letters"] = w["cell_match"] = w["word_align"] = w["word_align_hard"] = float(elements is not None)
     w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
     w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere

@@ -156,6 +156,20 @@ def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.A
     return mean((same & valid).astype(jnp.float32)) + mean((~same & valid).astype(jnp.float32))
 
 
+def _confident_mismatches(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.Array) -> jax.Array:
+    """B: BCE of the mismatched (word cell, task-word byte) pairs, each weighted by its probability.
+
+    The weight, how sure the match is that the pair is the same word, is held fixed. Averaged over every mismatched pair, as ``_word_alignment`` does, a lookalike label's pairs are a
+    few among hundreds that are already far apart, so the match can go on taking 'move' for the
+    task's 'omega' at little cost; weighted by how sure the match is, those few are the loss.
+    """
+    same = cell_word_id[:, :, None] == task_word_id[:, None, :]  # BGT
+    valid = (cell_word_id >= 0)[:, :, None] & (task_word_id > 0)[:, None, :]
+    wrong = (~same & valid).astype(jnp.float32) * jax.lax.stop_gradient(jax.nn.sigmoid(sim))
+    bce = optax.sigmoid_binary_cross_entropy(sim, jnp.zeros_like(sim))
+    return (bce * wrong).sum((1, 2)) / jnp.maximum(wrong.sum((1, 2)), 1.0)
+
+
 # ------------------------------------------------------------------------ the common kinds of head
 def _class_head(name: str, shape: str, *, masked: bool = True) -> Head:
     """One categorical choice (action type, key, scroll class): cross-entropy, right when equal."""
@@ -248,6 +262,15 @@ HEADS: tuple[Head, ...] = (
         outputs={"word_sim": "BGT"},
         targets=("cell_word_id", "task_word_id"),
         loss=lambda out, batch: _word_alignment(
+            out["word_sim"], batch["cell_word_id"], batch["task_word_id"]
+        ),
+        aux=True,
+    ),
+    Head(  # the same pairs' confident mismatches alone, weighted by ``train.align_hard`` (0: off)
+        "word_align_hard",
+        outputs={"word_sim": "BGT"},
+        targets=("cell_word_id", "task_word_id"),
+        loss=lambda out, batch: _confident_mismatches(
             out["word_sim"], batch["cell_word_id"], batch["task_word_id"]
         ),
         aux=True,

@@ -55,6 +55,7 @@ class StepConfig:
     weight_decay: float
     reader_lr: float
     glyph_weight: float
+    align_hard: float
     frozen: tuple[str, ...]
     chains: int
 
@@ -67,6 +68,7 @@ class StepConfig:
             tc.weight_decay,
             tc.reader_lr,
             tc.glyph_weight,
+            tc.align_hard,
             tc.frozen_names,
             tc.chains,
         )
@@ -159,6 +161,7 @@ def loss_weights(tc: TrainConfig | StepConfig) -> dict[str, float]:
     """
     weights = {name: tc.aux_weight for name in AUX}
     weights["cell_glyphs"] *= tc.glyph_weight
+    weights["word_align_hard"] *= tc.align_hard
     return weights
 
 

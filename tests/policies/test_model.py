@@ -114,11 +114,16 @@ def test_word_alignment_pairs_each_screen_word_with_its_own_task_word() -> None:
     # 0-4 are word 1, 6-9 word 2
     cell_id = jnp.select([cells < 4, cells < 8, cells < 12], [1, 2, 0], -1).astype(jnp.int16)
     task_id = jnp.select([bytes_ < 5, (bytes_ > 5) & (bytes_ < 10)], [1, 2], 0).astype(jnp.int16)
-    one.update(cell_word_id=cell_id[None], task_word_id=task_id[None], w_word_align=jnp.ones(1))
+    one.update(
+        cell_word_id=cell_id[None],
+        task_word_id=task_id[None],
+        w_word_align=jnp.ones(1),
+        w_word_align_hard=jnp.ones(1),
+    )
     out = _run(nnx.merge(*init_params(cfg, 0)), one)
 
-    def loss(sim):
-        return float(_loss({**out, "word_sim": sim[None]}, one, {})[1]["word_align"])
+    def loss(sim, head="word_align"):
+        return float(_loss({**out, "word_sim": sim[None]}, one, {})[1][head])
 
     same = cell_id[:, None] == task_id[None, :]
     right = jnp.where(same, 10.0, -10.0)
@@ -127,6 +132,11 @@ def test_word_alignment_pairs_each_screen_word_with_its_own_task_word() -> None:
     assert loss(words_only) > 3.0  # word 1's cells must not match word 2's bytes
     # pairs with no word on either side are not judged
     assert loss(jnp.where(same | (cell_id[:, None] < 0) | (task_id[None, :] == 0), 10.0, -10.0)) < 0.01
+    # one cell of the unasked word taken for word 1 (a lookalike): 5 pairs of the 72 mismatched ones
+    # in the mean over them all, the whole of the confident mismatches (train.align_hard)
+    lookalike = right.at[8].set(jnp.where(task_id == 1, 10.0, -10.0))
+    assert loss(right, "word_align_hard") < 0.01
+    assert loss(lookalike) < 1.0 and loss(lookalike, "word_align_hard") > 9.0
 
 
 def test_targets_cover_the_whole_target_element() -> None:
@@ -148,6 +158,7 @@ def test_targets_cover_the_whole_target_element() -> None:
     t = encode_targets(Action.click(0.3, 0.55), {}, encode_padded("x", cfg.task_len)[0], cfg)
     assert np.flatnonzero(t["pointer"]).tolist() == [point_to_cell(0.3, 0.55, cfg)]
     assert t["w_letters"] == t["w_cell_letters"] == t["w_cell_match"] == t["w_word_align"] == 0
+    assert t["w_word_align_hard"] == 0
 
 
 def test_tiny_overfits_handful_of_episodes(tmp_path) -> None:
