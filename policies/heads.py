@@ -159,9 +159,10 @@ def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.A
 def _confident_mismatches(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.Array) -> jax.Array:
     """B: BCE of the mismatched (word cell, task-word byte) pairs, each weighted by its probability.
 
-    The weight, how sure the match is that the pair is the same word, is held fixed. Averaged over every mismatched pair, as ``_word_alignment`` does, a lookalike label's pairs are a
-    few among hundreds that are already far apart, so the match can go on taking 'move' for the
-    task's 'omega' at little cost; weighted by how sure the match is, those few are the loss.
+    The weight, how sure the match is that the pair is the same word, is held fixed. Averaged over
+    every mismatched pair, as ``_word_alignment`` does, a lookalike label's pairs are a few among
+    hundreds that are already far apart, so the match can go on taking 'move' for the task's 'omega'
+    at little cost; weighted by how sure the match is, those few are the loss.
     """
     same = cell_word_id[:, :, None] == task_word_id[:, None, :]  # BGT
     valid = (cell_word_id >= 0)[:, :, None] & (task_word_id > 0)[:, None, :]
