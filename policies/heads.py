@@ -141,6 +141,17 @@ def _marks_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     return _balanced_bce(logits.reshape(b, -1), flat == 1, flat == 2)
 
 
+def _word_pairs(cell_word_id: jax.Array, task_word_id: jax.Array) -> tuple[jax.Array, jax.Array]:
+    """(BG word ids of cells, BT of task bytes) -> BGT: the pair is one word; the pair is judged.
+
+    A pair is judged where the cell shows a word (id >= 0, 0: one the task does not mention) and the
+    byte is part of a task word (id > 0).
+    """
+    same = cell_word_id[:, :, None] == task_word_id[:, None, :]
+    valid = (cell_word_id >= 0)[:, :, None] & (task_word_id > 0)[:, None, :]
+    return same, valid
+
+
 def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.Array) -> jax.Array:
     """B: balanced BCE of every (word cell, task-word byte) pair: high where the cell shows that word.
 
@@ -149,8 +160,7 @@ def _word_alignment(sim: jax.Array, cell_word_id: jax.Array, task_word_id: jax.A
     asked words from everything else. (Trained only through its log-sum-exp over the task, the
     match scored every checkbox name alike, asked or not.)
     """
-    same = cell_word_id[:, :, None] == task_word_id[:, None, :]  # BGT
-    valid = (cell_word_id >= 0)[:, :, None] & (task_word_id > 0)[:, None, :]
+    same, valid = _word_pairs(cell_word_id, task_word_id)
     bce = optax.sigmoid_binary_cross_entropy(sim, same.astype(jnp.float32))
     mean = lambda w: (bce * w).sum((1, 2)) / jnp.maximum(w.sum((1, 2)), 1.0)  # noqa: E731
     return mean((same & valid).astype(jnp.float32)) + mean((~same & valid).astype(jnp.float32))
@@ -164,8 +174,7 @@ def _confident_mismatches(sim: jax.Array, cell_word_id: jax.Array, task_word_id:
     hundreds that are already far apart, so the match can go on taking 'move' for the task's 'omega'
     at little cost; weighted by how sure the match is, those few are the loss.
     """
-    same = cell_word_id[:, :, None] == task_word_id[:, None, :]  # BGT
-    valid = (cell_word_id >= 0)[:, :, None] & (task_word_id > 0)[:, None, :]
+    same, valid = _word_pairs(cell_word_id, task_word_id)
     wrong = (~same & valid).astype(jnp.float32) * jax.lax.stop_gradient(jax.nn.sigmoid(sim))
     bce = optax.sigmoid_binary_cross_entropy(sim, jnp.zeros_like(sim))
     return (bce * wrong).sum((1, 2)) / jnp.maximum(wrong.sum((1, 2)), 1.0)
