@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "what", nargs="?", default="all", choices=["all", *BENCHMARKS], help="which benchmark"
     )
     parser.add_argument("--seconds", type=float, default=5.0, help="time budget per benchmark")
+    parser.add_argument(
+        "--against",
+        metavar="REV",
+        help="train: also time this tree's step against commit REV's, alternated (a git checkout only)",
+    )
 
 
 def _load(module: str, function: str) -> Callable[..., Rows] | None:
@@ -50,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
     for column in ("benchmark", "figure", "value", "unit"):
         table.add_column(column, justify="right" if column == "value" else "left")
     names = list(BENCHMARKS) if args.what == "all" else [args.what]
+    if args.against is not None and "train" not in names:
+        raise ValueError(f"--against compares train steps: expected 'train' or 'all', got {args.what!r}")
     for name in names:
         module, function, needs_display = BENCHMARKS[name]
         if needs_display and not os.environ.get("DISPLAY"):
@@ -60,7 +67,8 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"[yellow]skipped {name}: {module} is not built yet")
             continue
         console.print(f"running {name} ({module}.{function}) ...")
-        for figure, value, unit in bench(seconds=args.seconds):
-            table.add_row(name, figure, f"{value:,.1f}", unit)
+        extra = {"against": args.against} if name == "train" and args.against is not None else {}
+        for figure, value, unit in bench(seconds=args.seconds, **extra):
+            table.add_row(name, figure, f"{value:,.2f}" if unit == "x" else f"{value:,.1f}", unit)
     console.print(table)
     return 0

@@ -245,3 +245,8 @@ def test_a_demo_task_option_names_what_was_expected(tmp_path: Path) -> None:
         "task_options['click-checkboxes']['start_ticked']: expected a share in [0, 1], got 2.0"
     ), line
     assert not (tmp_path / "runs").exists()  # nothing ran
+
+
+def test_bench_against_needs_the_train_benchmark(tmp_path: Path) -> None:
+    line = error_line("bench", "env", "--against", "HEAD", cwd=tmp_path)
+    assert "--against compares train steps" in line and "'env'" in line

@@ -1,4 +1,9 @@
-from deskpilot.policies.bench import cpu_ticks, stolen_share
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from deskpilot.policies.bench import bench_train_against, cpu_ticks, stolen_share
 
 
 def test_stolen_share_reads_the_steal_column(tmp_path) -> None:
@@ -20,3 +25,31 @@ def test_no_proc_stat_means_no_figure(tmp_path) -> None:
     assert cpu_ticks(tmp_path / "garbled") is None
     assert stolen_share(None, (1, 2)) is None
     assert stolen_share((5, 100), (5, 100)) is None  # no time passed
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_against_an_unknown_revision_is_one_clear_error() -> None:
+    with pytest.raises(ValueError, match="'no-such-rev'.*expected a commit of deskpilot's git checkout"):
+        bench_train_against("no-such-rev", root=ROOT)
+
+
+def test_a_tree_without_deskpilot_is_refused_not_timed_with_the_installed_one(tmp_path) -> None:
+    # The installed deskpilot is importable from anywhere: the worker must not time it instead.
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    (tmp_path / "README.md").write_text("not deskpilot\n")
+    subprocess.run([*git, "add", "README.md"], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "x"], check=True)
+    with pytest.raises(RuntimeError, match="this tree failed: .* has no deskpilot package"):
+        bench_train_against("HEAD", root=tmp_path)
+
+
+@pytest.mark.slow
+def test_against_head_times_both_trees_alternately() -> None:
+    rows = {name: (value, unit) for name, value, unit in bench_train_against("HEAD", 0.0, "tiny", root=ROOT)}
+    assert rows["train tiny, this tree: examples/s (batch 16), in its own process"][0] > 0
+    assert rows["train tiny at HEAD: examples/s (batch 16), alternated"][0] > 0
+    ratio, unit = rows["train tiny: this tree / HEAD, examples/s"]
+    assert unit == "x" and ratio > 0
