@@ -24,7 +24,7 @@ import jax
 import orbax.checkpoint as ocp
 
 from deskpilot.policies.config import CONFIG_FILE, Config
-from deskpilot.policies.model import ADDED_BY, MODEL_VERSION
+from deskpilot.policies.model import ADDED_BY, LOSS_ONLY, MODEL_VERSION
 
 __all__ = [
     "CheckpointError",
@@ -135,13 +135,14 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
     """Raise ``CheckpointError`` unless ``saved`` differs from ``current`` only in loop fields.
 
     ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
-    optimiser, so its learning rate, schedule and batch size are the new run's own), and let
-    ``current`` turn on a part of ``model.ADDED_BY`` that ``saved`` lacks (its parameters start fresh).
+    optimiser, so its learning rate, schedule and batch size are the new run's own), let ``current``
+    turn on a part of ``model.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), and
+    change a loss's weight (``model.LOSS_ONLY``).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
         a["train"] = b["train"]
-        for field in added_fields(saved, current):
+        for field in [*added_fields(saved, current), *LOSS_ONLY]:
             a["model"][field] = b["model"][field]
     diffs = [
         f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"

@@ -59,9 +59,10 @@ class ModelConfig:
     history_text_len: int = 16  # L: bytes of a past TYPE text that are embedded
     max_steps: int = 32  # step counter embeddings; later steps share the last one
     fourier_freqs: int = 6  # sin/cos frequencies per coordinate in the history encoder
-    typed_len: int = (
-        0  # bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types
-    )
+    # Bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types.
+    # The writer's parameters are added ones (``model.ADDED_BY``), as ``span_field``'s and
+    # ``click_memory``'s: fine-tuning weights without them starts them fresh.
+    typed_len: int = 0
     # Typing values that no quotes mark into the right field: each task token learns how well the
     # cells around the last click (the field's caption) match it, the span's start also asks the
     # decision state, and its end is scored from the start's token. Off: the span reads the fused

@@ -82,6 +82,7 @@ from deskpilot.policies.transformer import MLP, Block
 
 __all__ = [
     "ADDED_BY",
+    "LOSS_ONLY",
     "MODEL_VERSION",
     "NUM_GLYPHS",
     "NUM_LETTERS",
@@ -118,7 +119,13 @@ PARAM_GROUPS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 # Model fields whose turning on only adds parameters, and which attributes those are: weights saved
 # without them start a run with them (``deskpilot train --init-from``), the added ones drawn fresh.
-ADDED_BY: dict[str, tuple[str, ...]] = {"click_memory": ("clicked_pick", "clicked_point")}
+ADDED_BY: dict[str, tuple[str, ...]] = {
+    "click_memory": ("clicked_pick", "clicked_point"),
+    "typed_len": ("writer",),
+    "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
+}
+# Model fields that only weigh a loss: weights trained under one value start a run under another.
+LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)
 # With ``ModelConfig.click_memory``, at first: how much a clicked word's pick loses, and how much a
 # pointer's score loses on the cells around a past click.
 CLICKED_PICK, CLICKED_POINT = 10.0, 20.0

@@ -159,6 +159,14 @@ def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Pa
         check_compatible(memory, plain, tmp_path, model_only=True)
     with pytest.raises(CheckpointError, match="click_memory"):  # resuming is not fine-tuning
         check_compatible(plain, memory, tmp_path)
+    # A loss's weight is the new run's own; a shape is not.
+    tied = dataclasses.replace(plain, model=dataclasses.replace(plain.model, pointer_tie=0.5))
+    check_compatible(plain, tied, tmp_path, model_only=True)
+    with pytest.raises(CheckpointError, match="pointer_tie"):
+        check_compatible(plain, tied, tmp_path)
+    wider = dataclasses.replace(plain, model=dataclasses.replace(plain.model, width=96))
+    with pytest.raises(CheckpointError, match="model.width: 64 != 96"):
+        check_compatible(plain, wider, tmp_path, model_only=True)
 
 
 def test_pretrain_from_pretrained_adds_a_stage_to_the_shipped_weights(tmp_path: Path) -> None:
