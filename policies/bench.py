@@ -83,6 +83,20 @@ def stolen_share(before: tuple[int, int] | None, after: tuple[int, int] | None) 
     return (after[0] - before[0]) / (after[1] - before[1])
 
 
+def _alternate(runs: list[Any], at_least: int, seconds: float) -> float | None:
+    """Step each of ``runs`` in turn; return the share of CPU time the hypervisor took meanwhile.
+
+    Each run has ``step()`` and ``times``; each steps at least ``at_least`` times and as many as fit
+    in ``2 * seconds``.
+    """
+    ticks = cpu_ticks()
+    start = time.perf_counter()
+    while min(len(r.times) for r in runs) < at_least or time.perf_counter() - start < 2 * seconds:
+        for r in runs:
+            r.step()
+    return stolen_share(ticks, cpu_ticks())
+
+
 def _timed(fn) -> float:  # type: ignore[no-untyped-def]
     start = time.perf_counter()
     fn()
@@ -111,12 +125,7 @@ def bench_train(
     bs = config.train.batch_size
     data = _fake_examples(config_name, bs).take(np.arange(bs))
     runs = {name: _Timed(c, data) for name, c in (("new", config), ("old", old))}
-    ticks = cpu_ticks()
-    start = time.perf_counter()
-    while min(len(r.times) for r in runs.values()) < 3 or time.perf_counter() - start < 2 * seconds:
-        for r in runs.values():
-            r.step()
-    stolen = stolen_share(ticks, cpu_ticks())
+    stolen = _alternate(list(runs.values()), 3, seconds)
     new, base = (float(np.median(runs[k].times)) for k in ("new", "old"))
     achieved = runs["new"].flops / new
     peak = matmul_flops(matmul_n)
@@ -189,12 +198,7 @@ def bench_train_against(
         try:
             for tree, label in ((root, "this tree"), (Path(tmp), f"commit {rev}")):
                 procs.append(_StepProcess(tree, label, worker, config_name))
-            ticks = cpu_ticks()
-            start = time.perf_counter()
-            while min(len(p.times) for p in procs) < 5 or time.perf_counter() - start < 2 * seconds:
-                for p in procs:
-                    p.step()
-            stolen = stolen_share(ticks, cpu_ticks())
+            stolen = _alternate(procs, 5, seconds)
         finally:
             for p in procs:
                 p.close()
