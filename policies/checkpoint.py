@@ -24,7 +24,8 @@ import jax
 import orbax.checkpoint as ocp
 
 from deskpilot.policies.config import CONFIG_FILE, Config
-from deskpilot.policies.model import ADDED_BY, LOSS_ONLY, MODEL_VERSION
+from deskpilot.policies.model import MODEL_VERSION
+from deskpilot.policies.parts import ADDED_BY, LOSS_ONLY
 
 __all__ = [
     "CheckpointError",
@@ -136,8 +137,8 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
     ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
     optimiser, so its learning rate, schedule and batch size are the new run's own), let ``current``
-    turn on a part of ``model.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), and
-    change a loss's weight (``model.LOSS_ONLY``).
+    turn on a part of ``parts.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), and
+    change a loss's weight (``parts.LOSS_ONLY``).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
@@ -161,7 +162,7 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
 
 def added_fields(saved: Config, current: Config) -> list[str]:
-    """The ``model.ADDED_BY`` fields off in ``saved`` and on in ``current``."""
+    """The ``parts.ADDED_BY`` fields off in ``saved`` and on in ``current``."""
     return [f for f in ADDED_BY if not getattr(saved.model, f) and getattr(current.model, f)]
 
 

@@ -60,7 +60,7 @@ class ModelConfig:
     max_steps: int = 32  # step counter embeddings; later steps share the last one
     fourier_freqs: int = 6  # sin/cos frequencies per coordinate in the history encoder
     # Bytes the text writer (``policies.text_decoder``) types at most; 0: only the span head types.
-    # The writer's parameters are added ones (``model.ADDED_BY``), as ``span_field``'s and
+    # The writer's parameters are added ones (``parts.ADDED_BY``), as ``span_field``'s and
     # ``click_memory``'s: fine-tuning weights without them starts them fresh.
     typed_len: int = 0
     # Typing values that no quotes mark into the right field: each task token learns how well the
@@ -74,7 +74,7 @@ class ModelConfig:
     pointer_tie: float = 1.0
     # Each pointer avoids the task words past clicks landed on and the cells around those clicks
     # (tick the next named box, not the one ticked). Adds parameters the shipped weights lack:
-    # fine-tuning from them starts those fresh (``model.ADDED_BY``).
+    # fine-tuning from them starts those fresh (``parts.ADDED_BY``).
     click_memory: bool = False
 
     def __post_init__(self) -> None:
@@ -184,7 +184,7 @@ class TrainConfig:
     # suite (deskpilot/mock-suite), so fine-tuning on a handful of recordings keeps the reading the
     # pretrained weights learnt there instead of memorising the recordings' few screens
     rehearse: float = 0.0
-    # Parts of the model that do not train, comma-separated: policies.model.PARAM_GROUPS names
+    # Parts of the model that do not train, comma-separated: policies.parts.PARAM_GROUPS names
     # ("reader", "fusion") or the model's own top-level attributes; "" trains everything
     frozen: str = ""
     # Training on a data folder: move each drawn example's screen, targets and history points by up

@@ -41,7 +41,8 @@ from flax import nnx
 from deskpilot.policies import checkpoint, pretrained
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example
-from deskpilot.policies.model import ADDED_BY, Policy
+from deskpilot.policies.model import Policy
+from deskpilot.policies.parts import ADDED_BY
 from deskpilot.policies.step import Trainer, learning_rate, make_optimizer, reader_gate
 
 __all__ = [
@@ -247,7 +248,7 @@ def train_and_evaluate(
 
 
 def with_added(fresh: nnx.State, loaded: nnx.State, fields: list[str]) -> nnx.State:
-    """``loaded``, plus the parts the model ``fields`` (``model.ADDED_BY``) add, from ``fresh``."""
+    """``loaded``, plus the parts the model ``fields`` (``parts.ADDED_BY``) add, from ``fresh``."""
     if not fields:
         return loaded
     merged = nnx.State(dict(loaded.items()))

@@ -7,7 +7,8 @@ screen reader is in ``policies.patch_encoder`` (the strided-conv reader kept for
 ``policies.conv_encoder``), the past actions' encoder in ``policies.history``, the transformer
 layers in ``policies.transformer``, the spelling comparison in ``policies.compare``, the pointers'
 parameter-free maps (near a word, a slider's marks counted) in ``policies.pointing``;
-``policies.numpy_init`` draws a fresh model's parameters.
+``policies.numpy_init`` draws a fresh model's parameters, and ``policies.parts`` names them in
+groups for fine-tuning.
 
 Why this architecture: on this kind of 2-core CPU a ViT over 16-px patches never learned to read
 labels (7-32% success); a reader of 8-px cells (8-px windows at a 4-px stride as matrix products,
@@ -78,15 +79,12 @@ from deskpilot.policies.pointing import (
 )
 from deskpilot.policies.text_decoder import TextDecoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
-from deskpilot.policies.transformer import MLP, Block
+from deskpilot.policies.transformer import MLP, Block, pool_cells, with_neighbours
 
 __all__ = [
-    "ADDED_BY",
-    "LOSS_ONLY",
     "MODEL_VERSION",
     "NUM_GLYPHS",
     "NUM_LETTERS",
-    "PARAM_GROUPS",
     "Policy",
 ]
 
@@ -103,29 +101,6 @@ __all__ = [
 #    and the per-cell "is this box ticked" head.
 # 9: the per-half "a slider value's column is here" head, counted along each row for the drag's end.
 MODEL_VERSION = 9
-# The model's parts by what they do, as ``train.frozen`` names them (each a tuple of ``Policy``'s
-# attributes): what reads the screen and the task's words, and what fuses them with the history into
-# the decision state. The rest, the pointers' queries and keys and the action heads, is what a few
-# demonstrations retune without unlearning how to read.
-PARAM_GROUPS: dict[str, tuple[str, ...]] = {
-    "reader": (
-        "screen", "byte_embed", "task_pos", "letters_head", "cell_letters_head", "cell_ticked_head",
-        "cell_glyphs_head", "match_cells", "match_task", "cell_marks_head", "spelling",
-    ),
-    "fusion": (
-        "history", "step_embed", "cls", "sep", "text_blocks", "text_norm", "pool_query", "text_proj",
-        "blocks", "final_norm",
-    ),
-}  # fmt: skip
-# Model fields whose turning on only adds parameters, and which attributes those are: weights saved
-# without them start a run with them (``deskpilot train --init-from``), the added ones drawn fresh.
-ADDED_BY: dict[str, tuple[str, ...]] = {
-    "click_memory": ("clicked_pick", "clicked_point"),
-    "typed_len": ("writer",),
-    "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
-}
-# Model fields that only weigh a loss: weights trained under one value start a run under another.
-LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)
 # With ``ModelConfig.click_memory``, at first: how much a clicked word's pick loses, and how much a
 # pointer's score loses on the cells around a past click.
 CLICKED_PICK, CLICKED_POINT = 10.0, 20.0
@@ -134,30 +109,6 @@ NUM_GLYPHS = NUM_LETTERS + 2  # per 4-px column of text: a-z (case-folded), anot
 NUM_TYPES = len(ActionType)
 NUM_KEYS = len(KEY_COMBOS)
 NUM_SCROLL = 2 * MAX_SCROLL  # the action space's scroll index: -MAX..-1, 1..MAX
-
-
-def pool_cells(x: jax.Array, p: int) -> jax.Array:
-    """BYXD -> B(Y/p)(X/p)D: means of p x p cells, the grid zero-padded up to multiples of p.
-
-    An average pool whose padding all goes at the end, as a reshape and a mean: the backward pass
-    of XLA's reduce-window is slow on a CPU.
-    """
-    b, y, x_, d = x.shape
-    yp, xp = -(-y // p) * p, -(-x_ // p) * p
-    x = jnp.pad(x, ((0, 0), (0, yp - y), (0, xp - x_), (0, 0)))
-    return x.reshape(b, yp // p, p, xp // p, p, d).mean((2, 4))
-
-
-def with_neighbours(x: jax.Array) -> jax.Array:
-    """BTD -> BT(3D): each token with the one before and after it (zeros past the ends).
-
-    The typed-text span starts after a quote and ends before one; with its neighbours beside it a
-    token says so directly, instead of through attention over learned absolute positions (which
-    cut unseen passwords one byte short).
-    """
-    prev = jnp.pad(x, ((0, 0), (1, 0), (0, 0)))[:, :-1]
-    after = jnp.pad(x, ((0, 0), (0, 1), (0, 0)))[:, 1:]
-    return jnp.concatenate([prev, x, after], -1)
 
 
 # ------------------------------------------------------------------------------------------- model

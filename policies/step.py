@@ -94,7 +94,7 @@ def frozen_parts(params: nnx.State, names: tuple[str, ...]) -> frozenset[str]:
 
     Raises ``ValueError`` naming what is neither a group nor a part of this model.
     """
-    from deskpilot.policies.model import PARAM_GROUPS
+    from deskpilot.policies.parts import PARAM_GROUPS
 
     present = {str(k) for k in params}
     parts: set[str] = set()

@@ -1,4 +1,6 @@
-"""The fusion transformer's layers: pre-norm grouped-query attention and MLP blocks.
+"""The fusion transformer's layers (grouped-query attention, MLP blocks) and its inputs' reshapings.
+
+The reshapings: cells pooled into screen tokens, task tokens beside their neighbours.
 
 They take plain widths rather than a ``ModelConfig`` (``policies.model`` imports this module).
 Shape letters as in ``policies.model``'s legend: D width, N query heads, M key/value heads, E head
@@ -13,7 +15,7 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-__all__ = ["MLP", "Attention", "Block"]
+__all__ = ["MLP", "Attention", "Block", "pool_cells", "with_neighbours"]
 
 
 class Attention(nnx.Module):
@@ -69,3 +71,27 @@ class Block(nnx.Module):
     def __call__(self, x: jax.Array, mask: jax.Array) -> jax.Array:
         """BSD, BS bool -> BSD."""
         return self.mlp(self.attn(x, mask))
+
+
+def pool_cells(x: jax.Array, p: int) -> jax.Array:
+    """BYXD -> B(Y/p)(X/p)D: means of p x p cells, the grid zero-padded up to multiples of p.
+
+    An average pool whose padding all goes at the end, as a reshape and a mean: the backward pass
+    of XLA's reduce-window is slow on a CPU.
+    """
+    b, y, x_, d = x.shape
+    yp, xp = -(-y // p) * p, -(-x_ // p) * p
+    x = jnp.pad(x, ((0, 0), (0, yp - y), (0, xp - x_), (0, 0)))
+    return x.reshape(b, yp // p, p, xp // p, p, d).mean((2, 4))
+
+
+def with_neighbours(x: jax.Array) -> jax.Array:
+    """BTD -> BT(3D): each token with the one before and after it (zeros past the ends).
+
+    The typed-text span starts after a quote and ends before one; with its neighbours beside it a
+    token says so directly, instead of through attention over learned absolute positions (which
+    cut unseen passwords one byte short).
+    """
+    prev = jnp.pad(x, ((0, 0), (1, 0), (0, 0)))[:, :-1]
+    after = jnp.pad(x, ((0, 0), (0, 1), (0, 0)))[:, 1:]
+    return jnp.concatenate([prev, x, after], -1)

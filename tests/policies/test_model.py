@@ -186,7 +186,7 @@ def test_config_validation_and_override() -> None:
 
 
 def test_with_neighbours_puts_each_token_beside_the_ones_around_it() -> None:
-    from deskpilot.policies.model import with_neighbours
+    from deskpilot.policies.transformer import with_neighbours
 
     x = jnp.arange(1, 4, dtype=jnp.float32).reshape(1, 3, 1)  # tokens 1, 2, 3
     out = with_neighbours(x)[0]  # T(3D): previous, itself, next
@@ -221,7 +221,7 @@ def test_overlapping_patches_then_a_matrix_product_is_an_8x8_stride_4_conv() -> 
 
 
 def test_pool_cells_averages_each_block_with_zeros_past_the_edge() -> None:
-    from deskpilot.policies.model import pool_cells
+    from deskpilot.policies.transformer import pool_cells
 
     x = jnp.asarray(np.random.default_rng(0).standard_normal((2, 27, 20, 3)), jnp.float32)
     pooled = pool_cells(x, 4)

@@ -143,7 +143,7 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
     from deskpilot.policies.checkpoint import added_fields, check_compatible
-    from deskpilot.policies.model import ADDED_BY
+    from deskpilot.policies.parts import ADDED_BY
 
     tiny = get_config("tiny").model
     for field, parts in ADDED_BY.items():  # each added part is there with its field on, and only then

@@ -156,7 +156,7 @@ def test_reader_lr_scales_only_the_readers_step(dataset) -> None:
 
 
 def test_frozen_parts_stay_and_the_rest_trains(dataset) -> None:
-    from deskpilot.policies.model import PARAM_GROUPS
+    from deskpilot.policies.parts import PARAM_GROUPS
     from deskpilot.policies.step import Trainer
 
     trainer = Trainer(override(get_config("tiny"), ["batch_size=4", "frozen=reader,fusion,type_head"]))

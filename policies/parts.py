@@ -1,0 +1,36 @@
+"""The ``Policy``'s parameters by name, for what trains, what is added and what a checkpoint must match.
+
+Each name is an attribute of ``policies.model.Policy`` (a top-level key of its parameter state).
+Fine-tuning reads these tables: ``train.frozen`` freezes the groups of ``PARAM_GROUPS``,
+``deskpilot train --init-from`` starts the parts of ``ADDED_BY`` fresh where the loaded weights lack
+them, and ``policies.checkpoint`` lets a run differ from its weights in the fields of ``LOSS_ONLY``.
+A test checks that each listed part exists, and exists exactly when its field is on.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ADDED_BY", "LOSS_ONLY", "PARAM_GROUPS"]
+
+# The model's parts by what they do, as ``train.frozen`` names them: what reads the screen and the
+# task's words, and what fuses them with the history into the decision state. The rest, the
+# pointers' queries and keys and the action heads, is what a few demonstrations retune without
+# unlearning how to read.
+PARAM_GROUPS: dict[str, tuple[str, ...]] = {
+    "reader": (
+        "screen", "byte_embed", "task_pos", "letters_head", "cell_letters_head", "cell_ticked_head",
+        "cell_glyphs_head", "match_cells", "match_task", "cell_marks_head", "spelling",
+    ),
+    "fusion": (
+        "history", "step_embed", "cls", "sep", "text_blocks", "text_norm", "pool_query", "text_proj",
+        "blocks", "final_norm",
+    ),
+}  # fmt: skip
+# Model fields whose turning on only adds parameters, and which attributes those are: weights saved
+# without them start a run with them (``deskpilot train --init-from``), the added ones drawn fresh.
+ADDED_BY: dict[str, tuple[str, ...]] = {
+    "click_memory": ("clicked_pick", "clicked_point"),
+    "typed_len": ("writer",),
+    "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
+}
+# Model fields that only weigh a loss: weights trained under one value start a run under another.
+LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)
