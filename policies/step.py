@@ -111,6 +111,21 @@ def frozen_parts(params: nnx.State, names: tuple[str, ...]) -> frozenset[str]:
     return frozenset(parts)
 
 
+def _without_gradient(params: nnx.State, frozen: frozenset[str]) -> nnx.State:
+    """``params`` with the ``frozen`` parts cut from the gradient (their gradient is zero).
+
+    Why not only a zero learning rate: XLA then still computes the frozen parts' gradients, and the
+    screen reader's (its convolutions' weight gradients) are the costliest part of the backward pass;
+    cut here, XLA drops them. And the gradient's global norm, which clipping scales every update by,
+    counts only what trains.
+    """
+    if not frozen:
+        return params
+    return jax.tree_util.tree_map_with_path(
+        lambda path, v: jax.lax.stop_gradient(v) if getattr(path[0], "key", None) in frozen else v, params
+    )
+
+
 def _lr_scales(params: nnx.State, reader_lr: float, frozen: frozenset[str]) -> Any:
     """A pytree like ``params``: 0 on frozen parts, ``reader_lr`` on the reader's leaves, 1 elsewhere.
 
@@ -193,6 +208,7 @@ def _compiled_steps(graphdef: nnx.GraphDef, sc: StepConfig, mesh: jax.sharding.M
         XLA on a CPU runs operations that do not wait on each other side by side, and the step's one
         chain of small operations leaves a core idle for much of it; independent chains fill it.
         """
+        params = _without_gradient(params, frozen_parts(params, sc.frozen))
         n = len(next(iter(batch.values())))
         k = sc.chains if n % sc.chains == 0 else 1
         slices = [{name: v[i * n // k : (i + 1) * n // k] for name, v in batch.items()} for i in range(k)]
