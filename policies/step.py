@@ -28,6 +28,7 @@ from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.heads import AUX, SCORED
 from deskpilot.policies.losses import compute_loss, evaluate, head_counts
 from deskpilot.policies.numpy_init import init_params
+from deskpilot.policies.parts import PARAM_GROUPS
 
 __all__ = [
     "StepConfig",
@@ -94,8 +95,6 @@ def frozen_parts(params: nnx.State, names: tuple[str, ...]) -> frozenset[str]:
 
     Raises ``ValueError`` naming what is neither a group nor a part of this model.
     """
-    from deskpilot.policies.parts import PARAM_GROUPS
-
     present = {str(k) for k in params}
     parts: set[str] = set()
     for name in names:
