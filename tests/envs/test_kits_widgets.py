@@ -59,19 +59,16 @@ def test_enter_date_tabs_to_the_month_segment_types_then_submits() -> None:
     assert done.type is ActionType.CLICK and done.y is not None and done.y * 210 > 150
 
 
-def test_choose_list_tabs_in_then_steps_toward_the_option() -> None:
-    task = "Select Brazil from the list and click Submit."
-    assert widgets.CHOOSE_LIST.parse(task) == "Brazil"
-    select = _el("select", role="combobox", text="MayotteSomaliaBrazilAngola", value="Angola")
+def test_choose_list_tabs_in_then_types_the_option() -> None:
+    task = "Select Costa Rica from the list and click Submit."
+    assert widgets.CHOOSE_LIST.parse(task) == "Costa Rica"
+    select = _el("select", role="combobox", text="MayotteCosta RicaAngola", value="Angola")
     assert widgets.CHOOSE_LIST.expert(task, [select, _submit()]) == Action.press("tab")
     focused = select | {"focused": True}
-    assert widgets.CHOOSE_LIST.expert(task, [focused, _submit()]) == Action.press("up")
-    assert widgets.CHOOSE_LIST.expert(task, [focused | {"value": "Mayotte"}, _submit()]) == Action.press(
-        "down"
-    )
-    assert (
-        widgets.CHOOSE_LIST.expert(task, [focused | {"value": "Brazil"}, _submit()]).type is ActionType.CLICK
-    )
+    # Typed, not stepped to: the order of the options is not on the screen.
+    assert widgets.CHOOSE_LIST.expert(task, [focused, _submit()]) == Action.type_text("Costa Rica")
+    done = widgets.CHOOSE_LIST.expert(task, [focused | {"value": "Costa Rica"}, _submit()])
+    assert done.type is ActionType.CLICK
 
 
 def test_choose_date_easy_moves_the_marked_day_by_keys() -> None:

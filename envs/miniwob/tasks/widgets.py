@@ -12,8 +12,9 @@
   hour, minute and AM/PM segments: Tab to the hour segment, type ``0755P``.
 - choose-list: ``Select Somalia from the list and click Submit.`` over a ``<select>``. A click opens
   the native popup, which the screen capture does not show, so the expert focuses the closed select
-  with Tab and steps to the option with the arrow keys (the closed select shows each choice), then
-  submits.
+  with Tab and types the option's name, which the select's type-ahead selects, then submits. (Stepping
+  with the arrow keys needs the option list's order, which the closed select never shows: a policy
+  copying that expert from pixels could not tell up from down.)
 - choose-date-easy: ``Select 12/24/2016 as the date and hit submit.`` over a read-only field with a
   jQuery UI datepicker limited to December 2016. A clicked day leaves the calendar fading out over
   the submit button for some 400 ms, so the expert works the calendar with its keys: click the
@@ -154,12 +155,7 @@ def _choose_list(task: str, dom: list[Element]) -> Action:
         return _submit(dom)
     if not select["focused"]:
         return Action.press("tab")  # the select is the page's first focusable element; no popup
-    # The DOM gives the options only as one run of text; where each name starts orders them.
-    options, here = select["text"], select["text"].find(select["value"])
-    there = options.find(target)
-    if there < 0:
-        raise ExpertCannotAct(f"expert: {target!r} is not in the list")
-    return Action.press("down" if there > here else "up")
+    return Action.type_text(target)  # type-ahead picks the option whose name this is; spaces too
 
 
 CHOOSE_LIST = TaskKit("choose-list", _choose_list_parse, _choose_list)
