@@ -69,6 +69,8 @@ def test_choose_list_tabs_in_then_types_the_option() -> None:
     assert widgets.CHOOSE_LIST.expert(task, [focused, _submit()]) == Action.type_text("Costa Rica")
     done = widgets.CHOOSE_LIST.expert(task, [focused | {"value": "Costa Rica"}, _submit()])
     assert done.type is ActionType.CLICK
+    with pytest.raises(ExpertCannotAct, match="'Peru' is not in the list"):
+        widgets.CHOOSE_LIST.expert("Select Peru from the list and click Submit.", [focused, _submit()])
 
 
 def test_choose_date_easy_moves_the_marked_day_by_keys() -> None:

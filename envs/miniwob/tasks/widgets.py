@@ -155,6 +155,8 @@ def _choose_list(task: str, dom: list[Element]) -> Action:
         return _submit(dom)
     if not select["focused"]:
         return Action.press("tab")  # the select is the page's first focusable element; no popup
+    if target not in select["text"]:  # the DOM gives the options as one run of text
+        raise ExpertCannotAct(f"expert: {target!r} is not in the list")
     return Action.type_text(target)  # type-ahead picks the option whose name this is; spaces too
 
 
