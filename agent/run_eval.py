@@ -11,6 +11,10 @@ and writes:
   mean (``eval/mean``) at the checkpoint's step, and the first frame of a failed and of a solved
   episode per task with the predicted action drawn (``eval/failed/<env id>``, ``eval/solved/<env id>``).
 
+``--checkpoint pretrained`` evaluates the weights shipped with deskpilot (``policies.pretrained``):
+step 0, written under ``runs/pretrained/eval`` unless ``--out`` says otherwise, and no TensorBoard
+summaries (there is no run folder to put them in).
+
 ``backend="ray"`` (``deskpilot eval --backend ray``) plays the same episodes on Ray actors
 (``agent.ray_eval``) and writes the same report.
 """
@@ -42,6 +46,7 @@ if TYPE_CHECKING:  # annotations only: JAX is imported when a policy is loaded, 
 __all__ = ["EvalRunConfig", "evaluate_run", "log_to_tensorboard", "policy_actor", "progress_bar"]
 
 TENSORBOARD_DIR = "tensorboard"  # the run folder's event files; training writes there too
+PRETRAINED_RUNS = Path("runs/pretrained")  # where an evaluation of the shipped weights goes by default
 EVENTS_SUFFIX = ".eval"  # keeps this writer's file apart from a training writer's of the same second
 
 
@@ -60,6 +65,7 @@ class EvalRunConfig:
     backend: str = "local"  # "local": in this process; "ray": Ray actors (agent.ray_eval), same report
     workers: int = 1  # ray backend: actors, each with its own envs and its own copy of the policy
     ray_address: str | None = None  # ray backend: the cluster to join; None = $RAY_ADDRESS or a local one
+    views: int = 1  # views of each screen a decision pools (``policies.actor.VIEW_SHIFTS``)
 
     def __post_init__(self) -> None:
         if self.backend not in BACKENDS:
@@ -82,6 +88,8 @@ class EvalRunConfig:
             raise ValueError(f"num_envs: expected >= 1, got {self.num_envs}")
         if self.temperature < 0:
             raise ValueError(f"temperature: expected >= 0, got {self.temperature}")
+        if self.views < 1:  # the most a policy takes is checked where it is loaded
+            raise ValueError(f"views: expected >= 1, got {self.views}")
         if self.num_envs > 1 and self.temperature > 0:
             raise ValueError(
                 f"num_envs: {self.num_envs} envs decide greedily; use temperature 0 or num_envs 1 "
@@ -94,11 +102,19 @@ class EvalRunConfig:
     @property
     def out_dir(self) -> Path:
         """Where eval.json and the GIFs go."""
-        return self.out if self.out is not None else self.checkpoint / "eval"
+        if self.out is not None:
+            return self.out
+        return (PRETRAINED_RUNS if _is_pretrained(self.checkpoint) else self.checkpoint) / "eval"
+
+
+def _is_pretrained(run: Path) -> bool:
+    return str(run) == "pretrained"  # ``policies.pretrained.PRETRAINED``, without importing JAX here
 
 
 def _load_newest(run: Path, load: Callable[[], Any]) -> tuple[Any, int]:
     """``load()`` the run's newest checkpoint and return it with that checkpoint's training step.
+
+    The shipped weights (``pretrained``) have no run folder and are step 0.
 
     The actor loaders take the newest checkpoint and do not say which step that was, and a run
     still training may save another meanwhile: the step is read before and after loading, and the
@@ -106,6 +122,8 @@ def _load_newest(run: Path, load: Callable[[], Any]) -> tuple[Any, int]:
     """
     from deskpilot.policies.checkpoint import CheckpointError, latest_step
 
+    if _is_pretrained(run):
+        return load(), 0
     for _ in range(3):
         step = latest_step(run)
         loaded = load()  # raises CheckpointError when there is no checkpoint
@@ -178,11 +196,14 @@ def evaluate_run(config: EvalRunConfig) -> tuple[EvalReport, list[Path]]:
     actor: PolicyActor | PolicyBatchActor
     if config.num_envs > 1:
         actor, step = _load_newest(
-            run, lambda: PolicyBatchActor.from_checkpoint(run, num_slots=config.num_envs)
+            run, lambda: PolicyBatchActor.from_checkpoint(run, num_slots=config.num_envs, views=config.views)
         )
     else:
         actor, step = _load_newest(
-            run, lambda: PolicyActor.from_checkpoint(run, temperature=config.temperature, seed=config.seed)
+            run,
+            lambda: PolicyActor.from_checkpoint(
+                run, temperature=config.temperature, seed=config.seed, views=config.views
+            ),
         )
     with progress_bar(config.episodes * len(env_ids)) as progress:
         report = evaluate(
@@ -200,20 +221,27 @@ def evaluate_run(config: EvalRunConfig) -> tuple[EvalReport, list[Path]]:
 def _finish(config: EvalRunConfig, report: EvalReport, step: int) -> tuple[EvalReport, list[Path]]:
     """Name the checkpoint in the report and write eval.json, the GIFs and the TensorBoard summaries."""
     run = config.checkpoint
-    report = dataclasses.replace(report, checkpoint=str(run.resolve()), step=step)
+    name = str(run) if _is_pretrained(run) else str(run.resolve())
+    report = dataclasses.replace(report, checkpoint=name, step=step)
     report.save(config.out_dir / "eval.json")
     pictures = report.save_pictures(config.out_dir)
-    log_to_tensorboard(report, run / TENSORBOARD_DIR, step)
+    if not _is_pretrained(run):
+        log_to_tensorboard(report, run / TENSORBOARD_DIR, step)
     return report, pictures
 
 
 def policy_actor(
-    config: Config, graphdef: nnx.GraphDef, params: nnx.State, temperature: float, seed: int
+    config: Config,
+    graphdef: nnx.GraphDef,
+    params: nnx.State,
+    temperature: float,
+    seed: int,
+    views: int = 1,
 ) -> PolicyActor:
     """A ``PolicyActor`` from loaded parameters: what each Ray actor makes (it needs no run folder)."""
     from deskpilot.policies.actor import PolicyActor, Predictor
 
-    predictor = Predictor(config, graphdef, params, sample=temperature > 0)
+    predictor = Predictor(config, graphdef, params, sample=temperature > 0, views=views)
     return PolicyActor(predictor, temperature=temperature, seed=seed)
 
 
@@ -229,7 +257,7 @@ def _evaluate_on_ray(config: EvalRunConfig, env_ids: list[str]) -> tuple[EvalRep
     from deskpilot.policies.actor import Predictor
 
     run = config.checkpoint
-    predictor, step = _load_newest(run, lambda: Predictor.from_checkpoint(run))
+    predictor, step = _load_newest(run, lambda: Predictor.from_checkpoint(run, views=config.views))
     make_actor = functools.partial(
         policy_actor,
         predictor.config,
@@ -237,6 +265,7 @@ def _evaluate_on_ray(config: EvalRunConfig, env_ids: list[str]) -> tuple[EvalRep
         jax.device_get(predictor.params),  # host arrays: they travel to the actors
         config.temperature,
         config.seed,
+        config.views,
     )
     with progress_bar(config.episodes * len(env_ids)) as progress:
         report = evaluate_on_ray(

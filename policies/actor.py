@@ -7,7 +7,9 @@ compiles once, on the first step, and never again. Greedy by default; ``temperat
 with an explicit PRNG key that is split every step.
 
 ``Predictor`` is the batched core (``B`` decisions in one call); ``PolicyBatchActor`` drives
-several envs with it at once, one compiled call per tick (``agent.vector_eval``).
+several envs with it at once, one compiled call per tick (``agent.vector_eval``). With ``views`` > 1
+each decision pools the screen seen from a few places a few pixels apart (``VIEW_SHIFTS``), which
+reads small captions more surely than one view (``deskpilot run`` uses five).
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from deskpilot.envs.actions import KEY_COMBOS, MAX_SCROLL, MAX_TEXT_LENGTH, TEXT
 from deskpilot.envs.spaces import Observation
 from deskpilot.policies.config import Config, ModelConfig
 from deskpilot.policies.data import Example, encode_inputs
-from deskpilot.policies.decode import predict
-from deskpilot.policies.pointing import cell_to_point
+from deskpilot.policies.decode import DECODED, predict
+from deskpilot.policies.pointing import POINTED_HISTORY, cell_to_point, history_type
 from deskpilot.policies.tokenizer import END, SPAN, decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
 
+DECODED_OUTPUTS = tuple(k for h in DECODED for k in h.outputs)
 _TEXT_OK = frozenset(TEXT_CHARSET)
 _QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
 
@@ -79,29 +82,90 @@ def choice_to_action(choice: dict[str, Any], task_ids: np.ndarray, task: str, cf
     return Action(kind)
 
 
+# Where the screen is seen from when a decision pools several views (``views`` > 1): the screen as
+# it is, then moved 3 pixels right, left, down and up. A word's pixels fall differently on the 8-px
+# cells in each, so a reading that hangs on where the word stands against the grid (a caption
+# taken for its lookalike) is outvoted; under half a cell, each view keeps what stood in a cell
+# mostly in that cell, so their pointers can be pooled cell by cell.
+VIEW_SHIFTS: tuple[tuple[int, int], ...] = ((0, 0), (0, 3), (0, -3), (3, 0), (-3, 0))  # (dy, dx) px
+
+
+def shifted_views(
+    batch: dict[str, jax.Array], shifts: Sequence[tuple[int, int]], cfg: ModelConfig
+) -> dict[str, jax.Array]:
+    """``batch`` (B rows) -> V*B rows: the screen moved by each (dy, dx) pixels, the history's points with it.
+
+    Edge pixels fill what is uncovered, as a window's background would.
+    """
+    h, w = cfg.obs_size
+    m = max(max(abs(dy), abs(dx)) for dy, dx in shifts)
+    padded = jnp.pad(batch["screen"], ((0, 0), (m, m), (m, m), (0, 0)), mode="edge")
+    pointed = jnp.isin(batch["hist_type"], jnp.asarray(POINTED_HISTORY))[..., None]  # BK1
+    drags = (batch["hist_type"] == history_type(ActionType.DRAG))[..., None]  # a drag's end moves too
+    gate = jnp.concatenate([pointed, pointed, drags, drags], -1)  # BK4
+    views = []
+    for dy, dx in shifts:
+        moved = jnp.asarray([dx / w, dy / h, dx / w, dy / h], jnp.float32)
+        views.append(
+            {
+                **batch,
+                "screen": padded[:, m - dy : m - dy + h, m - dx : m - dx + w],
+                "hist_xy": jnp.clip(batch["hist_xy"] + moved * gate, 0.0, 1.0),
+            }
+        )
+    return {k: jnp.concatenate([v[k] for v in views]) for k in batch}
+
+
+def pooled_views(out: dict[str, jax.Array], views: int) -> dict[str, jax.Array]:
+    """The decoded outputs of ``views`` stacked copies (V*B rows) -> B rows: their log-probabilities averaged."""
+    pooled = {}
+    for key in DECODED_OUTPUTS:
+        logp = jax.nn.log_softmax(out[key].astype(jnp.float32), -1)
+        pooled[key] = logp.reshape(views, logp.shape[0] // views, *logp.shape[1:]).mean(0)
+    return pooled
+
+
 class Predictor:
-    """Batched decisions with one compiled function (shapes fixed by the model config)."""
+    """Batched decisions with one compiled function (shapes fixed by the model config).
+
+    ``views`` > 1 decides each row from that many views of its screen (the first ``views`` of
+    ``VIEW_SHIFTS``), their log-probabilities averaged: one model call on ``views`` times the rows.
+    """
 
     def __init__(
-        self, config: Config, graphdef: nnx.GraphDef, params: nnx.State, *, sample: bool = False
+        self,
+        config: Config,
+        graphdef: nnx.GraphDef,
+        params: nnx.State,
+        *,
+        sample: bool = False,
+        views: int = 1,
     ) -> None:
+        if not 1 <= views <= len(VIEW_SHIFTS):
+            raise ValueError(f"views: expected 1 to {len(VIEW_SHIFTS)}, got {views}")
         self.config, self.graphdef, self.params, self.sample = config, graphdef, params, sample
+        self.views = views
+        shifts = VIEW_SHIFTS[:views]
 
         def choose(
             params: nnx.State, batch: dict[str, jax.Array], rng: jax.Array, temperature: jax.Array
         ) -> Any:
-            out = nnx.merge(graphdef, params)(batch)
+            model = nnx.merge(graphdef, params)
+            if views == 1:
+                out = model(batch)
+            else:
+                out = pooled_views(model(shifted_views(batch, shifts, config.model)), views)
             return predict(out, rng if sample else None, temperature)
 
         self.fn = jax.jit(choose)
 
     @classmethod
-    def from_checkpoint(cls, run_dir: Path | str, *, sample: bool = False) -> Predictor:
+    def from_checkpoint(cls, run_dir: Path | str, *, sample: bool = False, views: int = 1) -> Predictor:
         """The newest checkpoint of a training run folder."""
         from deskpilot.policies.train import load_params
 
         config, graphdef, params = load_params(run_dir)
-        return cls(config, graphdef, params, sample=sample)
+        return cls(config, graphdef, params, sample=sample, views=views)
 
     def __call__(
         self, batch: Example, rng: jax.Array | None = None, temperature: float = 1.0
@@ -143,18 +207,23 @@ class PolicyActor:
             raise ValueError(f"temperature: expected >= 0, got {temperature}")
         if (temperature > 0) != predictor.sample:
             predictor = Predictor(
-                predictor.config, predictor.graphdef, predictor.params, sample=temperature > 0
+                predictor.config,
+                predictor.graphdef,
+                predictor.params,
+                sample=temperature > 0,
+                views=predictor.views,
             )
         self.predictor, self.temperature, self.seed = predictor, temperature, seed
         self.history: list[Action] = []
         self.key = jax.random.key(seed)
 
     @classmethod
-    def from_checkpoint(cls, run_dir: Path | str, *, temperature: float = 0.0, seed: int = 0) -> PolicyActor:
+    def from_checkpoint(
+        cls, run_dir: Path | str, *, temperature: float = 0.0, seed: int = 0, views: int = 1
+    ) -> PolicyActor:
         """Load the newest checkpoint of a training run folder (``deskpilot train --out RUN_DIR``)."""
-        return cls(
-            Predictor.from_checkpoint(run_dir, sample=temperature > 0), temperature=temperature, seed=seed
-        )
+        predictor = Predictor.from_checkpoint(run_dir, sample=temperature > 0, views=views)
+        return cls(predictor, temperature=temperature, seed=seed)
 
     def reset(self) -> None:
         """Forget the previous episode's actions; restart the sampling key."""
@@ -191,14 +260,16 @@ class PolicyBatchActor:
         if num_slots < 1:
             raise ValueError(f"num_slots: expected >= 1, got {num_slots}")
         if predictor.sample:
-            predictor = Predictor(predictor.config, predictor.graphdef, predictor.params, sample=False)
+            predictor = Predictor(
+                predictor.config, predictor.graphdef, predictor.params, sample=False, views=predictor.views
+            )
         self.predictor, self.num_slots = predictor, num_slots
         self.histories: list[list[Action]] = [[] for _ in range(num_slots)]
 
     @classmethod
-    def from_checkpoint(cls, run_dir: Path | str, num_slots: int) -> PolicyBatchActor:
+    def from_checkpoint(cls, run_dir: Path | str, num_slots: int, *, views: int = 1) -> PolicyBatchActor:
         """Load the newest checkpoint of a training run folder (``deskpilot train --out RUN_DIR``)."""
-        return cls(Predictor.from_checkpoint(run_dir), num_slots)
+        return cls(Predictor.from_checkpoint(run_dir, views=views), num_slots)
 
     def reset(self, slot: int) -> None:
         """Forget the actions of the previous episode in ``slot``."""

@@ -21,7 +21,10 @@ def _positive(text: str) -> int:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags map one to one onto ``agent.run_eval.EvalRunConfig``."""
     parser.add_argument(
-        "--checkpoint", type=Path, required=True, help="run folder written by `deskpilot train`"
+        "--checkpoint",
+        type=Path,
+        required=True,
+        help="run folder written by `deskpilot train`, or 'pretrained' for the weights shipped with deskpilot",
     )
     parser.add_argument(
         "--env",
@@ -37,6 +40,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1,
         help="envs per task stepped side by side with one batched model call per step (same seeds as "
         "1; greedy only; not for MiniWoB, whose envs share one browser per process)",
+    )
+    parser.add_argument(
+        "--views",
+        type=_positive,
+        default=1,
+        help="views of each screen a decision pools, moved a few pixels apart (1 to 5; more reads "
+        "lookalike labels better, at that many times the model's work)",
     )
     parser.add_argument("--out", type=Path, help="where eval.json and the GIFs go (default: CHECKPOINT/eval)")
     add_backend_arguments(parser)  # --backend, --ray-address
@@ -65,12 +75,15 @@ def run(args: argparse.Namespace) -> int:
         backend=args.backend,
         workers=args.workers,
         ray_address=args.ray_address,
+        views=args.views,
     )
     report, pictures = evaluate_run(config)
     console = Console()
     console.print(report.table(f"held-out success at step {report.step}"))
-    console.print(
-        f"wrote {config.out_dir / 'eval.json'} and {len(pictures)} GIFs in {config.out_dir}; "
-        f"TensorBoard: {config.checkpoint / TENSORBOARD_DIR}"
+    board = (
+        ""
+        if str(config.checkpoint) == "pretrained"
+        else f"; TensorBoard: {config.checkpoint / TENSORBOARD_DIR}"
     )
+    console.print(f"wrote {config.out_dir / 'eval.json'} and {len(pictures)} GIFs in {config.out_dir}{board}")
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+LIVE_VIEWS = 5  # each live decision pools the screen seen from five places (``policies.actor.VIEW_SHIFTS``)
+
 
 def _region(text: str):  # noqa: ANN202 - returns envs.desktop.Region
     from deskpilot.envs.desktop import Region
@@ -36,6 +38,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--stop-key", default="f12", help="key that stops the run at once ('none' to disable)"
     )
+    parser.add_argument(
+        "--views",
+        type=int,
+        default=LIVE_VIEWS,
+        help=f"views of each screen a decision pools, moved a few pixels apart (1 to {LIVE_VIEWS}; "
+        f"default {LIVE_VIEWS}: a live step has time for them, and they misread fewer labels)",
+    )
 
 
 _ENDS = {
@@ -57,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print(
             f"EXECUTING on the real screen, at most {steps} steps. Stop: {stop_key or 'Ctrl+C'}, or move the pointer into a corner."
         )
-    result = run_live(PolicyActor.from_checkpoint(args.checkpoint), config)
+    result = run_live(PolicyActor.from_checkpoint(args.checkpoint, views=args.views), config)
     why = _ENDS.get(result.end, result.end)
     print(f"{why} after {len(result.trajectory.steps)} steps; saved under {config.out}")
     return 0

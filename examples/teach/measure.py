@@ -29,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from deskpilot.scripts.run import LIVE_VIEWS
+
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
@@ -63,12 +65,12 @@ def _train(data: Path, run: Path, minutes: float, scratch: bool) -> float:
     return time.monotonic() - start
 
 
-def _evaluate(checkpoint: str, out: Path, runs: int, kinds: list[str]) -> dict[str, Any]:
+def _evaluate(checkpoint: str, out: Path, runs: int, kinds: list[str], views: int) -> dict[str, Any]:
     import person
 
     from deskpilot.policies.actor import PolicyActor
 
-    actor = PolicyActor.from_checkpoint(checkpoint)
+    actor = PolicyActor.from_checkpoint(checkpoint, views=views)
     table: dict[str, Any] = {}
     for kind in kinds:
         attempts = []
@@ -100,6 +102,9 @@ def main() -> None:
     parser.add_argument("--demos", type=int, default=20, help="demonstrations per kind of task")
     parser.add_argument("--runs", type=int, default=30, help="live runs per kind and model")
     parser.add_argument("--minutes", type=float, default=5.0, help="training budget of each model")
+    parser.add_argument(
+        "--views", type=int, default=LIVE_VIEWS, help="views each decision pools, as `deskpilot run --views`"
+    )
     parser.add_argument("--only", choices=CONDITIONS, nargs="+", default=list(CONDITIONS))
     parser.add_argument(
         "--kinds", choices=person.KINDS, nargs="+", default=list(person.KINDS), help="kinds of task run live"
@@ -129,7 +134,7 @@ def main() -> None:
             done = results.setdefault("live", {}).setdefault(name, {})
             todo = [kind for kind in args.kinds if kind not in done]
             if todo:
-                done.update(_evaluate(str(runs[name]), args.out / "live" / name, args.runs, todo))
+                done.update(_evaluate(str(runs[name]), args.out / "live" / name, args.runs, todo, args.views))
                 results_path.write_text(json.dumps(results, indent=1) + "\n")
     finally:
         xvfb.terminate()

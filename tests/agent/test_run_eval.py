@@ -123,10 +123,26 @@ def test_eval_of_a_run_folder_writes_rows_step_and_tensorboard(run, tmp_path):
     assert {"eval/mean", *(f"eval/{e}" for e in env_ids)} <= tags
 
 
-def test_bad_settings_are_named(run):
+def test_bad_settings_are_named(run, capsys):
     with pytest.raises(ValueError, match="episodes: expected >= 1, got 0"):
         EvalRunConfig(run, ENVS[0], episodes=0)
     with pytest.raises(ValueError, match="temperature 0 or num_envs 1"):
         EvalRunConfig(run, ENVS[0], num_envs=2, temperature=0.5)
     with pytest.raises(ValueError, match="temperature: expected >= 0, got -1"):
         EvalRunConfig(run, ENVS[0], temperature=-1)
+    with pytest.raises(ValueError, match="views: expected >= 1, got 0"):
+        EvalRunConfig(run, ENVS[0], views=0)
+    assert main(["eval", "--checkpoint", str(run), "--env", ENVS[0], "--episodes", "1", "--views", "6"]) == 2
+    assert "views: expected 1 to 5, got 6" in capsys.readouterr().err
+
+
+def test_eval_of_the_shipped_weights_with_pooled_views(tmp_path, monkeypatch):
+    # 'pretrained' has no run folder: step 0, written under runs/pretrained/eval, no TensorBoard.
+    monkeypatch.chdir(tmp_path)
+    assert (
+        main(["eval", "--checkpoint", "pretrained", "--env", ENVS[0], "--episodes", "2", "--views", "5"]) == 0
+    )
+    saved = json.loads((tmp_path / "runs/pretrained/eval/eval.json").read_text())
+    assert saved["checkpoint"] == "pretrained" and saved["step"] == 0
+    assert saved["tasks"][0]["success_rate"] == 1.0  # the shipped weights click a named button
+    assert not (tmp_path / "pretrained").exists()

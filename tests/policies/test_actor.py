@@ -5,9 +5,16 @@ import pytest
 import deskpilot.envs  # noqa: F401 - registers the synthetic envs
 from deskpilot.collectors.loop import run_episode
 from deskpilot.envs.actions import KEY_COMBOS, Action, ActionType
-from deskpilot.policies.actor import PolicyActor, Predictor, choice_to_action
+from deskpilot.policies.actor import (
+    VIEW_SHIFTS,
+    PolicyActor,
+    Predictor,
+    choice_to_action,
+    pooled_views,
+    shifted_views,
+)
 from deskpilot.policies.config import get_config, override
-from deskpilot.policies.data import ArrayDataset
+from deskpilot.policies.data import ArrayDataset, encode_inputs
 from deskpilot.policies.numpy_init import init_params
 from deskpilot.policies.pointing import cell_to_point
 from deskpilot.policies.sources import FixedSource
@@ -44,6 +51,57 @@ def test_sampling_uses_an_explicit_key(predictor) -> None:
     assert len({greedy.act(obs) for _ in range(3)}) >= 1
     with pytest.raises(ValueError, match="temperature"):
         PolicyActor(predictor, temperature=-1)
+
+
+def test_views_move_the_screen_and_the_clicks_with_it() -> None:
+    cfg = get_config("tiny").model
+    h, w = cfg.obs_size
+    screen = np.random.default_rng(0).integers(0, 255, (h, w, 3), dtype=np.uint8)
+    history = [Action.click(0.5, 0.5), Action.press("enter")]
+    row = encode_inputs(screen, "Click 'ok'.", history, 2, cfg)
+    views = shifted_views({k: v[None] for k, v in row.items()}, [(0, 0), (0, 3), (-3, 0)], cfg)
+    assert views["screen"].shape == (3, h, w, 3)
+    np.testing.assert_array_equal(views["screen"][0], screen)
+    np.testing.assert_array_equal(views["screen"][1][:, 3:], screen[:, :-3])  # 3 px right
+    np.testing.assert_array_equal(views["screen"][1][:, :3], np.repeat(screen[:, :1], 3, 1))  # edge fill
+    np.testing.assert_array_equal(views["screen"][2][:-3], screen[3:])  # 3 px up
+    clicked = int(np.flatnonzero(row["hist_type"] == row["hist_type"][-2])[0])
+    xy = np.asarray(views["hist_xy"])
+    np.testing.assert_allclose(xy[1, clicked, :2], [0.5 + 3 / w, 0.5], atol=1e-6)
+    np.testing.assert_allclose(xy[2, clicked, :2], [0.5, 0.5 - 3 / h], atol=1e-6)
+    np.testing.assert_array_equal(xy[:, -1], 0.0)  # the key press has no point to move
+    np.testing.assert_array_equal(views["task"], np.stack([row["task"]] * 3))
+
+
+def test_pooled_views_average_log_probabilities() -> None:
+    # Two rows, two views each (view-major): row 0's views agree on class 0 by 0.9 and lean to class 1
+    # by 0.7, so the pool keeps 0; row 1's second view is sure of 1 (0.99), which outweighs 0.6 for 0.
+    probs = np.asarray([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.01, 0.99]], np.float32)
+    names = ("pointer", "pointer2", "key", "scroll", "span_start", "span_end")
+    out = {k: np.zeros((4, 3), np.float32) for k in names}
+    out |= {"type": np.log(probs) + 5.0, "text": np.zeros((4, 0, 5), np.float32)}  # logits: any offset
+    pooled = pooled_views(out, 2)
+    np.testing.assert_allclose(pooled["type"], (np.log(probs[:2]) + np.log(probs[2:])) / 2, rtol=1e-5)
+    assert np.argmax(pooled["type"], -1).tolist() == [0, 1]
+    assert pooled["pointer"].shape == (2, 3) and pooled["text"].shape == (2, 0, 5)
+
+
+def test_views_of_a_plain_screen_decide_as_one_view(predictor) -> None:
+    # A screen of one colour (and no clicks behind) looks the same from every view, so pooling must not
+    # change a decision; and each row keeps its views to itself.
+    cfg = predictor.config.model
+    pooled = Predictor(predictor.config, predictor.graphdef, predictor.params, views=len(VIEW_SHIFTS))
+    rows = [
+        encode_inputs(np.full((*cfg.obs_size, 3), v, np.uint8), task, [Action.press("enter")], 1, cfg)
+        for v, task in ((30, "Click 'ok'."), (220, "Type 'kiwi' and press enter"))
+    ]
+    batch = {k: np.stack([r[k] for r in rows]) for k in rows[0]}
+    for one, many in zip(predictor(batch), pooled(batch), strict=True):
+        assert one.keys() == many.keys()
+        for key in one:
+            np.testing.assert_array_equal(one[key], many[key])
+    with pytest.raises(ValueError, match="views: expected 1 to 5, got 6"):
+        Predictor(predictor.config, predictor.graphdef, predictor.params, views=6)
 
 
 def test_choices_become_valid_actions() -> None:
