@@ -34,7 +34,9 @@ from deskpilot.policies.tokenizer import END, SPAN, decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
 
-DECODED_OUTPUTS = tuple(k for h in DECODED for k in h.outputs)
+# The decoded outputs, and whether each is a sequence (``L`` in its shape: the writer's bytes, each
+# decoded after the bytes before it in the same view).
+DECODED_OUTPUTS = {k: "L" in shape for h in DECODED for k, shape in h.outputs.items()}
 _TEXT_OK = frozenset(TEXT_CHARSET)
 _QUOTED = re.compile(r"""['"]([^'"]+)['"]""")
 
@@ -117,11 +119,16 @@ def shifted_views(
 
 
 def pooled_views(out: dict[str, jax.Array], views: int) -> dict[str, jax.Array]:
-    """The decoded outputs of ``views`` stacked copies (V*B rows) -> B rows: their log-probabilities averaged."""
+    """The decoded outputs of ``views`` stacked copies (V*B rows) -> B rows: their log-probabilities averaged.
+
+    A sequence is the first view's as it is: each view wrote its bytes after its own earlier ones,
+    so averaging them byte by byte would splice different texts.
+    """
     pooled = {}
-    for key in DECODED_OUTPUTS:
+    for key, sequence in DECODED_OUTPUTS.items():
         logp = jax.nn.log_softmax(out[key].astype(jnp.float32), -1)
-        pooled[key] = logp.reshape(views, logp.shape[0] // views, *logp.shape[1:]).mean(0)
+        logp = logp.reshape(views, logp.shape[0] // views, *logp.shape[1:])
+        pooled[key] = logp[0] if sequence else logp.mean(0)
     return pooled
 
 

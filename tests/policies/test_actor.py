@@ -79,11 +79,14 @@ def test_pooled_views_average_log_probabilities() -> None:
     probs = np.asarray([[0.9, 0.1], [0.6, 0.4], [0.3, 0.7], [0.01, 0.99]], np.float32)
     names = ("pointer", "pointer2", "key", "scroll", "span_start", "span_end")
     out = {k: np.zeros((4, 3), np.float32) for k in names}
-    out |= {"type": np.log(probs) + 5.0, "text": np.zeros((4, 0, 5), np.float32)}  # logits: any offset
+    # The written text is a sequence: the first view's, not a splice of both views' bytes.
+    text = np.log(np.asarray([[[0.6, 0.4], [0.4, 0.6]]] * 2 + [[[0.1, 0.9], [0.9, 0.1]]] * 2, np.float32))
+    out |= {"type": np.log(probs) + 5.0, "text": text}  # logits: any offset
     pooled = pooled_views(out, 2)
     np.testing.assert_allclose(pooled["type"], (np.log(probs[:2]) + np.log(probs[2:])) / 2, rtol=1e-5)
     assert np.argmax(pooled["type"], -1).tolist() == [0, 1]
-    assert pooled["pointer"].shape == (2, 3) and pooled["text"].shape == (2, 0, 5)
+    assert np.argmax(pooled["text"], -1).tolist() == [[0, 1], [0, 1]]
+    assert pooled["pointer"].shape == (2, 3) and pooled["text"].shape == (2, 2, 2)
 
 
 def test_views_of_a_plain_screen_decide_as_one_view(predictor) -> None:
