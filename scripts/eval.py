@@ -45,8 +45,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--views",
         type=_positive,
         default=1,
-        help="views of each screen a decision pools, moved a few pixels apart (1 to 5; more reads "
-        "lookalike labels better, at that many times the model's work)",
+        help="views of each screen a decision pools, moved a few pixels apart (1 to 5, at that many "
+        "times the model's work; they read screens a model was not trained on better, a desktop app's, "
+        "and cost a model trained on MiniWoB's fixed pages a few points)",
     )
     parser.add_argument("--out", type=Path, help="where eval.json and the GIFs go (default: CHECKPOINT/eval)")
     add_backend_arguments(parser)  # --backend, --ray-address

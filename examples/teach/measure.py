@@ -1,7 +1,7 @@
 """Teach by showing, measured: record demonstrations of ``app.py``'s tasks, train, run the agent live.
 
     python examples/teach/measure.py --out runs/teach [--demos 20] [--runs 30] [--minutes 5]
-        [--only finetuned ...] [--kinds boxes ...]
+        [--only finetuned ...] [--kinds boxes ...] [--views 5]
 
 1. On its own Xvfb, a scripted person (``person.py``) shows each kind of task ``--demos`` times
    through ``deskpilot record --success`` (layouts of seeds 0, 1, ...).
