@@ -29,7 +29,7 @@ from deskpilot.envs.spaces import Observation
 from deskpilot.policies.config import Config, ModelConfig
 from deskpilot.policies.data import Example, encode_inputs
 from deskpilot.policies.decode import DECODED, predict
-from deskpilot.policies.pointing import POINTED_HISTORY, cell_to_point, history_type
+from deskpilot.policies.pointing import cell_to_point, moved_points
 from deskpilot.policies.tokenizer import END, SPAN, decode
 
 __all__ = ["PolicyActor", "PolicyBatchActor", "Predictor", "choice_to_action"]
@@ -102,19 +102,14 @@ def shifted_views(
     h, w = cfg.obs_size
     m = max(max(abs(dy), abs(dx)) for dy, dx in shifts)
     padded = jnp.pad(batch["screen"], ((0, 0), (m, m), (m, m), (0, 0)), mode="edge")
-    pointed = jnp.isin(batch["hist_type"], jnp.asarray(POINTED_HISTORY))[..., None]  # BK1
-    drags = (batch["hist_type"] == history_type(ActionType.DRAG))[..., None]  # a drag's end moves too
-    gate = jnp.concatenate([pointed, pointed, drags, drags], -1)  # BK4
-    views = []
-    for dy, dx in shifts:
-        moved = jnp.asarray([dx / w, dy / h, dx / w, dy / h], jnp.float32)
-        views.append(
-            {
-                **batch,
-                "screen": padded[:, m - dy : m - dy + h, m - dx : m - dx + w],
-                "hist_xy": jnp.clip(batch["hist_xy"] + moved * gate, 0.0, 1.0),
-            }
-        )
+    views = [
+        {
+            **batch,
+            "screen": padded[:, m - dy : m - dy + h, m - dx : m - dx + w],
+            "hist_xy": moved_points(batch["hist_xy"], batch["hist_type"], dx / w, dy / h, jnp),
+        }
+        for dy, dx in shifts
+    ]
     return {k: jnp.concatenate([v[k] for v in views]) for k in batch}
 
 

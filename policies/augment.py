@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from deskpilot.envs.actions import ActionType
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.data import Example
-from deskpilot.policies.pointing import POINTED_HISTORY, history_type
+from deskpilot.policies.pointing import moved_points
 
 __all__ = ["ShiftedSource", "shift_example"]
 
@@ -32,8 +31,6 @@ _CELL_FILL: dict[str, int] = {
     "cell_ticked": -1,
     "cell_marks": 0,
 }
-# The history's types that carry a point (``POINTED_HISTORY``), DRAG an end point too.
-_DRAG = history_type(ActionType.DRAG)
 
 
 def _shift_grid(a: np.ndarray, rows: int, cols: int, dy: int, dx: int, fill: int) -> np.ndarray:
@@ -60,14 +57,7 @@ def shift_example(row: Example, dy: int, dx: int, cfg: ModelConfig) -> Example |
     m = CELL * max(abs(dy), abs(dx))
     padded = np.pad(row["screen"], ((m, m), (m, m), (0, 0)), mode="edge")
     out["screen"] = np.ascontiguousarray(padded[m - py : m - py + h, m - px : m - px + w])
-    xy = row["hist_xy"].copy()
-    moved = np.isin(row["hist_type"], POINTED_HISTORY)
-    xy[moved, 0] += px / w
-    xy[moved, 1] += py / h
-    drags = row["hist_type"] == _DRAG
-    xy[drags, 2] += px / w
-    xy[drags, 3] += py / h
-    out["hist_xy"] = np.clip(xy, 0.0, 1.0)
+    out["hist_xy"] = moved_points(row["hist_xy"], row["hist_type"], px / w, py / h)
     return out
 
 

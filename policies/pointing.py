@@ -4,14 +4,15 @@
 cell and a cell's point, which cell pairs are near each other (the maps that carry a chosen word's
 match onto the cells around it, "the field right of 'Name:'"), which words stand around the last
 click (a field's caption), which cells and which of the task's words past clicks landed on, and
-where a slider's marks, counted from the left of a row, reach the value a query asks for; and the
+where a slider's marks, counted from the left of a row, reach the value a query asks for; the
 code a history slot gives its action's type, which the caption and click features read to find the
-clicks. Shape letters as in ``policies.model``'s legend.
+clicks; and where the history's points go when the screen moves. Shape letters as in ``policies.model``'s legend.
 """
 
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -35,6 +36,7 @@ __all__ = [
     "POINTED_HISTORY",
     "POINTER_TYPES",
     "history_type",
+    "moved_points",
     "caption_match",
     "caption_offsets",
     "cell_centres",
@@ -67,6 +69,18 @@ def history_type(t: ActionType) -> int:
 
 # The history slot codes of the actions that carry a point (``POINTER_TYPES`` as ``history_type`` codes them).
 POINTED_HISTORY = tuple(history_type(t) for t in POINTER_TYPES)
+
+
+def moved_points(xy: Any, kind: Any, dx: float, dy: float, xp: Any = np) -> Any:
+    """History points (...K4, unit coordinates) moved with a screen moved by (dx, dy) screen widths and heights.
+
+    The point of each action that has one moves, and a drag's end too; the rest stays. Clipped to
+    the screen. ``xp`` is the array module (``numpy`` for a data row, ``jax.numpy`` in a compiled call).
+    """
+    pointed = xp.isin(kind, xp.asarray(POINTED_HISTORY))
+    drags = kind == history_type(ActionType.DRAG)
+    gate = xp.stack([pointed, pointed, drags, drags], -1)
+    return xp.clip(xy + xp.asarray([dx, dy, dx, dy], xp.float32) * gate, 0.0, 1.0)
 
 
 CAPTION_UP, CAPTION_DOWN = 3, 1  # rows above and below a clicked field where its caption may stand
