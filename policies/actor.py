@@ -169,6 +169,12 @@ class Predictor:
         config, graphdef, params = load_params(run_dir)
         return cls(config, graphdef, params, sample=sample, views=views)
 
+    def sampling(self, sample: bool) -> Predictor:
+        """This predictor if it samples as asked, else one over the same weights and views that does."""
+        if sample == self.sample:
+            return self
+        return Predictor(self.config, self.graphdef, self.params, sample=sample, views=self.views)
+
     def __call__(
         self, batch: Example, rng: jax.Array | None = None, temperature: float = 1.0
     ) -> list[dict[str, Any]]:
@@ -207,14 +213,7 @@ class PolicyActor:
     def __init__(self, predictor: Predictor, *, temperature: float = 0.0, seed: int = 0) -> None:
         if temperature < 0:
             raise ValueError(f"temperature: expected >= 0, got {temperature}")
-        if (temperature > 0) != predictor.sample:
-            predictor = Predictor(
-                predictor.config,
-                predictor.graphdef,
-                predictor.params,
-                sample=temperature > 0,
-                views=predictor.views,
-            )
+        predictor = predictor.sampling(temperature > 0)
         self.predictor, self.temperature, self.seed = predictor, temperature, seed
         self.history: list[Action] = []
         self.key = jax.random.key(seed)
@@ -261,11 +260,7 @@ class PolicyBatchActor:
     def __init__(self, predictor: Predictor, num_slots: int) -> None:
         if num_slots < 1:
             raise ValueError(f"num_slots: expected >= 1, got {num_slots}")
-        if predictor.sample:
-            predictor = Predictor(
-                predictor.config, predictor.graphdef, predictor.params, sample=False, views=predictor.views
-            )
-        self.predictor, self.num_slots = predictor, num_slots
+        self.predictor, self.num_slots = predictor.sampling(False), num_slots
         self.histories: list[list[Action]] = [[] for _ in range(num_slots)]
 
     @classmethod
