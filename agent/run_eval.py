@@ -106,6 +106,11 @@ class EvalRunConfig:
             return self.out
         return (PRETRAINED_RUNS if _is_pretrained(self.checkpoint) else self.checkpoint) / "eval"
 
+    @property
+    def tensorboard_dir(self) -> Path | None:
+        """Where the summaries go: the run folder's TensorBoard; None for the shipped weights (no run folder)."""
+        return None if _is_pretrained(self.checkpoint) else self.checkpoint / TENSORBOARD_DIR
+
 
 def _is_pretrained(run: Path) -> bool:
     return str(run) == "pretrained"  # ``policies.pretrained.PRETRAINED``, without importing JAX here
@@ -225,8 +230,8 @@ def _finish(config: EvalRunConfig, report: EvalReport, step: int) -> tuple[EvalR
     report = dataclasses.replace(report, checkpoint=name, step=step)
     report.save(config.out_dir / "eval.json")
     pictures = report.save_pictures(config.out_dir)
-    if not _is_pretrained(run):
-        log_to_tensorboard(report, run / TENSORBOARD_DIR, step)
+    if config.tensorboard_dir is not None:
+        log_to_tensorboard(report, config.tensorboard_dir, step)
     return report, pictures
 
 

@@ -63,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     """Evaluate under a progress bar, print the table; eval.json, GIFs and TensorBoard are written."""
     from rich.console import Console
 
-    from deskpilot.agent.run_eval import TENSORBOARD_DIR, EvalRunConfig, evaluate_run
+    from deskpilot.agent.run_eval import EvalRunConfig, evaluate_run
 
     config = EvalRunConfig(
         args.checkpoint,
@@ -81,10 +81,6 @@ def run(args: argparse.Namespace) -> int:
     report, pictures = evaluate_run(config)
     console = Console()
     console.print(report.table(f"held-out success at step {report.step}"))
-    board = (
-        ""
-        if str(config.checkpoint) == "pretrained"
-        else f"; TensorBoard: {config.checkpoint / TENSORBOARD_DIR}"
-    )
+    board = f"; TensorBoard: {config.tensorboard_dir}" if config.tensorboard_dir is not None else ""
     console.print(f"wrote {config.out_dir / 'eval.json'} and {len(pictures)} GIFs in {config.out_dir}{board}")
     return 0
