@@ -6,7 +6,8 @@ Chromium's 10-px text; 200 episodes show a few hundred strings, and a reader tra
 of screens loses ~20 points to one trained on fresh renders. A drill is a new page every episode,
 with those tasks' layout, colours and instruction (worded by the task's kit), and the page's DOM in
 ``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
-teach reading; the real envs stay the judge.
+teach reading; the real envs stay the judge. The shape drills (click-shape, count-shape,
+identify-shape: ``envs.miniwob.drill_shapes``) teach telling figures apart the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
 from deskpilot.envs.miniwob import drill_page as dp
+from deskpilot.envs.miniwob import drill_shapes as ds
 from deskpilot.envs.miniwob.expert import MiniWoBExpert
 from deskpilot.envs.miniwob.page import TASK_H as H
 from deskpilot.envs.miniwob.page import TASK_W as W
@@ -33,34 +35,12 @@ Element = dict[str, Any]
 Rendered = tuple[np.ndarray, list[Element], list[Element]]  # screenshot, info["elements"], info["dom"]
 
 
-def _dom(role: str, label: str, box: dp.Box, checked: bool | None = None) -> Element:
-    """A DOM row as MiniWoB's page reader gives it: pixel box, a pixel point that hits the element."""
-    x0, y0, x1, y1 = box
-    return {
-        "role": role,
-        "label": label,
-        "box": list(box),
-        "point": [int((x0 + x1) / 2), int((y0 + y1) / 2)],
-        "checked": checked,
-    }
-
-
 def _instruction(task: str, asked: Any) -> str:
     """The instruction that asks for ``asked``, worded by the task's kit."""
     build = KITS[task].instruction
     if build is None:
         raise ValueError(f"{task}: its kit words no instructions")
     return build(asked)
-
-
-def _element(row: Element) -> Element:
-    """An ``info["elements"]`` row; a checkbox row also says whether it is ticked.
-
-    MiniWoB pages start unticked, drill pages not always, and the kit's alternatives replay the
-    ticks from the first frame.
-    """
-    out = {"box": dp.Page.box(*row["box"]), "label": row["label"], "role": row["role"]}
-    return out if row["checked"] is None else {**out, "checked": row["checked"]}
 
 
 class LinkPage:
@@ -87,8 +67,8 @@ class LinkPage:
         boxes = page.flow(
             self.words, 2, dp.QUERY_H + 2, W - 4, [dp.BLUE if f else dp.BLACK for f in self.is_link]
         )
-        dom = [_dom("link", w, b) for b, w, f in zip(boxes, self.words, self.is_link, strict=True) if f]
-        return page.screenshot(self.weight), page.words + [_element(r) for r in dom], dom
+        dom = [dp.dom_row("link", w, b) for b, w, f in zip(boxes, self.words, self.is_link, strict=True) if f]
+        return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in dom], dom
 
     def click(self, hit: Element) -> bool | None:
         """A click on ``hit`` ends the episode when it is a link (successfully when the named one)."""
@@ -130,14 +110,14 @@ class CheckboxPage:
                 page.draw.line([(x * dp.S, y * dp.S) for x, y in pts], fill="white", width=round(1.6 * dp.S))
             w = page.text(29, top + 4, name)
             page.words.append({"box": page.box(29, top + 4, 29 + w, top + 15), "label": name, "role": "text"})
-            dom.append(_dom("label", name, (2, top + 4, 29 + w, top + 15)))
-            dom.append(_dom("checkbox", name, (6, top, 26, top + 13), on))
+            dom.append(dp.dom_row("label", name, (2, top + 4, 29 + w, top + 15)))
+            dom.append(dp.dom_row("checkbox", name, (6, top, 26, top + 13), on))
         top = dp.QUERY_H + 13 + 19 * len(self.names)
         page.rect((2, top, 97.5, top + 31), dp.BUTTON, dp.BORDER, 2)
         w = dp.font(13.33).getlength("Submit") / dp.S
         page.text(49.75 - w / 2, top + 8, "Submit", px=13.33)
-        dom.append(_dom("button", "Submit", (2, top, 97.5, top + 31)))
-        return page.screenshot(self.weight), page.words + [_element(r) for r in dom], dom
+        dom.append(dp.dom_row("button", "Submit", (2, top, 97.5, top + 31)))
+        return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in dom], dom
 
     def click(self, hit: Element) -> bool | None:
         """A click on a name or its square toggles it; Submit ends the episode."""
@@ -148,7 +128,14 @@ class CheckboxPage:
         return None
 
 
-_PAGES: dict[str, type[LinkPage] | type[CheckboxPage]] = {"link": LinkPage, "checkboxes": CheckboxPage}
+Page = LinkPage | CheckboxPage | ds.ShapeGridPage | ds.CountPage | ds.IdentifyPage
+_PAGES: dict[str, type[Page]] = {
+    "link": LinkPage,
+    "checkboxes": CheckboxPage,
+    "shapes": ds.ShapeGridPage,
+    "count": ds.CountPage,
+    "identify": ds.IdentifyPage,
+}
 
 
 class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
@@ -168,11 +155,14 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Starting State
     ``link``: a paragraph with some words as links and the instruction to click one (in 30% of
     pages a lookalike link, one letter off, beside it). ``checkboxes``: named boxes, sometimes some
-    already ticked, and the names to select. Everything from ``self.np_random``.
+    already ticked, and the names to select. ``shapes``, ``count``: MiniWoB's grid of coloured
+    shapes, letters and digits and a description of one (click one that fits, or the button with how
+    many fit); ``identify``: one large figure and five buttons naming kinds. Everything from
+    ``self.np_random``.
 
     ## Episode End
-    Terminated by a click on a link (``link``) or on Submit (``checkboxes``), successful when the
-    page is as asked, or by ``DONE`` (a failure). Truncated after ``max_steps`` actions.
+    Terminated by a click on a link (``link``), on Submit (``checkboxes``), on a figure or the grid
+    (``shapes``) or on a button (``count``, ``identify``), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after ``max_steps`` actions.
     ``info["success"]`` is set when the episode ends.
 
     ## Info
@@ -180,7 +170,8 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ``dom`` (the interactive elements as MiniWoB's page reader gives them, for the expert).
 
     ## Arguments
-    * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``).
+    * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
+      ``"shapes"``, ``"count"``, ``"identify"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """
@@ -197,7 +188,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         self.kind, self.max_steps, self.render_mode = kind, max_steps, render_mode
         self.observation_space = observation_space(H, W)
         self.action_space = action_space()
-        self._page: LinkPage | CheckboxPage | None = None
+        self._page: Page | None = None
         self._steps, self._ended = 0, False
         self._frame = np.zeros((H, W, 3), np.uint8)
         self._elements: list[Element] = []

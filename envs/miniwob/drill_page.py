@@ -27,6 +27,8 @@ __all__ = [
     "QUERY_H",
     "TICK",
     "Page",
+    "dom_row",
+    "element_row",
     "font",
     "gamma",
     "near",
@@ -153,6 +155,26 @@ class Page:
             cover = 1.0 - (1.0 - cover) ** weight
             out = out * (1.0 - cover) + np.asarray(colour, np.float32) * cover
         return np.round(out).astype(np.uint8)
+
+
+def dom_row(role: str, label: str, box: Box, checked: bool | None = None, **extra: Any) -> dict[str, Any]:
+    """A DOM row as MiniWoB's page reader gives it: pixel box, a pixel point that hits the element.
+
+    ``extra`` adds the fields some kits read (a figure's ``tag``, ``text`` and ``colour``).
+    """
+    x0, y0, x1, y1 = box
+    point = [int((x0 + x1) / 2), int((y0 + y1) / 2)]
+    return {"role": role, "label": label, "box": list(box), "point": point, "checked": checked, **extra}
+
+
+def element_row(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``info["elements"]`` row of a DOM row; a checkbox row also says whether it is ticked.
+
+    MiniWoB pages start unticked, drill pages not always, and the kit's alternatives replay the
+    ticks from the first frame.
+    """
+    out = {"box": Page.box(*row["box"]), "label": row["label"], "role": row["role"]}
+    return out if row["checked"] is None else {**out, "checked": row["checked"]}
 
 
 def random_string(rng: np.random.Generator, lo: int, hi: int, chars: str = _ALNUM) -> str:

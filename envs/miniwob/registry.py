@@ -83,7 +83,13 @@ SUITE_TASKS: tuple[str, ...] = (
 _ENTRY_POINT = "deskpilot.envs.miniwob.env:MiniWoBEnv"
 _DRILL_ENTRY_POINT = "deskpilot.envs.miniwob.drill_env:DrillEnv"
 
-DRILLS: dict[str, str] = {"link": "click-link", "checkboxes": "click-checkboxes"}
+DRILLS: dict[str, str] = {
+    "link": "click-link",
+    "checkboxes": "click-checkboxes",
+    "shapes": "click-shape",
+    "count": "count-shape",
+    "identify": "identify-shape",
+}
 """Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
 DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)
 

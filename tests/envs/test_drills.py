@@ -16,9 +16,10 @@ from deskpilot.collectors.trajectory import Trajectory
 from deskpilot.envs.actions import Action
 from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
+from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
 
-LINK, BOXES = DRILL_ENV_IDS
+LINK, BOXES, SHAPES, COUNT, IDENTIFY = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -89,3 +90,50 @@ def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> N
         submit = [e for e in first if e["role"] == "button"]
         assert _inside(submit[0]["box"], t.steps[-1].action.x, t.steps[-1].action.y)
         assert {n for n, on in state.items() if on} == wanted
+
+
+@pytest.mark.parametrize("env_id", [SHAPES, COUNT, IDENTIFY])
+def test_shape_drill_experts_solve_their_pages_from_the_dom_rows(env_id: str) -> None:
+    for seed in range(20):
+        t = _expert_episode(env_id, seed)
+        assert t.success, (seed, t.task)
+        assert len(t.steps) == 1  # one click decides each of these pages
+
+
+def test_shape_drill_figures_are_drawn_in_their_colour_where_their_box_says() -> None:
+    env = gym.make(SHAPES)
+    for seed in range(10):
+        env.reset(seed=seed)
+        page = env.unwrapped._page
+        frame = page.render()[0]
+        for fig in page.figures:
+            ys, xs = _pixels(list(np.divide(fig.box(), [160, 210, 160, 210])))
+            near = np.abs(frame[ys, xs].astype(int) - COLOURS[fig.colour]).sum(-1)
+            if fig.type == "shape":  # filled: a triangle half its box, a square all of it
+                assert (near < 60).mean() > 0.35, (seed, fig)
+            else:  # a 10-px letter's thin anti-aliased strokes: some pixels well on the way to its colour
+                assert near.min() < 0.7 * (765 - sum(COLOURS[fig.colour])), (seed, fig)
+
+
+def test_a_shape_drill_scores_a_click_by_the_description() -> None:
+    env = gym.make(SHAPES)
+    for seed in range(20):
+        obs, info = env.reset(seed=seed)
+        page = env.unwrapped._page
+        wrong = [f for f in page.figures if not fits(f, page.desc)]
+        if not wrong:
+            continue
+        x0, y0, x1, y1 = wrong[-1].box()  # drawn last: on top of any neighbour it touches
+        _, reward, terminated, _, info = env.step(Action.click((x0 + x1) / 320, (y0 + y1) / 420))
+        assert terminated and reward == 0.0 and info["success"] is False, obs["task"]
+
+
+def test_identify_drill_asks_for_the_button_naming_the_figure() -> None:
+    answers = set()
+    for seed in range(30):
+        t = _expert_episode(IDENTIFY, seed)
+        (step,) = t.steps
+        buttons = [e for e in step.annotations["elements"] if e["role"] == "button"]
+        (hit,) = [e["label"] for e in buttons if _inside(e["box"], step.action.x, step.action.y)]
+        answers.add(hit)
+    assert answers == {"Rectangle", "Circle", "Triangle", "Letter", "Number"}
