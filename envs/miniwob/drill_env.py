@@ -7,7 +7,8 @@ of screens loses ~20 points to one trained on fresh renders. A drill is a new pa
 with those tasks' layout, colours and instruction (worded by the task's kit), and the page's DOM in
 ``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
 teach reading; the real envs stay the judge. The shape drills (click-shape, count-shape,
-identify-shape: ``envs.miniwob.drill_shapes``) teach telling figures apart the same way.
+identify-shape: ``envs.miniwob.drill_shapes``) and the colour drills (click-color, click-shades:
+``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
+from deskpilot.envs.miniwob import drill_colours as dc
 from deskpilot.envs.miniwob import drill_page as dp
 from deskpilot.envs.miniwob import drill_shapes as ds
 from deskpilot.envs.miniwob.expert import MiniWoBExpert
@@ -114,8 +116,8 @@ class CheckboxPage:
             dom.append(dp.dom_row("checkbox", name, (6, top, 26, top + 13), on))
         top = dp.QUERY_H + 13 + 19 * len(self.names)
         page.rect((2, top, 97.5, top + 31), dp.BUTTON, dp.BORDER, 2)
-        w = dp.font(13.33).getlength("Submit") / dp.S
-        page.text(49.75 - w / 2, top + 8, "Submit", px=13.33)
+        w = dp.font(dp.BUTTON_PX).getlength("Submit") / dp.S
+        page.text(49.75 - w / 2, top + 8, "Submit", px=dp.BUTTON_PX)
         dom.append(dp.dom_row("button", "Submit", (2, top, 97.5, top + 31)))
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in dom], dom
 
@@ -128,13 +130,23 @@ class CheckboxPage:
         return None
 
 
-Page = LinkPage | CheckboxPage | ds.ShapeGridPage | ds.CountPage | ds.IdentifyPage
+Page = (
+    LinkPage
+    | CheckboxPage
+    | ds.ShapeGridPage
+    | ds.CountPage
+    | ds.IdentifyPage
+    | dc.ColourPage
+    | dc.ShadesPage
+)
 _PAGES: dict[str, type[Page]] = {
     "link": LinkPage,
     "checkboxes": CheckboxPage,
     "shapes": ds.ShapeGridPage,
     "count": ds.CountPage,
     "identify": ds.IdentifyPage,
+    "color": dc.ColourPage,
+    "shades": dc.ShadesPage,
 }
 
 
@@ -157,12 +169,15 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     pages a lookalike link, one letter off, beside it). ``checkboxes``: named boxes, sometimes some
     already ticked, and the names to select. ``shapes``, ``count``: MiniWoB's grid of coloured
     shapes, letters and digits and a description of one (click one that fits, or the button with how
-    many fit); ``identify``: one large figure and five buttons naming kinds. Everything from
-    ``self.np_random``.
+    many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
+    of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
+    hues, one hue to select. Everything from ``self.np_random``.
 
     ## Episode End
     Terminated by a click on a link (``link``), on Submit (``checkboxes``), on a figure or the grid
-    (``shapes``) or on a button (``count``, ``identify``), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after ``max_steps`` actions.
+    (``shapes``), on a box (``color``) or on a button (``count``, ``identify``; ``shades``'
+    Submit), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after
+    ``max_steps`` actions.
     ``info["success"]`` is set when the episode ends.
 
     ## Info
@@ -171,7 +186,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
-      ``"shapes"``, ``"count"``, ``"identify"``).
+      ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """

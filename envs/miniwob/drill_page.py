@@ -27,6 +27,7 @@ __all__ = [
     "QUERY_H",
     "TICK",
     "Page",
+    "button",
     "dom_row",
     "element_row",
     "font",
@@ -34,10 +35,12 @@ __all__ = [
     "near",
     "paragraph",
     "random_string",
+    "same",
 ]
 
 S = 4  # supersampling factor
 FONT_SIZE = 10  # MiniWoB's #query and #area font-size
+BUTTON_PX = 13.33  # Chromium's default button font size
 LINE = 11  # Chromium's line box for 10-px Liberation Sans (measured on recorded pages)
 QUERY_H = 50  # the yellow #query strip: 44 px plus 3 px padding above and below
 _FONTS = (
@@ -175,6 +178,27 @@ def element_row(row: dict[str, Any]) -> dict[str, Any]:
     """
     out = {"box": Page.box(*row["box"]), "label": row["label"], "role": row["role"]}
     return out if row["checked"] is None else {**out, "checked": row["checked"]}
+
+
+def button(page: Page, label: str, box: Box) -> dict[str, Any]:
+    """Draw a Chromium button (13.33-px label centred) and return its DOM row."""
+    page.rect(box, BUTTON, BORDER, 2)
+    x0, y0, x1, y1 = box
+    w = font(BUTTON_PX).getlength(label) / S
+    page.text((x0 + x1 - w) / 2, (y0 + y1) / 2 - 7.5, label, px=BUTTON_PX)  # a 15-px line, centred
+    page.words.append(
+        {
+            "box": page.box((x0 + x1 - w) / 2, y0 + 3, (x0 + x1 + w) / 2, y1 - 3),
+            "label": label,
+            "role": "text",
+        }
+    )
+    return dom_row("button", label, box, tag="button", text=label, colour="rgb(239, 239, 239)")
+
+
+def same(row: dict[str, Any], hit: dict[str, Any]) -> bool:
+    """Whether the ``info["elements"]`` row ``hit`` is the DOM row ``row``'s element."""
+    return element_row(row)["box"] == hit["box"] and row["role"] == hit["role"]
 
 
 def random_string(rng: np.random.Generator, lo: int, hi: int, chars: str = _ALNUM) -> str:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.envs.miniwob import drill_page as dp
+from deskpilot.envs.miniwob.tasks.visual import CSS_COLOURS
 
 __all__ = ["CountPage", "Figure", "IdentifyPage", "ShapeGridPage", "describe"]
 
@@ -25,13 +26,7 @@ Rendered = tuple[np.ndarray, list[Element], list[Element]]
 
 # shapes.js: the colours (as the browser renders their CSS names), letters, digits and kinds.
 COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (255, 0, 0),
-    "green": (0, 128, 0),
-    "blue": (0, 0, 255),
-    "aqua": (0, 255, 255),
-    "black": (0, 0, 0),
-    "magenta": (255, 0, 255),
-    "yellow": (255, 255, 0),
+    name: CSS_COLOURS[name] for name in ("red", "green", "blue", "aqua", "black", "magenta", "yellow")
 }
 LETTERS = string.ascii_lowercase + string.ascii_uppercase
 DIGITS = "1234567890"
@@ -46,7 +41,6 @@ _IDENTIFY_BUTTONS = (
     ("Letter", (90.171875, 151.0, 140.265625, 172.0)),
     ("Number", (48.296875, 176.0, 111.703125, 197.0)),
 )
-_BUTTON_PX = 13.33  # Chromium's default button font size
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,30 +154,11 @@ def fits(fig: Figure, desc: tuple[str | None, str | None, str]) -> bool:
     )
 
 
-def _button(page: dp.Page, label: str, box: dp.Box) -> Element:
-    page.rect(box, dp.BUTTON, dp.BORDER, 2)
-    x0, y0, x1, y1 = box
-    w = dp.font(_BUTTON_PX).getlength(label) / dp.S
-    page.text((x0 + x1 - w) / 2, (y0 + y1) / 2 - 7.5, label, px=_BUTTON_PX)  # a 15-px line, centred
-    page.words.append(
-        {
-            "box": page.box((x0 + x1 - w) / 2, y0 + 3, (x0 + x1 + w) / 2, y1 - 3),
-            "label": label,
-            "role": "text",
-        }
-    )
-    return dp.dom_row("button", label, box, tag="button", text=label, colour="rgb(239, 239, 239)")
-
-
 def _figure_words(page: dp.Page, figures: list[Figure]) -> None:
     """Letters and digits are words too: the reader's losses learn them where they stand."""
     for fig in figures:
         if fig.type != "shape":
             page.words.append({"box": page.box(*fig.box()), "label": fig.text, "role": "text"})
-
-
-def _same(row: Element, hit: Element) -> bool:
-    return dp.element_row(row)["box"] == hit["box"] and row["role"] == hit["role"]
 
 
 class ShapeGridPage:
@@ -216,9 +191,9 @@ class ShapeGridPage:
     def click(self, hit: Element) -> bool | None:
         """A click on a figure or on the grid between them ends the episode."""
         for row, fig in zip(self.rows[1:][::-1], self.figures[::-1], strict=True):
-            if _same(row, hit):
+            if dp.same(row, hit):
                 return fits(fig, self.desc)
-        return False if _same(self.area, hit) else None
+        return False if dp.same(self.area, hit) else None
 
 
 class CountPage:
@@ -246,7 +221,7 @@ class CountPage:
         _figure_words(page, self.figures)
         rows = [fig.dom("figure") for fig in self.figures]
         rows += [
-            _button(page, str(c), (8.0 + 29 * i, 185.0, 33.0 + 29 * i, 206.0))
+            dp.button(page, str(c), (8.0 + 29 * i, 185.0, 33.0 + 29 * i, 206.0))
             for i, c in enumerate(self.numbers)
         ]
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in rows], rows
@@ -272,7 +247,7 @@ class IdentifyPage:
         page.query(self.task)
         self.figure.draw(page)
         _figure_words(page, [self.figure])
-        rows = [self.figure.dom("figure")] + [_button(page, label, box) for label, box in _IDENTIFY_BUTTONS]
+        rows = [self.figure.dom("figure")] + [dp.button(page, label, box) for label, box in _IDENTIFY_BUTTONS]
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in rows], rows
 
     def click(self, hit: Element) -> bool | None:

@@ -89,6 +89,8 @@ DRILLS: dict[str, str] = {
     "shapes": "click-shape",
     "count": "count-shape",
     "identify": "identify-shape",
+    "color": "click-color",
+    "shades": "click-shades",
 }
 """Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
 DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)

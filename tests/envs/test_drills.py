@@ -19,7 +19,7 @@ from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
 
-LINK, BOXES, SHAPES, COUNT, IDENTIFY = DRILL_ENV_IDS
+LINK, BOXES, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -92,12 +92,12 @@ def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> N
         assert {n for n, on in state.items() if on} == wanted
 
 
-@pytest.mark.parametrize("env_id", [SHAPES, COUNT, IDENTIFY])
-def test_shape_drill_experts_solve_their_pages_from_the_dom_rows(env_id: str) -> None:
+@pytest.mark.parametrize("env_id", [SHAPES, COUNT, IDENTIFY, COLOR, SHADES])
+def test_shape_and_colour_drill_experts_solve_their_pages_from_the_dom_rows(env_id: str) -> None:
     for seed in range(20):
         t = _expert_episode(env_id, seed)
         assert t.success, (seed, t.task)
-        assert len(t.steps) == 1  # one click decides each of these pages
+        assert len(t.steps) == 1 or env_id == SHADES  # one click decides the others' pages
 
 
 def test_shape_drill_figures_are_drawn_in_their_colour_where_their_box_says() -> None:
@@ -137,3 +137,35 @@ def test_identify_drill_asks_for_the_button_naming_the_figure() -> None:
         (hit,) = [e["label"] for e in buttons if _inside(e["box"], step.action.x, step.action.y)]
         answers.add(hit)
     assert answers == {"Rectangle", "Circle", "Triangle", "Letter", "Number"}
+
+
+def test_colour_drill_answer_box_has_the_swatch_colour_or_the_named_one() -> None:
+    from deskpilot.envs.miniwob.drill_colours import CSS
+
+    worded = 0
+    for seed in range(20):
+        t = _expert_episode(COLOR, seed)
+        (step,) = t.steps
+        x, y = round(step.action.x * 160), round(step.action.y * 210)
+        clicked = tuple(int(v) for v in step.screenshot[y, x])
+        name = re.fullmatch(r"Click on the (?:(\w+) )?colored box\.", t.task)
+        assert name is not None, t.task
+        if name.group(1):
+            worded += 1
+            assert clicked == CSS[name.group(1)]
+        else:  # the swatch stands in the first line of the instruction, after "Click on the"
+            line = [tuple(int(v) for v in p) for p in step.screenshot[11, :100]]
+            assert clicked in line
+    assert 0 < worded < 20  # both wordings are drawn
+
+
+def test_shades_drill_ticks_exactly_the_named_hue_then_submits() -> None:
+    for seed in range(10):
+        t = _expert_episode(SHADES, seed)
+        hue = re.fullmatch(r"Select all the shades of (red|green|blue) and press Submit\.", t.task)
+        assert hue is not None and t.success
+        channel = ("red", "green", "blue").index(hue.group(1))
+        for step in t.steps[:-1]:  # each click toggles a square; the last presses Submit
+            x, y = round(step.action.x * 160), round(step.action.y * 210)
+            rgb = step.screenshot[y, x].astype(int)
+            assert rgb.argmax() == channel, (seed, rgb)  # a square of the hue

@@ -32,12 +32,12 @@ from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, fix
 from deskpilot.envs.miniwob.tasks.forms import KITS as FORM_KITS
 from deskpilot.envs.spaces import ExpertCannotAct
 
-__all__ = ["KITS", "ShapeQuery", "parse_shape_query"]
+__all__ = ["CSS_COLOURS", "KITS", "ShapeQuery", "parse_shape_query"]
 
 RGB = tuple[int, int, int]
 
 # The CSS colour names the tasks use (click-color's and the shape grids'), as browsers render them.
-_NAMED: dict[str, RGB] = {
+CSS_COLOURS: dict[str, RGB] = {
     "red": (255, 0, 0),
     "green": (0, 128, 0),
     "blue": (0, 0, 255),
@@ -68,7 +68,7 @@ def _rgb(css: str | None) -> RGB | None:
 def parse_click_color(task: str) -> str | None:
     """The colour named, or None when the instruction shows it as a swatch instead of a word."""
     match = re.fullmatch(r"Click on the (?:(\w+) )?colored box\.", task.strip())
-    if match is None or (match[1] is not None and match[1] not in _NAMED):
+    if match is None or (match[1] is not None and match[1] not in CSS_COLOURS):
         raise ValueError(f"click-color: cannot read the colour from {task!r}")
     return match[1]
 
@@ -78,7 +78,7 @@ def _click_color(task: str, dom: list[Element]) -> Action:
     if name is None:
         wanted = _rgb(find(dom, lambda e: e["id"] == "query-color", "colour swatch")["colour"])
     else:
-        wanted = _NAMED[name]
+        wanted = CSS_COLOURS[name]
     return click(
         find(
             dom,
@@ -138,7 +138,7 @@ def parse_shape_query(description: str) -> ShapeQuery:
     """``"large red circle"``, ``"small q"``, ``"item"`` -> a ``ShapeQuery``."""
     words = description.split()
     size = words.pop(0) if len(words) > 1 and words[0] in ("large", "small") else None
-    colour = words.pop(0) if len(words) > 1 and words[0] in _NAMED else None
+    colour = words.pop(0) if len(words) > 1 and words[0] in CSS_COLOURS else None
     if len(words) != 1:
         raise ValueError(f"shapes: cannot read the description {description!r}")
     what = words[0]
@@ -165,7 +165,7 @@ def _fits(el: Element, query: ShapeQuery) -> bool:
     size = "large" if max(x1 - x0, y1 - y0) >= _LARGE else "small"
     return (
         (query.size is None or query.size == size)
-        and (query.colour is None or _NAMED[query.colour] == _rgb(el["colour"]))
+        and (query.colour is None or CSS_COLOURS[query.colour] == _rgb(el["colour"]))
         and query.what in ("item", *figure)
     )
 
