@@ -31,7 +31,7 @@ from deskpilot.envs.miniwob.registry import DRILLS
 from deskpilot.envs.miniwob.tasks import KITS
 from deskpilot.envs.spaces import action_space, as_action, observation_space
 
-__all__ = ["CheckboxPage", "DrillEnv", "LinkPage"]
+__all__ = ["CheckboxPage", "DrillEnv", "LargeCheckboxPage", "LinkPage"]
 
 Element = dict[str, Any]
 Rendered = tuple[np.ndarray, list[Element], list[Element]]  # screenshot, info["elements"], info["dom"]
@@ -82,39 +82,37 @@ class CheckboxPage:
 
     def __init__(self, rng: np.random.Generator) -> None:
         n = int(rng.integers(2, 7))
-        names: list[str] = []
-        while len(names) < n:
-            name = (
-                dp.near(rng, names[int(rng.integers(len(names)))])
-                if names and rng.random() < 0.3
-                else dp.random_string(rng, 2, 7)
-            )
-            if name not in names:
-                names.append(name)
-        self.names = names
+        self.names = _names(rng, n)
         self.wanted = [bool(v) for v in rng.random(n) < 0.5]
         self.ticked = [bool(v) for v in rng.random(n) < 0.3] if rng.random() < 0.3 else [False] * n
         self.task = _instruction(
-            "click-checkboxes", [nm for nm, w in zip(names, self.wanted, strict=True) if w]
+            "click-checkboxes", [nm for nm, w in zip(self.names, self.wanted, strict=True) if w]
         )
         self.weight = dp.gamma(rng)
+
+    def places(self, widths: list[float]) -> tuple[list[tuple[float, float]], float]:
+        """Each box's (left, top) from its label's text width, and the Submit button's top: one column."""
+        return [(2.0, dp.QUERY_H + 5 + 19 * i) for i in range(len(widths))], dp.QUERY_H + 13 + 19 * len(
+            widths
+        )
 
     def render(self) -> Rendered:
         """The page as it is now (ticks included)."""
         page, dom = dp.Page(), []
         page.query(self.task)
-        for i, name in enumerate(self.names):
-            top = dp.QUERY_H + 5 + 19 * i
-            on = self.ticked[i]
-            page.rect((9, top, 22, top + 13), dp.TICK if on else "white", dp.TICK if on else dp.BORDER, 2)
+        widths = [dp.font(dp.FONT_SIZE).getlength(name) / dp.S for name in self.names]
+        places, top = self.places(widths)
+        for name, w, on, (x, y) in zip(self.names, widths, self.ticked, places, strict=True):
+            page.rect((x + 7, y, x + 20, y + 13), dp.TICK if on else "white", dp.TICK if on else dp.BORDER, 2)
             if on:  # the white tick
-                pts = [(11.5, top + 6.5), (14.5, top + 9.5), (19.5, top + 3.5)]
-                page.draw.line([(x * dp.S, y * dp.S) for x, y in pts], fill="white", width=round(1.6 * dp.S))
-            w = page.text(29, top + 4, name)
-            page.words.append({"box": page.box(29, top + 4, 29 + w, top + 15), "label": name, "role": "text"})
-            dom.append(dp.dom_row("label", name, (2, top + 4, 29 + w, top + 15)))
-            dom.append(dp.dom_row("checkbox", name, (6, top, 26, top + 13), on))
-        top = dp.QUERY_H + 13 + 19 * len(self.names)
+                pts = [(x + 9.5, y + 6.5), (x + 12.5, y + 9.5), (x + 17.5, y + 3.5)]
+                page.draw.line([(a * dp.S, b * dp.S) for a, b in pts], fill="white", width=round(1.6 * dp.S))
+            page.text(x + 27, y + 4, name)
+            page.words.append(
+                {"box": page.box(x + 27, y + 4, x + 27 + w, y + 15), "label": name, "role": "text"}
+            )
+            dom.append(dp.dom_row("label", name, (x, y + 4, x + 27 + w, y + 15)))
+            dom.append(dp.dom_row("checkbox", name, (x + 4, y, x + 24, y + 13), on))
         page.rect((2, top, 97.5, top + 31), dp.BUTTON, dp.BORDER, 2)
         w = dp.font(dp.BUTTON_PX).getlength("Submit") / dp.S
         page.text(49.75 - w / 2, top + 8, "Submit", px=dp.BUTTON_PX)
@@ -130,9 +128,46 @@ class CheckboxPage:
         return None
 
 
+class LargeCheckboxPage(CheckboxPage):
+    """click-checkboxes-large: 7-12 boxes in two columns, 5 or more of them to select; Submit."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        n = int(rng.integers(7, 13))
+        self.names = _names(rng, n)
+        chosen = set(rng.choice(n, size=int(rng.integers(5, n + 1)), replace=False).tolist())
+        self.wanted = [i in chosen for i in range(n)]
+        self.ticked = [False] * n  # MiniWoB's pages start unticked
+        self.task = _instruction("click-checkboxes", [self.names[i] for i in sorted(chosen)])
+        self.weight = dp.gamma(rng)
+
+    def places(self, widths: list[float]) -> tuple[list[tuple[float, float]], float]:
+        """Two floated columns, the right one where the left one's widest label ends (as Chromium lays them)."""
+        rows = (len(widths) + 1) // 2
+        right = 2 + 27 + max(widths[:rows])
+        places = [
+            (2.0 if i < rows else right, dp.QUERY_H + 5.0 + 19 * (i % rows)) for i in range(len(widths))
+        ]
+        return places, dp.QUERY_H + 2.0 + 19 * rows
+
+
+def _names(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` distinct random names, about a third of them one character off an earlier one."""
+    names: list[str] = []
+    while len(names) < n:
+        name = (
+            dp.near(rng, names[int(rng.integers(len(names)))])
+            if names and rng.random() < 0.3
+            else dp.random_string(rng, 2, 7)
+        )
+        if name not in names:
+            names.append(name)
+    return names
+
+
 Page = (
     LinkPage
     | CheckboxPage
+    | LargeCheckboxPage
     | ds.ShapeGridPage
     | ds.CountPage
     | ds.IdentifyPage
@@ -142,6 +177,7 @@ Page = (
 _PAGES: dict[str, type[Page]] = {
     "link": LinkPage,
     "checkboxes": CheckboxPage,
+    "checkboxes-large": LargeCheckboxPage,
     "shapes": ds.ShapeGridPage,
     "count": ds.CountPage,
     "identify": ds.IdentifyPage,
@@ -167,14 +203,15 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Starting State
     ``link``: a paragraph with some words as links and the instruction to click one (in 30% of
     pages a lookalike link, one letter off, beside it). ``checkboxes``: named boxes, sometimes some
-    already ticked, and the names to select. ``shapes``, ``count``: MiniWoB's grid of coloured
+    already ticked, and the names to select; ``checkboxes-large``: 7-12 of them in two columns, 5 or
+    more to select. ``shapes``, ``count``: MiniWoB's grid of coloured
     shapes, letters and digits and a description of one (click one that fits, or the button with how
     many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
     of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
     hues, one hue to select. Everything from ``self.np_random``.
 
     ## Episode End
-    Terminated by a click on a link (``link``), on Submit (``checkboxes``), on a figure or the grid
+    Terminated by a click on a link (``link``), on Submit (``checkboxes``, ``checkboxes-large``), on a figure or the grid
     (``shapes``), on a box (``color``) or on a button (``count``, ``identify``; ``shades``'
     Submit), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after
     ``max_steps`` actions.
@@ -186,7 +223,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
-      ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
+      ``"checkboxes-large"``, ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """

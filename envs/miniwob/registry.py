@@ -86,6 +86,7 @@ _DRILL_ENTRY_POINT = "deskpilot.envs.miniwob.drill_env:DrillEnv"
 DRILLS: dict[str, str] = {
     "link": "click-link",
     "checkboxes": "click-checkboxes",
+    "checkboxes-large": "click-checkboxes-large",
     "shapes": "click-shape",
     "count": "count-shape",
     "identify": "identify-shape",

@@ -19,7 +19,7 @@ from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
 
-LINK, BOXES, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
+LINK, BOXES, LARGE, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -92,12 +92,12 @@ def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> N
         assert {n for n, on in state.items() if on} == wanted
 
 
-@pytest.mark.parametrize("env_id", [SHAPES, COUNT, IDENTIFY, COLOR, SHADES])
+@pytest.mark.parametrize("env_id", [LARGE, SHAPES, COUNT, IDENTIFY, COLOR, SHADES])
 def test_shape_and_colour_drill_experts_solve_their_pages_from_the_dom_rows(env_id: str) -> None:
     for seed in range(20):
         t = _expert_episode(env_id, seed)
         assert t.success, (seed, t.task)
-        assert len(t.steps) == 1 or env_id == SHADES  # one click decides the others' pages
+        assert len(t.steps) == 1 or env_id in (LARGE, SHADES)  # one click decides the others' pages
 
 
 def test_shape_drill_figures_are_drawn_in_their_colour_where_their_box_says() -> None:
@@ -169,3 +169,19 @@ def test_shades_drill_ticks_exactly_the_named_hue_then_submits() -> None:
             x, y = round(step.action.x * 160), round(step.action.y * 210)
             rgb = step.screenshot[y, x].astype(int)
             assert rgb.argmax() == channel, (seed, rgb)  # a square of the hue
+
+
+def test_large_checkbox_drill_lays_its_boxes_out_in_two_columns_of_named_labels() -> None:
+    for seed in range(6):
+        t = _expert_episode(LARGE, seed)
+        first = t.steps[0].annotations["elements"]
+        boxes = [e for e in first if e["role"] == "checkbox"]
+        lefts = sorted({round(e["box"][0], 3) for e in boxes})
+        assert 7 <= len(boxes) <= 12 and len(lefts) == 2  # two columns
+        labels = {e["label"]: e["box"] for e in first if e["role"] == "label"}
+        words = {e["label"]: e["box"] for e in first if e["role"] == "text"}
+        for box in boxes:  # each name is drawn right of its box, inside its label
+            name = words[box["label"]]
+            assert labels[box["label"]][0] <= box["box"][0] < name[0] <= labels[box["label"]][2]
+        # 5 or more to select: a click for each, then Submit
+        assert len(t.steps) >= 6 and t.success
