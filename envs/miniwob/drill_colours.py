@@ -65,7 +65,9 @@ class ColourPage:
         self.colours = [str(c) for c in rng.choice(list(CSS), size=4, replace=False)]
         self.answer = self.colours[int(rng.integers(4))]
         self.in_words = bool(rng.random() < 0.4)  # the page words it 40% of the time, else a swatch
-        self.task = f"Click on the {self.answer if self.in_words else ''} colored box.".replace("  ", " ")
+        self.task = (
+            f"Click on the {self.answer} colored box." if self.in_words else "Click on the colored box."
+        )
         self.weight = dp.gamma(rng)
 
     def render(self) -> Rendered:
@@ -118,6 +120,7 @@ class ShadesPage:
         self.rgb = [hsl(_HUES[h], int(rng.integers(30, 90)), int(rng.integers(30, 90))) for h in self.hues]
         self.wanted = str(rng.choice(list(_HUES)))
         self.selected = [False] * 12
+        self.rows: list[Element] = []  # the DOM rows last drawn: what a click is matched against
         self.task = f"Select all the shades of {self.wanted} and press Submit."
         self.weight = dp.gamma(rng)
 

@@ -169,6 +169,7 @@ class ShapeGridPage:
         self.desc = describe(rng, self.figures[int(rng.integers(len(self.figures)))])
         self.task = f"Click on a {_words(self.desc)}"
         self.weight = dp.gamma(rng)
+        self.rows: list[Element] = []  # the DOM rows last drawn: what a click is matched against
         self.area = dp.dom_row(
             "clickable",
             "area_svg",
