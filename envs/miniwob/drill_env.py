@@ -29,9 +29,10 @@ from deskpilot.envs.miniwob.page import TASK_H as H
 from deskpilot.envs.miniwob.page import TASK_W as W
 from deskpilot.envs.miniwob.registry import DRILLS
 from deskpilot.envs.miniwob.tasks import KITS
+from deskpilot.envs.miniwob.tasks.clicking import SYNONYMS
 from deskpilot.envs.spaces import action_space, as_action, observation_space
 
-__all__ = ["CheckboxPage", "DrillEnv", "LargeCheckboxPage", "LinkPage"]
+__all__ = ["CheckboxPage", "DrillEnv", "LargeCheckboxPage", "LinkPage", "SoftCheckboxPage"]
 
 Element = dict[str, Any]
 Rendered = tuple[np.ndarray, list[Element], list[Element]]  # screenshot, info["elements"], info["dom"]
@@ -150,6 +151,23 @@ class LargeCheckboxPage(CheckboxPage):
         return places, dp.QUERY_H + 2.0 + 19 * rows
 
 
+class SoftCheckboxPage(CheckboxPage):
+    """click-checkboxes-soft: 3-6 boxes, each a word of another synonym list; "Select words similar to ..."."""
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        k = int(rng.integers(1, 6))
+        n = int(rng.integers(max(3, k + 1), 7))
+        lists = [SYNONYMS[int(i)] for i in rng.choice(len(SYNONYMS), size=n, replace=False)]
+        self.names = [str(rng.choice(words)) for words in lists]
+        self.wanted = [i < k for i in range(n)]
+        self.ticked = [False] * n
+        asked = [str(rng.choice(words)) for words in lists[:k]]  # another word of the list, or the same
+        order = [int(i) for i in rng.permutation(n)]
+        self.names, self.wanted = [self.names[i] for i in order], [self.wanted[i] for i in order]
+        self.task = f"Select words similar to {', '.join(asked)} and click Submit."
+        self.weight = dp.gamma(rng)
+
+
 def _names(rng: np.random.Generator, n: int) -> list[str]:
     """``n`` distinct random names, about a third of them one character off an earlier one."""
     names: list[str] = []
@@ -168,6 +186,7 @@ Page = (
     LinkPage
     | CheckboxPage
     | LargeCheckboxPage
+    | SoftCheckboxPage
     | ds.ShapeGridPage
     | ds.CountPage
     | ds.IdentifyPage
@@ -178,6 +197,7 @@ _PAGES: dict[str, type[Page]] = {
     "link": LinkPage,
     "checkboxes": CheckboxPage,
     "checkboxes-large": LargeCheckboxPage,
+    "checkboxes-soft": SoftCheckboxPage,
     "shapes": ds.ShapeGridPage,
     "count": ds.CountPage,
     "identify": ds.IdentifyPage,
@@ -204,14 +224,15 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ``link``: a paragraph with some words as links and the instruction to click one (in 30% of
     pages a lookalike link, one letter off, beside it). ``checkboxes``: named boxes, sometimes some
     already ticked, and the names to select; ``checkboxes-large``: 7-12 of them in two columns, 5 or
-    more to select. ``shapes``, ``count``: MiniWoB's grid of coloured
+    more to select; ``checkboxes-soft``: 3-6 boxes named by words of click-checkboxes-soft's synonym
+    lists, "words similar to" some of them to select. ``shapes``, ``count``: MiniWoB's grid of coloured
     shapes, letters and digits and a description of one (click one that fits, or the button with how
     many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
     of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
     hues, one hue to select. Everything from ``self.np_random``.
 
     ## Episode End
-    Terminated by a click on a link (``link``), on Submit (``checkboxes``, ``checkboxes-large``), on a figure or the grid
+    Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure or the grid
     (``shapes``), on a box (``color``) or on a button (``count``, ``identify``; ``shades``'
     Submit), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after
     ``max_steps`` actions.
@@ -223,7 +244,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
-      ``"checkboxes-large"``, ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
+      ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """

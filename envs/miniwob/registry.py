@@ -87,6 +87,7 @@ DRILLS: dict[str, str] = {
     "link": "click-link",
     "checkboxes": "click-checkboxes",
     "checkboxes-large": "click-checkboxes-large",
+    "checkboxes-soft": "click-checkboxes-soft",
     "shapes": "click-shape",
     "count": "count-shape",
     "identify": "identify-shape",

@@ -19,7 +19,7 @@ from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
 
-LINK, BOXES, LARGE, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
+LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -92,12 +92,12 @@ def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> N
         assert {n for n, on in state.items() if on} == wanted
 
 
-@pytest.mark.parametrize("env_id", [LARGE, SHAPES, COUNT, IDENTIFY, COLOR, SHADES])
+@pytest.mark.parametrize("env_id", [LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES])
 def test_shape_and_colour_drill_experts_solve_their_pages_from_the_dom_rows(env_id: str) -> None:
     for seed in range(20):
         t = _expert_episode(env_id, seed)
         assert t.success, (seed, t.task)
-        assert len(t.steps) == 1 or env_id in (LARGE, SHADES)  # one click decides the others' pages
+        assert len(t.steps) == 1 or env_id in (LARGE, SOFT, SHADES)  # one click decides the others' pages
 
 
 def test_shape_drill_figures_are_drawn_in_their_colour_where_their_box_says() -> None:
@@ -185,3 +185,20 @@ def test_large_checkbox_drill_lays_its_boxes_out_in_two_columns_of_named_labels(
             assert labels[box["label"]][0] <= box["box"][0] < name[0] <= labels[box["label"]][2]
         # 5 or more to select: a click for each, then Submit
         assert len(t.steps) >= 6 and t.success
+
+
+def test_soft_checkbox_drill_ticks_the_boxes_whose_word_shares_a_list_with_an_asked_one() -> None:
+    from deskpilot.envs.miniwob.tasks.clicking import SYNONYMS
+
+    list_of = {w: i for i, words in enumerate(SYNONYMS) for w in words}
+    for seed in range(10):
+        t = _expert_episode(SOFT, seed)
+        asked = re.fullmatch(r"Select words similar to (.+) and click Submit\.", t.task)
+        assert asked is not None and t.success, t.task
+        lists = {list_of[w] for w in asked.group(1).split(", ")}
+        first = t.steps[0].annotations["elements"]
+        labels = [e for e in first if e["role"] == "label"]
+        clicked = {
+            e["label"] for s in t.steps[:-1] for e in labels if _inside(e["box"], s.action.x, s.action.y)
+        }
+        assert clicked == {e["label"] for e in labels if list_of[e["label"]] in lists}
