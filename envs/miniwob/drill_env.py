@@ -232,11 +232,10 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     hues, one hue to select. Everything from ``self.np_random``.
 
     ## Episode End
-    Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure or the grid
-    (``shapes``), on a box (``color``) or on a button (``count``, ``identify``; ``shades``'
-    Submit), successful when the page is as asked, or by ``DONE`` (a failure). Truncated after
-    ``max_steps`` actions.
-    ``info["success"]`` is set when the episode ends.
+    Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure
+    or the grid (``shapes``), on a box (``color``) or on a button (``count``, ``identify``;
+    ``shades``' Submit), successful when the page is as asked, or by ``DONE`` (a failure).
+    Truncated after ``max_steps`` actions. ``info["success"]`` is set when the episode ends.
 
     ## Info
     ``step``, ``elements`` (every word drawn, role ``"text"``, then the interactive elements) and
@@ -244,7 +243,8 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
-      ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``, ``"color"``, ``"shades"``).
+      ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``,
+      ``"color"``, ``"shades"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """
