@@ -110,7 +110,7 @@ class ColourPage:
 
 
 class ShadesPage:
-    """click-shades: twelve squares, 3-5 shades of two hues and the rest of the third; tick one hue's, Submit."""
+    """click-shades: twelve squares, 3-5 shades of two hues, the rest of the third; tick one hue's, Submit."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         order = [str(h) for h in rng.permutation(list(_HUES))]

@@ -142,7 +142,7 @@ class LargeCheckboxPage(CheckboxPage):
         self.weight = dp.gamma(rng)
 
     def places(self, widths: list[float]) -> tuple[list[tuple[float, float]], float]:
-        """Two floated columns, the right one where the left one's widest label ends (as Chromium lays them)."""
+        """Two floated columns, the right one where the left one's widest label ends (as Chromium has them)."""
         rows = (len(widths) + 1) // 2
         right = 2 + 27 + max(widths[:rows])
         places = [
@@ -152,7 +152,7 @@ class LargeCheckboxPage(CheckboxPage):
 
 
 class SoftCheckboxPage(CheckboxPage):
-    """click-checkboxes-soft: 3-6 boxes, each a word of another synonym list; "Select words similar to ..."."""
+    """click-checkboxes-soft: 3-6 boxes, each a word of another synonym list; "Select words similar to"."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         k = int(rng.integers(1, 6))

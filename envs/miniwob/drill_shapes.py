@@ -162,7 +162,7 @@ def _figure_words(page: dp.Page, figures: list[Figure]) -> None:
 
 
 class ShapeGridPage:
-    """click-shape: 3-19 figures in a 7 x 7 grid; "Click on a <description>" of one; any that fits is right."""
+    """click-shape: 3-19 figures in a 7 x 7 grid; "Click on a <description>" of one: any that fits."""
 
     def __init__(self, rng: np.random.Generator) -> None:
         self.figures = grid(rng, 2, dp.QUERY_H + 2, 7, 20)
