@@ -142,7 +142,7 @@ class LargeCheckboxPage(CheckboxPage):
         self.weight = dp.gamma(rng)
 
     def places(self, widths: list[float]) -> tuple[list[tuple[float, float]], float]:
-        """Two floated columns, the right one where the left one's widest label ends (as Chromium has them)."""
+        """Two floated columns, the right one where the left one's widest label ends (as in Chromium)."""
         rows = (len(widths) + 1) // 2
         right = 2 + 27 + max(widths[:rows])
         places = [
