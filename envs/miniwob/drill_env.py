@@ -93,9 +93,8 @@ class CheckboxPage:
 
     def places(self, widths: list[float]) -> tuple[list[tuple[float, float]], float]:
         """Each box's (left, top) from its label's text width, and the Submit button's top: one column."""
-        return [(2.0, dp.QUERY_H + 5 + 19 * i) for i in range(len(widths))], dp.QUERY_H + 13 + 19 * len(
-            widths
-        )
+        places = [(2.0, dp.QUERY_H + 5.0 + 19 * i) for i in range(len(widths))]
+        return places, dp.QUERY_H + 13.0 + 19 * len(widths)
 
     def render(self) -> Rendered:
         """The page as it is now (ticks included)."""
