@@ -151,11 +151,13 @@ def train_from_directory(
         )
         source = MixedSource(source, rehearsal)
     if drill_rows:
-        from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
+        from deskpilot.envs.miniwob.registry import drills_for
 
         drill_seed = tc.seed + 1_000_000 * jax.process_index()  # each process its own drill pages
+        drill_ids = drills_for(t.meta.env_id for t in kept)
+        logging.getLogger(__name__).info("drills: %s", ", ".join(drill_ids))
         drills = StreamingSource(
-            expert_episodes(DRILL_ENV_IDS, seed=drill_seed),
+            expert_episodes(drill_ids, seed=drill_seed),
             config.model,
             drill_rows,
             seed,

@@ -7,6 +7,8 @@ one then raises a message that says what to install.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import gymnasium as gym
 
 from deskpilot.envs.miniwob.browser import task_folder
@@ -14,6 +16,7 @@ from deskpilot.envs.miniwob.browser import task_folder
 __all__ = [
     "DRILLS",
     "DRILL_ENV_IDS",
+    "drills_for",
     "ENV_IDS",
     "MINIWOB_10",
     "SUITE_TASKS",
@@ -96,6 +99,18 @@ DRILLS: dict[str, str] = {
 }
 """Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
 DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)
+
+
+def drills_for(env_ids: Iterable[str | None]) -> tuple[str, ...]:
+    """The drills that imitate a task among ``env_ids`` (a dataset's episodes); all of them if none does.
+
+    A run on the ten tasks of ``deskpilot/miniwob-10`` streams the link and checkbox drills it always
+    had, one on the 44 every drill, and each drill's share of the rows is not spent on tasks the
+    data does not hold.
+    """
+    tasks = {task_of(eid) for eid in env_ids if eid}
+    ours = tuple(eid for eid, task in zip(DRILL_ENV_IDS, DRILLS.values(), strict=True) if task in tasks)
+    return ours or DRILL_ENV_IDS
 
 
 def env_id(task: str) -> str:

@@ -17,7 +17,7 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
-from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS
+from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for
 
 LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
 
@@ -202,3 +202,11 @@ def test_soft_checkbox_drill_ticks_the_boxes_whose_word_shares_a_list_with_an_as
             e["label"] for s in t.steps[:-1] for e in labels if _inside(e["box"], s.action.x, s.action.y)
         }
         assert clicked == {e["label"] for e in labels if list_of[e["label"]] in lists}
+
+
+def test_a_dataset_streams_the_drills_of_its_own_tasks() -> None:
+    # The ten tasks of the first suite keep the two drills they were measured with; the 44 take all.
+    assert drills_for(SUITES["deskpilot/miniwob-10"]) == (LINK, BOXES)
+    assert drills_for([*SUITES["deskpilot/miniwob-suite"], None]) == DRILL_ENV_IDS
+    assert drills_for(["deskpilot/miniwob-click-color-v0", "deskpilot/miniwob-click-color-v0"]) == (COLOR,)
+    assert drills_for(["deskpilot/mock-login-v0", None]) == DRILL_ENV_IDS  # no MiniWoB task: every drill

@@ -44,3 +44,18 @@ def test_drill_share_is_validated() -> None:
 
     with pytest.raises(ValueError, match="train.drills"):
         TrainConfig(drills=1.0)
+
+
+def test_training_on_a_dataset_streams_the_drills_of_its_tasks(tmp_path, caplog) -> None:
+    import logging
+
+    from deskpilot.collectors.collect import CollectConfig, collect
+    from deskpilot.policies.config import override
+    from deskpilot.policies.train import train_from_directory
+
+    color = "deskpilot/miniwob-drill-color-v0"  # a drill's episodes stand in for click-color's
+    collect(CollectConfig(color, episodes=6, out=tmp_path / "data", seed=0), [color])
+    config = override(get_config("tiny"), ["steps=2", "drills=0.25", "val_fraction=0", "log_every=1000"])
+    with caplog.at_level(logging.INFO, logger="deskpilot.policies.assemble"):
+        train_from_directory(tmp_path / "data", tmp_path / "run", config, progress=False)
+    assert f"drills: {color}" in caplog.text  # only the drill of the data's task, not all nine
