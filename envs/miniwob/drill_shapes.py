@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.envs.miniwob import drill_page as dp
-from deskpilot.envs.miniwob.tasks.visual import CSS_COLOURS
+from deskpilot.envs.miniwob.tasks.visual import CSS_COLOURS, SVG_KINDS
 
 __all__ = ["CountPage", "Figure", "IdentifyPage", "ShapeGridPage", "describe"]
 
@@ -31,7 +31,7 @@ COLOURS: dict[str, tuple[int, int, int]] = {
 LETTERS = string.ascii_lowercase + string.ascii_uppercase
 DIGITS = "1234567890"
 KINDS = ("circle", "rectangle", "triangle")
-_TAGS = {"circle": "circle", "rectangle": "rect", "triangle": "polygon"}  # as the SVG draws them
+_TAGS = {name: tag for tag, name in SVG_KINDS.items()}  # the SVG element each kind is drawn as
 BIN = 20  # shapes.MAX_SIZE: one grid bin, and a large figure's size
 # identify-shape's five buttons, where Chromium lays them out (measured on the page): label, box.
 _IDENTIFY_BUTTONS = (

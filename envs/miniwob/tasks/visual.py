@@ -32,7 +32,7 @@ from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, fix
 from deskpilot.envs.miniwob.tasks.forms import KITS as FORM_KITS
 from deskpilot.envs.spaces import ExpertCannotAct
 
-__all__ = ["CSS_COLOURS", "KITS", "ShapeQuery", "parse_shape_query"]
+__all__ = ["CSS_COLOURS", "KITS", "SVG_KINDS", "ShapeQuery", "parse_shape_query"]
 
 RGB = tuple[int, int, int]
 
@@ -121,7 +121,7 @@ def _click_shades(task: str, dom: list[Element]) -> Action:
 
 # --------------------------------------------------------------------------- shapes
 
-_KINDS = {"rect": "rectangle", "circle": "circle", "polygon": "triangle"}  # SVG tag -> MiniWoB's name
+SVG_KINDS = {"rect": "rectangle", "circle": "circle", "polygon": "triangle"}  # SVG tag -> MiniWoB's name
 _LARGE = 15  # pixels: large figures are drawn 20 px (text 20 px high), small ones 10 px
 
 
@@ -142,15 +142,15 @@ def parse_shape_query(description: str) -> ShapeQuery:
     if len(words) != 1:
         raise ValueError(f"shapes: cannot read the description {description!r}")
     what = words[0]
-    if len(what) != 1 and what not in ("item", "shape", "letter", "digit", *_KINDS.values()):
+    if len(what) != 1 and what not in ("item", "shape", "letter", "digit", *SVG_KINDS.values()):
         raise ValueError(f"shapes: unknown figure {what!r} in {description!r}")
     return ShapeQuery(size, colour, what)
 
 
 def _figure(el: Element) -> tuple[str, str] | None:
     """(type, text) of a grid figure in MiniWoB's terms ("shape", "circle"), None for other elements."""
-    if el["tag"] in _KINDS:
-        return "shape", _KINDS[el["tag"]]
+    if el["tag"] in SVG_KINDS:
+        return "shape", SVG_KINDS[el["tag"]]
     if el["tag"] == "text" and len(el["text"]) == 1:
         return ("digit" if el["text"].isdigit() else "letter"), el["text"]
     return None
