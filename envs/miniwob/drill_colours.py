@@ -48,10 +48,6 @@ _HUES = {"red": 0, "green": 120, "blue": 240}  # click-shades' hues
 _SUBMIT = (42.515625, 171.0, 138.0, 202.0)  # click-shades' Submit, floated right
 
 
-def _css(rgb: tuple[int, int, int]) -> str:
-    return f"rgb({rgb[0]}, {rgb[1]}, {rgb[2]})"
-
-
 def hsl(hue: float, saturation: float, lightness: float) -> tuple[int, int, int]:
     """CSS ``hsl(hue, saturation%, lightness%)`` as the browser renders it (0-255 channels)."""
     r, g, b = colorsys.hls_to_rgb(hue / 360, lightness / 100, saturation / 100)
@@ -88,7 +84,7 @@ class ColourPage:
                     "query-color",
                     swatch,
                     tag="div",
-                    colour=_css(CSS[self.answer]),
+                    colour=dp.css_rgb(CSS[self.answer]),
                     classes="color",
                     id="query-color",
                 )
@@ -97,7 +93,9 @@ class ColourPage:
         for colour, box in zip(self.colours, _BOXES, strict=True):
             page.rect(box, CSS[colour], dp.BLACK, 0)
             rows.append(
-                dp.dom_row("clickable", "", box, tag="div", colour=_css(CSS[colour]), classes="color", id="")
+                dp.dom_row(
+                    "clickable", "", box, tag="div", colour=dp.css_rgb(CSS[colour]), classes="color", id=""
+                )
             )
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in rows], rows
 
@@ -140,7 +138,7 @@ class ShadesPage:
                 page.rect(box, rgb, rgb, 2)
             classes = "selected" if on else ""
             rows.append(
-                dp.dom_row("clickable", "", box, tag="span", colour=_css(rgb), classes=classes, id="")
+                dp.dom_row("clickable", "", box, tag="span", colour=dp.css_rgb(rgb), classes=classes, id="")
             )
         rows.append({**dp.button(page, "Submit", _SUBMIT), "id": "submit", "classes": "secondary-action"})
         self.rows = rows

@@ -28,6 +28,7 @@ __all__ = [
     "TICK",
     "Page",
     "button",
+    "css_rgb",
     "dom_row",
     "element_row",
     "font",
@@ -160,6 +161,11 @@ class Page:
         return np.round(out).astype(np.uint8)
 
 
+def css_rgb(rgb: tuple[int, int, int]) -> str:
+    """A colour as a page's computed style writes it (``rgb(r, g, b)``), which the kits parse."""
+    return f"rgb({rgb[0]}, {rgb[1]}, {rgb[2]})"
+
+
 def dom_row(role: str, label: str, box: Box, checked: bool | None = None, **extra: Any) -> dict[str, Any]:
     """A DOM row as MiniWoB's page reader gives it: pixel box, a pixel point that hits the element.
 
@@ -193,7 +199,7 @@ def button(page: Page, label: str, box: Box) -> dict[str, Any]:
             "role": "text",
         }
     )
-    return dom_row("button", label, box, tag="button", text=label, colour="rgb(239, 239, 239)")
+    return dom_row("button", label, box, tag="button", text=label, colour=css_rgb(BUTTON))
 
 
 def same(row: dict[str, Any], hit: dict[str, Any]) -> bool:

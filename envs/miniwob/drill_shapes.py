@@ -87,7 +87,6 @@ class Figure:
 
     def dom(self, role: str) -> Element:
         """The DOM row the experts read (``envs.miniwob.tasks.visual``)."""
-        r, g, b = COLOURS[self.colour]
         tag = _TAGS[self.text] if self.type == "shape" else "text"
         return dp.dom_row(
             role,
@@ -95,7 +94,7 @@ class Figure:
             self.box(),
             tag=tag,
             text="" if self.type == "shape" else self.text,
-            colour=f"rgb({r}, {g}, {b})",
+            colour=dp.css_rgb(COLOURS[self.colour]),
         )
 
 
@@ -176,7 +175,7 @@ class ShapeGridPage:
             (2, dp.QUERY_H + 2, dp.W, dp.H),
             tag="svg",
             text="",
-            colour="rgb(0, 0, 0)",
+            colour=dp.css_rgb(dp.BLACK),
         )
 
     def render(self) -> Rendered:
