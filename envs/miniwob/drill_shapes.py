@@ -153,11 +153,18 @@ def fits(fig: Figure, desc: tuple[str | None, str | None, str]) -> bool:
     )
 
 
-def _figure_words(page: dp.Page, figures: list[Figure]) -> None:
-    """Letters and digits are words too: the reader's losses learn them where they stand."""
+def _figure_page(task: str, figures: list[Figure]) -> dp.Page:
+    """A page with ``task`` in the instruction bar and ``figures`` drawn.
+
+    Letters and digits are words too: the reader's losses learn them where they stand.
+    """
+    page = dp.Page()
+    page.query(task)
     for fig in figures:
+        fig.draw(page)
         if fig.type != "shape":
             page.words.append({"box": page.box(*fig.box()), "label": fig.text, "role": "text"})
+    return page
 
 
 class ShapeGridPage:
@@ -180,11 +187,7 @@ class ShapeGridPage:
 
     def render(self) -> Rendered:
         """The page as it is (screenshot, ``info["elements"]``, ``info["dom"]``)."""
-        page = dp.Page()
-        page.query(self.task)
-        for fig in self.figures:
-            fig.draw(page)
-        _figure_words(page, self.figures)
+        page = _figure_page(self.task, self.figures)
         self.rows = [self.area] + [fig.dom("clickable") for fig in self.figures]
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in self.rows], self.rows
 
@@ -214,11 +217,7 @@ class CountPage:
 
     def render(self) -> Rendered:
         """The page as it is (screenshot, ``info["elements"]``, ``info["dom"]``)."""
-        page = dp.Page()
-        page.query(self.task)
-        for fig in self.figures:
-            fig.draw(page)
-        _figure_words(page, self.figures)
+        page = _figure_page(self.task, self.figures)
         rows = [fig.dom("figure") for fig in self.figures]
         rows += [
             dp.button(page, str(c), (8.0 + 29 * i, 185.0, 33.0 + 29 * i, 206.0))
@@ -243,10 +242,7 @@ class IdentifyPage:
 
     def render(self) -> Rendered:
         """The page as it is (screenshot, ``info["elements"]``, ``info["dom"]``)."""
-        page = dp.Page()
-        page.query(self.task)
-        self.figure.draw(page)
-        _figure_words(page, [self.figure])
+        page = _figure_page(self.task, [self.figure])
         rows = [self.figure.dom("figure")] + [dp.button(page, label, box) for label, box in _IDENTIFY_BUTTONS]
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in rows], rows
 
