@@ -136,7 +136,10 @@ def train_from_directory(
     shards = jax.process_count()
     batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
     drill_rows, rehearse_rows = round(tc.drills * batch), round(tc.rehearse * batch)
-    source: DataSource = FixedSource(train_set, batch - drill_rows - rehearse_rows, seed, tc.balance)
+    focus = tc.focus if _steers(train_set, val_set, tc.focus) else 0.0
+    fixed = FixedSource(train_set, batch - drill_rows - rehearse_rows, seed, tc.balance, focus)
+    steer = [fixed.mix] if fixed.mix is not None else []
+    source: DataSource = fixed
     if tc.shift:
         from deskpilot.policies.augment import ShiftedSource
 
@@ -151,23 +154,65 @@ def train_from_directory(
         )
         source = MixedSource(source, rehearsal)
     if drill_rows:
-        from deskpilot.envs.miniwob.registry import drills_for
+        from deskpilot.envs.miniwob.registry import drills_for, env_id, task_of
 
         drill_seed = tc.seed + 1_000_000 * jax.process_index()  # each process its own drill pages
         drill_ids = drills_for(t.meta.env_id for t in kept)
         logging.getLogger(__name__).info("drills: %s", ", ".join(drill_ids))
+        # Each drill is drawn more often while the task it imitates is weak on validation.
+        imitated = [env_id(task_of(d) or d) for d in drill_ids]
+        drill_mix = TaskMix(drill_ids, focus, judged_by=imitated) if focus else None
+        steer += [drill_mix] if drill_mix is not None else []
         drills = StreamingSource(
-            expert_episodes(drill_ids, seed=drill_seed),
+            expert_episodes(drill_ids, seed=drill_seed, mix=drill_mix),
             config.model,
             drill_rows,
             seed,
             capacity=tc.stream_capacity,
         )
         source = MixedSource(source, drills)
+
+    def steer_all(report: dict[str, Any]) -> None:
+        for mix in steer:
+            mix.update(report)
+
     result = train_and_evaluate(
-        config, TrainData(source, val_set), workdir, resume=resume, progress=progress, init_from=init_from
+        config,
+        TrainData(source, val_set),
+        workdir,
+        resume=resume,
+        progress=progress,
+        init_from=init_from,
+        on_validate=steer_all if steer else None,
     )
     return {**result, **counts, "left_out_failed": left_out}
+
+
+def _steers(train_set: ArrayDataset, val_set: ArrayDataset | None, focus: float) -> bool:
+    """Whether validation can steer a dataset's batches toward its weak tasks (``train.focus``).
+
+    It needs two tasks or more and about ``_FEW_VAL`` validation examples per task: a task's error
+    read from a handful of examples (a person's recordings, each task its own sentence) is noise.
+    """
+    import logging
+
+    tasks = len(set(train_set.tasks))
+    if not focus or tasks < 2:
+        return False
+    if val_set is None or len(val_set) < _FEW_VAL * len(set(val_set.tasks)):
+        logging.getLogger(__name__).info(
+            "train.focus=%s not applied: validation has %d examples over its tasks, fewer than %d a task",
+            focus,
+            0 if val_set is None else len(val_set),
+            _FEW_VAL,
+        )
+        return False
+    logging.getLogger(__name__).info(
+        "train.focus=%s: that share of each batch goes to the %d tasks by their validation error",
+        focus,
+        tasks,
+    )
+    return True
 
 
 def finetune(

@@ -175,7 +175,7 @@ class TrainConfig:
     drills: float = (
         0.0  # share of each batch from fresh MiniWoB-styled reading drills (deskpilot/miniwob-drill-*)
     )
-    focus: float = 0.5  # streamed training: share of episodes drawn toward tasks weak on validation
+    focus: float = 0.5  # share of the draws (episodes streamed, rows of a dataset) toward tasks weak on validation
     # Streamed training: share of expert episodes whose pointer now and then misses (collectors.slips),
     # so the recoveries from a miss are demonstrated too. The demo with 0.3: 92.4% (slider 58 -> 80,
     # a policy that dragged one value wrong used to wander until the step limit), against 89.8% at 0

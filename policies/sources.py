@@ -76,30 +76,45 @@ def expert_episodes(
 
 
 class TaskMix:
-    """How often each streamed task is drawn, moved toward the tasks validation finds weakest.
+    """How often each task is drawn, moved toward the tasks validation finds weakest.
 
-    ``focus`` = 0 keeps every task alike; otherwise a share ``focus`` of the draws goes to tasks in
-    proportion to their validation error (1 - the mean accuracy of the heads that apply), the rest
-    evenly, so no task is ever starved. A suite is scored by its mean over tasks, and its easy tasks
-    (a shortcut key) are solved long before the hard ones (reading a list to scroll it).
+    ``focus`` = 0 keeps each task at its ``shares`` (evenly if none are given); otherwise a share
+    ``focus`` of the draws goes to tasks in proportion to their validation error (1 - the mean
+    accuracy of the heads that apply), the rest by ``shares``, so no task is ever starved. A suite is
+    scored by its mean over tasks, and its easy tasks (a shortcut key) are solved long before the
+    hard ones (reading a list to scroll it). ``judged_by[i]`` names the validation row that scores
+    task ``i`` (its own id by default; a reading drill is scored by the task it imitates).
     """
 
-    def __init__(self, env_ids: Sequence[str], focus: float) -> None:
+    def __init__(
+        self,
+        env_ids: Sequence[str],
+        focus: float,
+        shares: Sequence[float] | np.ndarray | None = None,
+        judged_by: Sequence[str] | None = None,
+    ) -> None:
         if not 0.0 <= focus <= 1.0:
             raise ValueError(f"focus: expected a share in [0, 1], got {focus}")
         self.env_ids, self.focus = list(env_ids), focus
-        self.probabilities = np.full(len(self.env_ids), 1.0 / len(self.env_ids))
+        self.judged_by = list(judged_by) if judged_by is not None else self.env_ids
+        base = np.ones(len(self.env_ids)) if shares is None else np.asarray(shares, np.float64)
+        if base.shape != (len(self.env_ids),) or len(self.judged_by) != len(self.env_ids) or base.min() < 0:
+            raise ValueError(
+                f"TaskMix: expected one non-negative share and one validation row per task "
+                f"({len(self.env_ids)}), got {len(base)} shares and {len(self.judged_by)} rows"
+            )
+        self.shares = base / base.sum()
+        self.probabilities = self.shares
 
     def update(self, report: dict[str, Any]) -> None:
         """Take a validation report (``Trainer.validate``: ``val_task/<env id>`` rows of head accuracies)."""
         errors = np.zeros(len(self.env_ids))
-        for i, env_id in enumerate(self.env_ids):
-            accs = [v for k, v in report.get(f"val_task/{env_id}", {}).items() if k.endswith("_acc")]
+        for i, judge in enumerate(self.judged_by):
+            accs = [v for k, v in report.get(f"val_task/{judge}", {}).items() if k.endswith("_acc")]
             errors[i] = 1.0 - float(np.mean(accs)) if accs else 0.0
-        even = np.full(len(errors), 1.0 / len(errors))
-        weighted = errors / errors.sum() if errors.sum() > 0 else even
+        weighted = errors / errors.sum() if errors.sum() > 0 else self.shares
         # A new array, not an in-place edit: the producer thread reads the old one whole.
-        self.probabilities = (1.0 - self.focus) * even + self.focus * weighted
+        self.probabilities = (1.0 - self.focus) * self.shares + self.focus * weighted
 
 
 class FixedSource:
@@ -110,9 +125,16 @@ class FixedSource:
     n-step episode with weight 1/n, so every episode counts the same however long it is. A suite
     scored by its mean success over tasks otherwise spends most updates on its longest tasks (a
     7-step slider episode outweighs a 1-step click seven times).
+    ``focus`` > 0: each batch is drawn with replacement instead, each task's share of it from
+    ``mix`` (a ``TaskMix`` over the dataset's tasks, starting at the shares ``balance`` gives them,
+    which validation moves toward the weakest: ``mix.update`` is the hook), and within a task by
+    ``balance``. Batch ``i`` is drawn with seed ``(seed, i)``, and ``state()`` keeps the task shares,
+    so a resume continues exactly.
     """
 
-    def __init__(self, dataset: ArrayDataset, batch_size: int, seed: int, balance: str = "example") -> None:
+    def __init__(
+        self, dataset: ArrayDataset, batch_size: int, seed: int, balance: str = "example", focus: float = 0.0
+    ) -> None:
         if balance not in BALANCE:
             raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
         if balance == "task":
@@ -122,19 +144,45 @@ class FixedSource:
         if balance == "episode" and dataset.episode_lengths is None:
             raise ValueError("balance='episode' needs a dataset that knows its episode lengths")
         self.dataset, self.batch_size, self.seed, self.balance = dataset, batch_size, seed, balance
-        self.epoch, self.offset = 0, 0
+        self.epoch, self.offset, self.draws = 0, 0, 0
+        self.mix: TaskMix | None = None
+        if focus > 0:
+            names, self._task = np.unique(np.asarray(dataset.tasks, dtype=object), return_inverse=True)
+            self._within = self._weights()
+            self.mix = TaskMix([str(n) for n in names], focus, np.bincount(self._task, self._within))
+            self._probabilities, self._cdf = self.mix.probabilities, self._example_cdf()
+
+    def _weights(self) -> np.ndarray:
+        """Each example's weight under ``balance`` (1, or 1/n for a step of an n-step episode)."""
+        if self.balance == "example":
+            return np.ones(len(self.dataset))
+        assert self.dataset.episode_lengths is not None
+        return 1.0 / self.dataset.episode_lengths
 
     def _order(self, epoch: int) -> np.ndarray:
         rng = np.random.default_rng([self.seed, epoch])
         n = len(self.dataset)
         if self.balance == "example":
             return rng.permutation(n)
-        assert self.dataset.episode_lengths is not None
-        weights = 1.0 / self.dataset.episode_lengths
+        weights = self._weights()
         return rng.choice(n, size=n, p=weights / weights.sum())
+
+    def _example_cdf(self) -> np.ndarray:
+        """Cumulative draw weights of the examples: their task's share over their task, by ``balance``."""
+        assert self.mix is not None
+        per_task = self.mix.probabilities / np.maximum(np.bincount(self._task, self._within), 1e-12)
+        return np.cumsum(self._within * per_task[self._task])
 
     def next_batch(self) -> Example:
         """The next ``batch_size`` examples in the seeded order (epochs roll over mid-batch)."""
+        if self.mix is not None:
+            if self.mix.probabilities is not self._probabilities:
+                self._probabilities, self._cdf = self.mix.probabilities, self._example_cdf()
+            u = np.random.default_rng([self.seed, self.draws]).random(self.batch_size) * self._cdf[-1]
+            self.draws += 1
+            return self.dataset.take(
+                np.minimum(np.searchsorted(self._cdf, u, side="right"), len(self._cdf) - 1)
+            )
         idx: list[np.ndarray] = []
         need = self.batch_size
         while need:
@@ -146,18 +194,29 @@ class FixedSource:
                 self.epoch, self.offset = self.epoch + 1, 0
         return self.dataset.take(np.concatenate(idx))
 
-    def state(self) -> dict[str, int]:
-        """Where the order stands (JSON-ready)."""
-        return {"seed": self.seed, "epoch": self.epoch, "offset": self.offset}
+    def state(self) -> dict[str, Any]:
+        """Where the order stands (JSON-ready); under ``focus`` also the batches drawn and the task shares."""
+        state: dict[str, Any] = {"seed": self.seed, "epoch": self.epoch, "offset": self.offset}
+        if self.mix is not None:
+            state |= {
+                "draws": self.draws,
+                "task_shares": dict(zip(self.mix.env_ids, self.mix.probabilities.tolist(), strict=True)),
+            }
+        return state
 
     def restore(self, state: dict[str, Any]) -> None:
         """Continue from ``state()``: the position in the order; the seed stays this source's own.
 
         A multi-host checkpoint holds process 0's state only, and each process draws its share of
         the batch with its own seed (``seed + process index``). Every process takes one batch per
-        step, so epoch and offset are the same everywhere and are all a resume needs.
+        step, so epoch and offset are the same everywhere and are all a resume needs; under ``focus``
+        the task shares come from process 0's validation, which every process runs alike.
         """
         self.epoch, self.offset = int(state["epoch"]), int(state["offset"])
+        if self.mix is not None and "task_shares" in state:
+            shares = state["task_shares"]
+            self.draws = int(state["draws"])
+            self.mix.probabilities = np.array([shares.get(t, 0.0) for t in self.mix.env_ids])
 
     def close(self) -> None:
         """Nothing to release."""

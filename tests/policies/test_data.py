@@ -105,6 +105,43 @@ def test_episode_balance_weighs_every_episode_alike_and_resumes() -> None:
         FixedSource(ds, 7, seed=0, balance="task")
 
 
+def test_focus_draws_the_tasks_validation_finds_weak_and_resumes_exactly() -> None:
+    ds = ArrayDataset.from_trajectories(make_episodes(8), CFG)  # click 2, form 3, scroll 2, drag 2 steps
+
+    src = FixedSource(ds, 40, seed=1, balance="episode", focus=0.8)
+    assert src.mix is not None and src.mix.env_ids == ["test/click", "test/drag", "test/form", "test/scroll"]
+    np.testing.assert_allclose(src.mix.probabilities, 0.25)  # by episode: every task alike to begin with
+    even = np.concatenate([src.next_batch()["step"] for _ in range(60)])
+    src.mix.update(
+        {
+            "val_task/test/click": {"type_acc": 1.0, "pointer_acc": 1.0},
+            "val_task/test/drag": {"type_acc": 1.0, "pointer_acc": 1.0},
+            "val_task/test/form": {"type_acc": 0.5, "pointer_acc": 0.5, "span_acc": 0.5},
+            "val_task/test/scroll": {"type_acc": 1.0, "pointer_acc": 1.0},
+        }
+    )
+    # Only form is wrong: it gets 0.2 / 4 + 0.8 of the draws; its episodes are the only three-step ones.
+    np.testing.assert_allclose(src.mix.probabilities, [0.05, 0.05, 0.85, 0.05])
+    focused = np.concatenate([src.next_batch()["step"] for _ in range(60)])
+    assert (focused == 2).mean() > 0.25 > 0.12 > (even == 2).mean()  # third steps: 0.85/3 vs 0.25/3
+    # A resumed source draws what the first would have, task shares included.
+    again = FixedSource(ds, 40, seed=1, balance="episode", focus=0.8)
+    again.restore(src.state())
+    np.testing.assert_array_equal(again.next_batch()["step"], src.next_batch()["step"])
+    np.testing.assert_allclose(again.mix.probabilities, src.mix.probabilities)  # type: ignore[union-attr]
+
+
+def test_task_mix_scores_a_drill_by_the_task_it_imitates_and_keeps_given_shares() -> None:
+    from deskpilot.policies.sources import TaskMix
+
+    mix = TaskMix(["drill-a", "drill-b"], focus=0.5, shares=[3, 1], judged_by=["a", "b"])
+    np.testing.assert_allclose(mix.probabilities, [0.75, 0.25])
+    mix.update({"val_task/a": {"pointer_acc": 1.0}, "val_task/b": {"pointer_acc": 0.0}})
+    np.testing.assert_allclose(mix.probabilities, [0.375, 0.125 + 0.5])
+    with pytest.raises(ValueError, match="one non-negative share and one validation row per task"):
+        TaskMix(["a", "b"], focus=0.5, judged_by=["a"])
+
+
 def test_streaming_source_batches_from_fresh_episodes() -> None:
     def episodes():
         seed = 0
