@@ -137,7 +137,7 @@ def train_from_directory(
     batch, seed = tc.batch_size // shards, tc.seed + jax.process_index()
     drill_rows, rehearse_rows = round(tc.drills * batch), round(tc.rehearse * batch)
     focus = tc.focus if _steers(train_set, val_set, tc.focus) else 0.0
-    fixed = FixedSource(train_set, batch - drill_rows - rehearse_rows, seed, tc.balance, focus)
+    fixed = FixedSource(train_set, batch - drill_rows - rehearse_rows, seed, tc.balance, focus, tc.focus_by)
     steer = [fixed.mix] if fixed.mix is not None else []
     source: DataSource = fixed
     if tc.shift:
@@ -161,7 +161,7 @@ def train_from_directory(
         logging.getLogger(__name__).info("drills: %s", ", ".join(drill_ids))
         # Each drill is drawn more often while the task it imitates is weak on validation.
         imitated = [env_id(task_of(d) or d) for d in drill_ids]
-        drill_mix = TaskMix(drill_ids, focus, judged_by=imitated) if focus else None
+        drill_mix = TaskMix(drill_ids, focus, judged_by=imitated, by=tc.focus_by) if focus else None
         steer += [drill_mix] if drill_mix is not None else []
         drills = StreamingSource(
             expert_episodes(drill_ids, seed=drill_seed, mix=drill_mix),
@@ -260,7 +260,7 @@ def train_on_envs(
     )
     val_set = ArrayDataset.from_trajectories(val_episodes, config.model) if val_episodes_per_env else None
     shards = jax.process_count()
-    mix = TaskMix(env_ids, tc.focus) if tc.focus > 0 and val_set is not None else None
+    mix = TaskMix(env_ids, tc.focus, by=tc.focus_by) if tc.focus > 0 and val_set is not None else None
     source = StreamingSource(
         expert_episodes(
             env_ids,

@@ -22,9 +22,11 @@ from deskpilot.policies.patch_encoder import PatchScreenEncoder
 # How training draws its examples (``policies.sources``): each step alike, each episode alike, or
 # (streamed only) each task as often as its episodes with its steps in the data's proportions.
 BALANCE = ("example", "episode", "task")
+FOCUS_BY = ("heads", "episodes")  # what makes a task weak for train.focus (policies.sources.TaskMix)
 
 __all__ = [
     "BALANCE",
+    "FOCUS_BY",
     "CELL",
     "CONFIG_FILE",
     "ENCODERS",
@@ -175,7 +177,12 @@ class TrainConfig:
     drills: float = (
         0.0  # share of each batch from fresh MiniWoB-styled reading drills (deskpilot/miniwob-drill-*)
     )
-    focus: float = 0.5  # share of the draws (episodes streamed, rows of a dataset) toward tasks weak on validation
+    focus: float = (
+        0.5  # share of the draws (episodes streamed, rows of a dataset) toward tasks weak on validation
+    )
+    # A task's weakness: "heads", 1 - its heads' mean accuracy; "episodes", 1 - the chance a whole
+    # episode is right (each step with every head right, over its mean episode length).
+    focus_by: str = "heads"
     # Streamed training: share of expert episodes whose pointer now and then misses (collectors.slips),
     # so the recoveries from a miss are demonstrated too. The demo with 0.3: 92.4% (slider 58 -> 80,
     # a policy that dragged one value wrong used to wander until the step limit), against 89.8% at 0
@@ -244,6 +251,8 @@ class TrainConfig:
             raise ValueError(f"train.slips: expected a share of the episodes in [0, 1], got {self.slips}")
         if not 0.0 <= self.focus <= 1.0:
             raise ValueError(f"train.focus: expected a share of the episodes in [0, 1], got {self.focus}")
+        if self.focus_by not in FOCUS_BY:
+            raise ValueError(f"train.focus_by: expected one of {FOCUS_BY}, got {self.focus_by!r}")
         if self.relabel < 0:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:

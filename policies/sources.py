@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.collectors.trajectory import Trajectory
-from deskpilot.policies.config import BALANCE, ModelConfig
+from deskpilot.policies.config import BALANCE, FOCUS_BY, ModelConfig
 from deskpilot.policies.data import ArrayDataset, Example, trajectory_to_examples
 
 __all__ = ["BALANCE", "FixedSource", "MixedSource", "StreamingSource", "TaskMix", "expert_episodes"]
@@ -84,6 +84,9 @@ class TaskMix:
     scored by its mean over tasks, and its easy tasks (a shortcut key) are solved long before the
     hard ones (reading a list to scroll it). ``judged_by[i]`` names the validation row that scores
     task ``i`` (its own id by default; a reading drill is scored by the task it imitates).
+    ``by="episodes"`` takes a task's error as 1 - ``exact ** (examples / episodes)`` of its row (the
+    chance that every step of an episode is right) where the row has them: a task of seven clicks
+    at 80% a click fails four episodes in five, which the heads' mean (20% wrong) hides.
     """
 
     def __init__(
@@ -92,10 +95,13 @@ class TaskMix:
         focus: float,
         shares: Sequence[float] | np.ndarray | None = None,
         judged_by: Sequence[str] | None = None,
+        by: str = "heads",
     ) -> None:
         if not 0.0 <= focus <= 1.0:
             raise ValueError(f"focus: expected a share in [0, 1], got {focus}")
-        self.env_ids, self.focus = list(env_ids), focus
+        if by not in FOCUS_BY:
+            raise ValueError(f"focus by: expected one of {FOCUS_BY}, got {by!r}")
+        self.env_ids, self.focus, self.by = list(env_ids), focus, by
         self.judged_by = list(judged_by) if judged_by is not None else self.env_ids
         base = np.ones(len(self.env_ids)) if shares is None else np.asarray(shares, np.float64)
         if base.shape != (len(self.env_ids),) or len(self.judged_by) != len(self.env_ids) or base.min() < 0:
@@ -108,13 +114,16 @@ class TaskMix:
 
     def update(self, report: dict[str, Any]) -> None:
         """Take a validation report (``Trainer.validate``: ``val_task/<env id>`` rows of head accuracies)."""
-        errors = np.zeros(len(self.env_ids))
-        for i, judge in enumerate(self.judged_by):
-            accs = [v for k, v in report.get(f"val_task/{judge}", {}).items() if k.endswith("_acc")]
-            errors[i] = 1.0 - float(np.mean(accs)) if accs else 0.0
+        errors = np.array([self._error(report.get(f"val_task/{judge}", {})) for judge in self.judged_by])
         weighted = errors / errors.sum() if errors.sum() > 0 else self.shares
         # A new array, not an in-place edit: the producer thread reads the old one whole.
         self.probabilities = (1.0 - self.focus) * self.shares + self.focus * weighted
+
+    def _error(self, row: dict[str, Any]) -> float:
+        if self.by == "episodes" and row.get("episodes"):
+            return 1.0 - float(row["exact"]) ** (row["examples"] / row["episodes"])
+        accs = [v for k, v in row.items() if k.endswith("_acc")]
+        return 1.0 - float(np.mean(accs)) if accs else 0.0
 
 
 class FixedSource:
@@ -127,13 +136,19 @@ class FixedSource:
     7-step slider episode outweighs a 1-step click seven times).
     ``focus`` > 0: each batch is drawn with replacement instead, each task's share of it from
     ``mix`` (a ``TaskMix`` over the dataset's tasks, starting at the shares ``balance`` gives them,
-    which validation moves toward the weakest: ``mix.update`` is the hook), and within a task by
+    which validation moves toward the weakest by ``focus_by``: ``mix.update`` is the hook), and within a task by
     ``balance``. Batch ``i`` is drawn with seed ``(seed, i)``, and ``state()`` keeps the task shares,
     so a resume continues exactly.
     """
 
     def __init__(
-        self, dataset: ArrayDataset, batch_size: int, seed: int, balance: str = "example", focus: float = 0.0
+        self,
+        dataset: ArrayDataset,
+        batch_size: int,
+        seed: int,
+        balance: str = "example",
+        focus: float = 0.0,
+        focus_by: str = "heads",
     ) -> None:
         if balance not in BALANCE:
             raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
@@ -149,7 +164,8 @@ class FixedSource:
         if focus > 0:
             names, self._task = np.unique(np.asarray(dataset.tasks, dtype=object), return_inverse=True)
             self._within = self._weights()
-            self.mix = TaskMix([str(n) for n in names], focus, np.bincount(self._task, self._within))
+            shares = np.bincount(self._task, self._within)
+            self.mix = TaskMix([str(n) for n in names], focus, shares, by=focus_by)
             self._probabilities, self._cdf = self.mix.probabilities, self._example_cdf()
 
     def _weights(self) -> np.ndarray:

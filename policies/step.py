@@ -302,14 +302,23 @@ class Trainer:
         return metrics
 
     def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
-        """Per-head accuracy over ``dataset`` (overall and per task)."""
+        """Per-head accuracy over ``dataset`` (overall and per task).
+
+        Each row also has ``exact``, the share of examples with every head that applies right, and,
+        where the dataset knows its episode lengths, ``episodes`` (an n-step episode's steps count
+        1/n each), so ``exact ** (examples / episodes)`` estimates how many episodes go right.
+        """
         totals: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         heads = [h.name for h in SCORED]
+        lengths = dataset.episode_lengths
         for batch, idx in dataset.eval_batches(self.config.train.batch_size):
             out = {k: _local_rows(v) for k, v in self.eval_step(self.params, self.shard(batch)).items()}
             for i, row in enumerate(idx):
+                exact = all(out[f"{h}_correct"][i] or not out[f"{h}_n"][i] for h in heads)
                 for task in ("all", dataset.tasks[row]):
                     totals[task]["examples"] += 1
+                    totals[task]["exact"] += exact
+                    totals[task]["episodes"] += 1.0 / lengths[row] if lengths is not None else 0.0
                     for h in heads:
                         totals[task][f"{h}_n"] += out[f"{h}_n"][i]
                         totals[task][f"{h}_ok"] += out[f"{h}_correct"][i] * out[f"{h}_n"][i]
@@ -319,7 +328,9 @@ class Trainer:
             key = "val" if task == "all" else f"val_task/{task}"
             report[key] = {
                 **{f"{h}_acc": round(a, 4) for h, a in accs.items()},
+                "exact": round(t["exact"] / t["examples"], 4),
                 "examples": int(t["examples"]),
+                **({"episodes": round(t["episodes"], 3)} if lengths is not None else {}),
             }
         return report
 

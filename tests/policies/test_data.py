@@ -142,6 +142,25 @@ def test_task_mix_scores_a_drill_by_the_task_it_imitates_and_keeps_given_shares(
         TaskMix(["a", "b"], focus=0.5, judged_by=["a"])
 
 
+def test_task_mix_by_episodes_weighs_a_long_task_by_its_chance_of_a_whole_episode_right() -> None:
+    from deskpilot.policies.sources import TaskMix
+
+    rows = {  # "long": 7-step episodes at 80% a step; "short": 1-step episodes at 60%
+        "val_task/long": {"pointer_acc": 0.8, "exact": 0.8, "examples": 70, "episodes": 10.0},
+        "val_task/short": {"pointer_acc": 0.6, "exact": 0.6, "examples": 10, "episodes": 10.0},
+    }
+    by_heads, by_episodes = TaskMix(["long", "short"], 1.0), TaskMix(["long", "short"], 1.0, by="episodes")
+    by_heads.update(rows)
+    by_episodes.update(rows)
+    np.testing.assert_allclose(by_heads.probabilities, [0.2 / 0.6, 0.4 / 0.6])
+    long_error = 1 - 0.8**7
+    np.testing.assert_allclose(
+        by_episodes.probabilities, [long_error / (long_error + 0.4), 0.4 / (long_error + 0.4)]
+    )
+    with pytest.raises(ValueError, match="focus by"):
+        TaskMix(["a"], 0.5, by="steps")
+
+
 def test_streaming_source_batches_from_fresh_episodes() -> None:
     def episodes():
         seed = 0

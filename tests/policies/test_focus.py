@@ -41,6 +41,11 @@ def test_validation_steers_a_datasets_batches_and_the_checkpoint_keeps_the_share
         [1 - np.mean([v for k, v in last[f"val_task/{t}"].items() if k.endswith("_acc")]) for t in TASKS]
     )
     want = errors / errors.sum() if errors.sum() else np.full(2, 0.5)
+    for task, episodes in zip(TASKS, _val_episodes(tmp_path / "data", config), strict=True):
+        row = last[f"val_task/{task}"]
+        assert row["episodes"] == episodes and row["exact"] <= min(
+            v for k, v in row.items() if k.endswith("_acc")
+        )
     np.testing.assert_allclose([shares[t] for t in TASKS], want, atol=1e-6)
 
 
@@ -56,3 +61,13 @@ def test_focus_waits_for_enough_validation_and_two_tasks(caplog) -> None:
     assert not assemble._steers(train, None, 0.5) and not assemble._steers(train, train, 0.0)
     one_task = ArrayDataset.from_trajectories(make_episodes(1), get_config("tiny").model)
     assert not assemble._steers(one_task, one_task, 0.5)
+
+
+def _val_episodes(data, config) -> list[int]:
+    """How many episodes of each of ``TASKS`` training's seeded split gives validation."""
+    from deskpilot.collectors.reading import read_dataset
+    from deskpilot.policies.data import split_by_episode
+
+    episodes = read_dataset(data).trajectories
+    _, val = split_by_episode(episodes, config.train.val_fraction, config.train.seed)
+    return [sum(t.meta.env_id == task for t in val) for task in TASKS]

@@ -170,6 +170,8 @@ def test_tiny_overfits_handful_of_episodes(tmp_path) -> None:
     accs = {k: v for k, v in report["val"].items() if k.endswith("_acc")}
     assert set(accs) == {f"{h}_acc" for h in ("type", "pointer", "pointer2", "span", "key", "scroll")}
     assert all(v == 1.0 for v in accs.values()), accs
+    assert report["val"]["exact"] == 1.0 and report["val"]["episodes"] == 8
+    assert report["val_task/test/form"]["episodes"] == 2 and report["val_task/test/form"]["examples"] == 6
     assert (tmp_path / "metrics.jsonl").exists() and (tmp_path / "config.json").exists()
 
 
