@@ -135,10 +135,10 @@ class FixedSource:
     scored by its mean success over tasks otherwise spends most updates on its longest tasks (a
     7-step slider episode outweighs a 1-step click seven times).
     ``focus`` > 0: each batch is drawn with replacement instead, each task's share of it from
-    ``mix`` (a ``TaskMix`` over the dataset's tasks, starting at the shares ``balance`` gives them,
-    which validation moves toward the weakest by ``focus_by``: ``mix.update`` is the hook), and within a task by
-    ``balance``. Batch ``i`` is drawn with seed ``(seed, i)``, and ``state()`` keeps the task shares,
-    so a resume continues exactly.
+    ``mix`` (a ``TaskMix`` over the dataset's tasks by ``focus_by``, starting at the shares
+    ``balance`` gives them; validation moves them toward the weakest through ``mix.update``), and
+    within a task by ``balance``. Batch ``i`` is drawn with seed ``(seed, i)``, and ``state()``
+    keeps the task shares, so a resume continues exactly.
     """
 
     def __init__(
