@@ -12,6 +12,7 @@ from deskpilot.envs.miniwob.page import TASK_H, TASK_W
 from deskpilot.envs.miniwob.tasks import KITS, visual
 from deskpilot.envs.miniwob.tasks.forms import parse_find_word, parse_movie_search
 from deskpilot.envs.miniwob.tasks.visual import ShapeQuery, parse_shape_query
+from deskpilot.envs.spaces import ExpertCannotAct
 
 
 def _el(tag: str = "div", box: tuple[float, float, float, float] = (0, 0, 10, 10), **fields: Any) -> dict:
@@ -126,6 +127,23 @@ def test_click_shape_clicks_a_figure_that_fits() -> None:
     assert expert("Click on a large letter", grid) == _at(grid[3])
     assert expert("Click on a 7", grid) == _at(grid[4])
     assert expert("Click on a aqua shape", grid) == _at(grid[5])
+
+
+def test_click_shape_takes_the_first_fitting_figure_in_reading_order() -> None:
+    """Several figures fit a lossy description: the one the screen puts first, not the page's first."""
+    red = [
+        _el("circle", box=(100, 92, 110, 102), colour="rgb(255, 0, 0)", role="figure"),  # row 3, right
+        _el("text", box=(62, 70, 69, 81), colour="rgb(255, 0, 0)", text="k", role="figure"),  # row 2
+        _el("circle", box=(20, 90, 40, 110), colour="rgb(255, 0, 0)", role="figure"),  # row 3, left
+    ]
+    grid = [*_grid()[:1], *red, _el("rect", box=(120, 50, 140, 70), colour="rgb(0, 0, 255)", role="figure")]
+    expert = KITS["click-shape"].expert
+    assert expert("Click on a red item", grid) == _at(red[1])
+    assert expert("Click on a red circle", grid) == _at(red[2])  # same row: the leftmost
+    assert expert("Click on a large red circle", grid) == _at(red[2])
+    assert expert("Click on a small red circle", grid) == _at(red[0])
+    with pytest.raises(ExpertCannotAct, match="no figure that fits"):
+        expert("Click on a green triangle", grid)
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@
 * click-shades: "Select all the shades of red and press Submit." over twelve squares in shades of
   red, green and blue: toggle exactly the squares of that hue, then Submit.
 * click-shape: "Click on a large red circle" (size, colour, kind, any of them left out) over a
-  grid of shapes, letters and digits: click one that fits.
+  grid of shapes, letters and digits: click one that fits (the first in reading order).
 * count-shape: "How many large red circles are there?" over such a grid: click the button with
   the number that fit (possibly 0).
 * identify-shape: one figure (a rectangle, circle, triangle, letter or digit): click the button
@@ -175,9 +175,27 @@ def parse_click_shape(task: str) -> ShapeQuery:
     return parse_shape_query(match[1])
 
 
+_BIN = 20  # shapes.js's grid bin in page pixels: a figure is centred in its bin
+
+
 def _click_shape(task: str, dom: list[Element]) -> Action:
+    """Click the first figure that fits in reading order (by grid row, then left to right).
+
+    A lossy description ("small aqua item") fits several figures in half the episodes; the first in
+    page order is at a random place on the screen, so a policy copying that choice could only guess.
+    """
     query = parse_click_shape(task)
-    return click(find(dom, lambda e: _fits(e, query), f"figure that fits {query}"))
+    figures = [e for e in dom if _figure(e) is not None]
+    fitting = [e for e in figures if _fits(e, query)]
+    if not fitting:
+        raise ExpertCannotAct(f"expert: no figure that fits {query}")
+    top = min((e["box"][1] + e["box"][3]) / 2 for e in figures)
+
+    def reading_order(e: Element) -> tuple[int, float]:
+        x0, y0, x1, y1 = e["box"]
+        return round(((y0 + y1) / 2 - top) / _BIN), (x0 + x1) / 2
+
+    return click(min(fitting, key=reading_order))
 
 
 def parse_count_shape(task: str) -> ShapeQuery:
