@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from deskpilot.envs.miniwob import drill_page as dp
-from deskpilot.envs.miniwob.tasks.visual import CSS_COLOURS, SVG_KINDS
+from deskpilot.envs.miniwob.tasks.visual import CSS_COLOURS, SHAPE_BIN, SVG_KINDS
 
 __all__ = ["CountPage", "Figure", "IdentifyPage", "ShapeGridPage", "describe"]
 
@@ -32,7 +32,6 @@ LETTERS = string.ascii_lowercase + string.ascii_uppercase
 DIGITS = "1234567890"
 KINDS = ("circle", "rectangle", "triangle")
 _TAGS = {name: tag for tag, name in SVG_KINDS.items()}  # the SVG element each kind is drawn as
-BIN = 20  # shapes.MAX_SIZE: one grid bin, and a large figure's size
 # identify-shape's five buttons, where Chromium lays them out (measured on the page): label, box.
 _IDENTIFY_BUTTONS = (
     ("Rectangle", (13.5625, 126.0, 89.59375, 147.0)),
@@ -57,7 +56,7 @@ class Figure:
     @property
     def large(self) -> bool:
         """MiniWoB's "large" (size 1: 20 px) rather than "small" (10 px)."""
-        return self.size >= BIN
+        return self.size >= SHAPE_BIN
 
     def box(self) -> dp.Box:
         """The pixel box the page's DOM gives the figure."""
@@ -118,9 +117,9 @@ def grid(rng: np.random.Generator, ox: float, oy: float, rows: int, most: int) -
     return [
         _figure(
             rng,
-            ox + (b % 7) * BIN + BIN / 2,
-            oy + (b // 7) * BIN + BIN / 2,
-            BIN if rng.random() < 0.5 else BIN / 2,
+            ox + (b % 7) * SHAPE_BIN + SHAPE_BIN / 2,
+            oy + (b // 7) * SHAPE_BIN + SHAPE_BIN / 2,
+            SHAPE_BIN if rng.random() < 0.5 else SHAPE_BIN / 2,
             0.5,
             0.2,
         )

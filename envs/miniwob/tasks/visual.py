@@ -32,7 +32,7 @@ from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, find, fix
 from deskpilot.envs.miniwob.tasks.forms import KITS as FORM_KITS
 from deskpilot.envs.spaces import ExpertCannotAct
 
-__all__ = ["CSS_COLOURS", "KITS", "SVG_KINDS", "ShapeQuery", "parse_shape_query"]
+__all__ = ["CSS_COLOURS", "KITS", "SHAPE_BIN", "SVG_KINDS", "ShapeQuery", "parse_shape_query"]
 
 RGB = tuple[int, int, int]
 
@@ -175,7 +175,8 @@ def parse_click_shape(task: str) -> ShapeQuery:
     return parse_shape_query(match[1])
 
 
-_BIN = 20  # shapes.js's grid bin in page pixels: a figure is centred in its bin
+# shapes.js MAX_SIZE: a grid bin in page pixels; a figure is centred in it, a large one fills it
+SHAPE_BIN = 20
 
 
 def _click_shape(task: str, dom: list[Element]) -> Action:
@@ -193,7 +194,7 @@ def _click_shape(task: str, dom: list[Element]) -> Action:
 
     def reading_order(e: Element) -> tuple[int, float]:
         x0, y0, x1, y1 = e["box"]
-        return round(((y0 + y1) / 2 - top) / _BIN), (x0 + x1) / 2
+        return round(((y0 + y1) / 2 - top) / SHAPE_BIN), (x0 + x1) / 2
 
     return click(min(fitting, key=reading_order))
 
