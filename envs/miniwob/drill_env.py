@@ -8,7 +8,9 @@ with those tasks' layout, colours and instruction (worded by the task's kit), an
 ``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
 teach reading; the real envs stay the judge. The shape drills (click-shape, count-shape,
 identify-shape: ``envs.miniwob.drill_shapes``) and the colour drills (click-color, click-shades:
-``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way.
+``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way, and the sum
+drills (simple-arithmetic, simple-algebra: ``envs.miniwob.drill_math``) reading digits and adding
+them up.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import numpy as np
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
 from deskpilot.envs.miniwob import drill_colours as dc
+from deskpilot.envs.miniwob import drill_math as dm
 from deskpilot.envs.miniwob import drill_page as dp
 from deskpilot.envs.miniwob import drill_shapes as ds
 from deskpilot.envs.miniwob.expert import MiniWoBExpert
@@ -191,6 +194,8 @@ Page = (
     | ds.IdentifyPage
     | dc.ColourPage
     | dc.ShadesPage
+    | dm.ArithmeticPage
+    | dm.AlgebraPage
 )
 _PAGES: dict[str, type[Page]] = {
     "link": LinkPage,
@@ -202,6 +207,8 @@ _PAGES: dict[str, type[Page]] = {
     "identify": ds.IdentifyPage,
     "color": dc.ColourPage,
     "shades": dc.ShadesPage,
+    "arithmetic": dm.ArithmeticPage,
+    "algebra": dm.AlgebraPage,
 }
 
 
@@ -210,8 +217,9 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
 
     ## Action Space
     ``envs.spaces.action_space()``; ``step`` takes an ``envs.Action`` or a sample of that space.
-    Only clicks act (on the interactive element under the point, the last one in paint order);
-    anything else, or a click on nothing, changes nothing.
+    Clicks act (on the interactive element under the point, the last one in paint order); on the
+    sum pages (``arithmetic``, ``algebra``) TYPE and ctrl+a act on the focused field too. Anything
+    else, or a click on nothing, changes nothing.
 
     ## Observation Space
     ``envs.spaces.observation_space(210, 160)``: ``{"screenshot": uint8 (210, 160, 3), "task": str}``.
@@ -228,12 +236,14 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     shapes, letters and digits and a description of one (click one that fits, or the button with how
     many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
     of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
-    hues, one hue to select. Everything from ``self.np_random``.
+    hues, one hue to select; ``arithmetic``, ``algebra``: simple-arithmetic's or simple-algebra's
+    problem in 30-px digits over an empty field and Submit. Everything from ``self.np_random``.
 
     ## Episode End
     Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure
     or the grid (``shapes``), on a box (``color``) or on a button (``count``, ``identify``;
-    ``shades``' Submit), successful when the page is as asked, or by ``DONE`` (a failure).
+    ``shades``' and the sum pages' Submit), successful when the page is as asked, or by ``DONE``
+    (a failure).
     Truncated after ``max_steps`` actions. ``info["success"]`` is set when the episode ends.
 
     ## Info
@@ -243,7 +253,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
       ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``,
-      ``"color"``, ``"shades"``).
+      ``"color"``, ``"shades"``, ``"arithmetic"``, ``"algebra"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """
@@ -304,6 +314,11 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         outcome = (
             False if act.type is ActionType.DONE else (self._page.click(hit) if hit is not None else None)
         )
+        if isinstance(self._page, dm.MathPage):  # the sum pages' field takes text and ctrl+a
+            if act.type is ActionType.TYPE and act.text is not None:
+                self._page.type_text(act.text)
+            elif act.type is ActionType.KEY and act.key is not None:
+                self._page.press(act.key)
         self._steps += 1
         terminated = outcome is not None
         truncated = not terminated and self._steps >= self.max_steps

@@ -96,6 +96,8 @@ DRILLS: dict[str, str] = {
     "identify": "identify-shape",
     "color": "click-color",
     "shades": "click-shades",
+    "arithmetic": "simple-arithmetic",
+    "algebra": "simple-algebra",
 }
 """Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
 DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)

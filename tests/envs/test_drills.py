@@ -18,8 +18,9 @@ from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for
+from deskpilot.envs.miniwob.tasks import reading
 
-LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES = DRILL_ENV_IDS
+LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -98,6 +99,38 @@ def test_shape_and_colour_drill_experts_solve_their_pages_from_the_dom_rows(env_
         t = _expert_episode(env_id, seed)
         assert t.success, (seed, t.task)
         assert len(t.steps) == 1 or env_id in (LARGE, SOFT, SHADES)  # one click decides the others' pages
+
+
+@pytest.mark.parametrize("env_id", [ARITHMETIC, ALGEBRA])
+def test_sum_drill_experts_click_the_field_type_the_answer_and_submit(env_id: str) -> None:
+    for seed in range(20):
+        t = _expert_episode(env_id, seed)
+        assert t.success and [s.action.type.name for s in t.steps] == ["CLICK", "TYPE", "CLICK"], seed
+        words = " ".join(e["label"] for e in t.steps[0].annotations["elements"] if e["role"] == "text")
+        solve = reading.arithmetic_answer if env_id == ARITHMETIC else reading.algebra_answer
+        assert t.steps[1].action.text == solve(words), words  # the answer of the digits drawn
+        field = [e["box"] for e in t.steps[0].annotations["elements"] if e["role"] == "textbox"]
+        assert _inside(field[0], t.steps[0].action.x, t.steps[0].action.y)
+
+
+def test_sum_drill_judges_the_typed_text_and_replaces_a_selection() -> None:
+    env = gym.make(ARITHMETIC)
+    obs, info = env.reset(seed=1)
+    page = env.unwrapped._page
+    field = next(e["box"] for e in info["elements"] if e["role"] == "textbox")
+    env.step(Action.type_text("5"))  # not focused yet: nothing typed
+    assert page.value == ""
+    before = obs["screenshot"]
+    obs, *_ = env.step(Action.click((field[0] + field[2]) / 2, (field[1] + field[3]) / 2))
+    assert not np.array_equal(before, obs["screenshot"])  # the focus ring
+    for act in (Action.type_text("9"), Action.type_text("9"), Action.press("ctrl+a"), Action.type_text("x")):
+        env.step(act)
+    assert page.value == "x"
+    submit = next(e["box"] for e in info["elements"] if e["role"] == "button")
+    _, reward, terminated, _, info = env.step(
+        Action.click((submit[0] + submit[2]) / 2, (submit[1] + submit[3]) / 2)
+    )
+    assert terminated and reward == 0.0 and info["success"] is False
 
 
 def test_shape_drill_figures_are_drawn_in_their_colour_where_their_box_says() -> None:

@@ -38,7 +38,9 @@ from deskpilot.envs.spaces import ExpertCannotAct
 
 __all__ = [
     "SIMPLE_ALGEBRA",
+    "SIMPLE_ALGEBRA_TASK",
     "SIMPLE_ARITHMETIC",
+    "SIMPLE_ARITHMETIC_TASK",
     "SLIDER_PAGE_OVER",
     "TEXT_TRANSFORM",
     "UNICODE_TEST",
@@ -72,6 +74,11 @@ def _fill_and_submit(dom: list[Element], text: str) -> Action:
 
 # ----------------------------------------------------------------------------- simple-arithmetic
 
+SIMPLE_ARITHMETIC_TASK = (
+    "Solve the math problem and type your answer into the textbox. Press submit when done."
+)
+SIMPLE_ALGEBRA_TASK = "Solve for x and type your answer into the textbox. Press Submit when done."
+
 _SUM = re.compile(r"(\d+) ([-+x]) (\d+) =")
 
 
@@ -99,10 +106,7 @@ def _solve(answer: Callable[[str], str]) -> Callable[[str, list[Element]], Actio
 
 SIMPLE_ARITHMETIC = TaskKit(
     "simple-arithmetic",
-    fixed(
-        "simple-arithmetic",
-        "Solve the math problem and type your answer into the textbox. Press submit when done.",
-    ),
+    fixed("simple-arithmetic", SIMPLE_ARITHMETIC_TASK),
     _solve(arithmetic_answer),
 )
 
@@ -125,7 +129,7 @@ def algebra_answer(problem: str) -> str:
 
 SIMPLE_ALGEBRA = TaskKit(
     "simple-algebra",
-    fixed("simple-algebra", "Solve for x and type your answer into the textbox. Press Submit when done."),
+    fixed("simple-algebra", SIMPLE_ALGEBRA_TASK),
     _solve(algebra_answer),
 )
 
