@@ -154,14 +154,14 @@ def train_from_directory(
         )
         source = MixedSource(source, rehearsal)
     if drill_rows:
-        from deskpilot.envs.miniwob.registry import drills_for, env_id, task_of
+        from deskpilot.envs.miniwob.registry import drills_for, imitated
 
         drill_seed = tc.seed + 1_000_000 * jax.process_index()  # each process its own drill pages
         drill_ids = drills_for(t.meta.env_id for t in kept)
         logging.getLogger(__name__).info("drills: %s", ", ".join(drill_ids))
         # Each drill is drawn more often while the task it imitates is weak on validation.
-        imitated = [env_id(task_of(d) or d) for d in drill_ids]
-        drill_mix = TaskMix(drill_ids, focus, judged_by=imitated, by=tc.focus_by) if focus else None
+        judges = [imitated(d) for d in drill_ids]
+        drill_mix = TaskMix(drill_ids, focus, judged_by=judges, by=tc.focus_by) if focus else None
         steer += [drill_mix] if drill_mix is not None else []
         drills = StreamingSource(
             expert_episodes(drill_ids, seed=drill_seed, mix=drill_mix),

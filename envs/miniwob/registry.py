@@ -22,6 +22,7 @@ __all__ = [
     "SUITE_TASKS",
     "SUITES",
     "env_id",
+    "imitated",
     "register_all",
     "task_of",
     "tasks",
@@ -126,6 +127,14 @@ def task_of(eid: str) -> str | None:
         return None
     name = eid.removeprefix("deskpilot/miniwob-").removesuffix("-v0")
     return DRILLS.get(name.removeprefix("drill-")) if name.startswith("drill-") else name
+
+
+def imitated(drill_id: str) -> str:
+    """The env id of the MiniWoB task the drill ``drill_id`` imitates."""
+    task = task_of(drill_id) if drill_id in DRILL_ENV_IDS else None
+    if task is None:
+        raise ValueError(f"drill_id: expected one of {', '.join(DRILL_ENV_IDS)}, got {drill_id!r}")
+    return env_id(task)
 
 
 def tasks() -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
-from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for
+from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for, imitated
 from deskpilot.envs.miniwob.tasks import reading
 
 LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA = DRILL_ENV_IDS
@@ -243,3 +243,6 @@ def test_a_dataset_streams_the_drills_of_its_own_tasks() -> None:
     assert drills_for([*SUITES["deskpilot/miniwob-suite"], None]) == DRILL_ENV_IDS
     assert drills_for(["deskpilot/miniwob-click-color-v0", "deskpilot/miniwob-click-color-v0"]) == (COLOR,)
     assert drills_for(["deskpilot/mock-login-v0", None]) == DRILL_ENV_IDS  # no MiniWoB task: every drill
+    assert imitated(ARITHMETIC) == "deskpilot/miniwob-simple-arithmetic-v0"
+    with pytest.raises(ValueError, match="drill_id"):
+        imitated("deskpilot/miniwob-click-link-v0")  # a task, not a drill
