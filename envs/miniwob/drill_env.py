@@ -8,9 +8,9 @@ with those tasks' layout, colours and instruction (worded by the task's kit), an
 ``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
 teach reading; the real envs stay the judge. The shape drills (click-shape, count-shape,
 identify-shape: ``envs.miniwob.drill_shapes``) and the colour drills (click-color, click-shades:
-``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way, and the sum
-drills (simple-arithmetic, simple-algebra: ``envs.miniwob.drill_math``) reading digits and adding
-them up.
+``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way, and the
+typed-answer drills (simple-arithmetic, simple-algebra, find-word: ``envs.miniwob.drill_typed``)
+reading an answer off the page and typing it.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ import numpy as np
 from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
 from deskpilot.envs.miniwob import drill_colours as dc
-from deskpilot.envs.miniwob import drill_math as dm
 from deskpilot.envs.miniwob import drill_page as dp
 from deskpilot.envs.miniwob import drill_shapes as ds
+from deskpilot.envs.miniwob import drill_typed as dt
 from deskpilot.envs.miniwob.expert import MiniWoBExpert
 from deskpilot.envs.miniwob.page import TASK_H as H
 from deskpilot.envs.miniwob.page import TASK_W as W
@@ -194,8 +194,9 @@ Page = (
     | ds.IdentifyPage
     | dc.ColourPage
     | dc.ShadesPage
-    | dm.ArithmeticPage
-    | dm.AlgebraPage
+    | dt.ArithmeticPage
+    | dt.AlgebraPage
+    | dt.FindWordPage
 )
 _PAGES: dict[str, type[Page]] = {
     "link": LinkPage,
@@ -207,8 +208,9 @@ _PAGES: dict[str, type[Page]] = {
     "identify": ds.IdentifyPage,
     "color": dc.ColourPage,
     "shades": dc.ShadesPage,
-    "arithmetic": dm.ArithmeticPage,
-    "algebra": dm.AlgebraPage,
+    "arithmetic": dt.ArithmeticPage,
+    "algebra": dt.AlgebraPage,
+    "find-word": dt.FindWordPage,
 }
 
 
@@ -218,7 +220,8 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Action Space
     ``envs.spaces.action_space()``; ``step`` takes an ``envs.Action`` or a sample of that space.
     Clicks act (on the interactive element under the point, the last one in paint order); on the
-    sum pages (``arithmetic``, ``algebra``) TYPE and ctrl+a act on the focused field too. Anything
+    typed-answer pages (``arithmetic``, ``algebra``, ``find-word``) TYPE and ctrl+a act on the
+    focused field too. Anything
     else, or a click on nothing, changes nothing.
 
     ## Observation Space
@@ -237,13 +240,14 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
     of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
     hues, one hue to select; ``arithmetic``, ``algebra``: simple-arithmetic's or simple-algebra's
-    problem in 30-px digits over an empty field and Submit. Everything from ``self.np_random``.
+    problem in 30-px digits over an empty field and Submit; ``find-word``: a paragraph of 6-14
+    words over a field and Submit, and which word to type. Everything from ``self.np_random``.
 
     ## Episode End
     Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure
     or the grid (``shapes``), on a box (``color``) or on a button (``count``, ``identify``;
-    ``shades``' and the sum pages' Submit), successful when the page is as asked, or by ``DONE``
-    (a failure).
+    ``shades``' and the typed-answer pages' Submit), successful when the page is as asked, or by
+    ``DONE`` (a failure).
     Truncated after ``max_steps`` actions. ``info["success"]`` is set when the episode ends.
 
     ## Info
@@ -253,7 +257,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
       ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``,
-      ``"color"``, ``"shades"``, ``"arithmetic"``, ``"algebra"``).
+      ``"color"``, ``"shades"``, ``"arithmetic"``, ``"algebra"``, ``"find-word"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """
@@ -314,7 +318,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
         outcome = (
             False if act.type is ActionType.DONE else (self._page.click(hit) if hit is not None else None)
         )
-        if isinstance(self._page, dm.MathPage):  # the sum pages' field takes text and ctrl+a
+        if isinstance(self._page, dt.FieldPage):  # a typed-answer page's field takes text and ctrl+a
             if act.type is ActionType.TYPE and act.text is not None:
                 self._page.type_text(act.text)
             elif act.type is ActionType.KEY and act.key is not None:

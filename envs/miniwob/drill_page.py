@@ -24,6 +24,7 @@ __all__ = [
     "BORDER",
     "BUTTON",
     "FONT_SIZE",
+    "LOREM",
     "QUERY_H",
     "TICK",
     "Page",
@@ -64,7 +65,7 @@ _LOREM_TEXT = """
     habitasse platea dictumst quisque suscipit maecenas cras aenean placerat tincidunt erat
     imperdiet euismod nisi porta mollis nullam fusce suspendisse potenti accumsan libero neque
 """
-_LOREM: tuple[str, ...] = tuple(_LOREM_TEXT.split())
+LOREM: tuple[str, ...] = tuple(_LOREM_TEXT.split())
 _ALNUM = string.ascii_letters + string.digits
 BLACK, BLUE, YELLOW = (0, 0, 0), (0, 0, 255), (255, 255, 0)
 BORDER, BUTTON, TICK = (118, 118, 118), (239, 239, 239), (0, 117, 255)
@@ -223,7 +224,7 @@ def paragraph(rng: np.random.Generator, n: int) -> list[str]:
     out, capital = [], True
     for i in range(n):
         w = (
-            str(_LOREM[int(rng.integers(len(_LOREM)))])
+            str(LOREM[int(rng.integers(len(LOREM)))])
             if rng.random() < 0.75
             else random_string(rng, 2, 9, string.ascii_lowercase)
         )

@@ -99,6 +99,7 @@ DRILLS: dict[str, str] = {
     "shades": "click-shades",
     "arithmetic": "simple-arithmetic",
     "algebra": "simple-algebra",
+    "find-word": "find-word",
 }
 """Reading drills (``deskpilot/miniwob-drill-<kind>-v0``, Pillow pages) and the MiniWoB task each imitates."""
 DRILL_ENV_IDS: tuple[str, ...] = tuple(f"deskpilot/miniwob-drill-{kind}-v0" for kind in DRILLS)

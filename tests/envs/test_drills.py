@@ -18,9 +18,11 @@ from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for, imitated
-from deskpilot.envs.miniwob.tasks import reading
+from deskpilot.envs.miniwob.tasks import forms, reading
 
-LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA = DRILL_ENV_IDS
+LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA, FIND_WORD = (
+    DRILL_ENV_IDS
+)
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -101,14 +103,21 @@ def test_shape_and_colour_drill_experts_solve_their_pages_from_the_dom_rows(env_
         assert len(t.steps) == 1 or env_id in (LARGE, SOFT, SHADES)  # one click decides the others' pages
 
 
-@pytest.mark.parametrize("env_id", [ARITHMETIC, ALGEBRA])
-def test_sum_drill_experts_click_the_field_type_the_answer_and_submit(env_id: str) -> None:
+@pytest.mark.parametrize("env_id", [ARITHMETIC, ALGEBRA, FIND_WORD])
+def test_typed_answer_drill_experts_click_the_field_type_the_answer_and_submit(env_id: str) -> None:
     for seed in range(20):
         t = _expert_episode(env_id, seed)
         assert t.success and [s.action.type.name for s in t.steps] == ["CLICK", "TYPE", "CLICK"], seed
-        words = " ".join(e["label"] for e in t.steps[0].annotations["elements"] if e["role"] == "text")
-        solve = reading.arithmetic_answer if env_id == ARITHMETIC else reading.algebra_answer
-        assert t.steps[1].action.text == solve(words), words  # the answer of the digits drawn
+        below = [
+            e for e in t.steps[0].annotations["elements"] if e["role"] == "text" and e["box"][1] > 50 / 210
+        ]
+        words = [e["label"] for e in below if e["label"] != "Submit"]
+        if env_id == FIND_WORD:  # the asked word of the paragraph drawn, punctuation dropped
+            wanted = re.sub(r"[^A-Za-z]", "", words[forms.parse_find_word(t.task) - 1])
+        else:  # the answer of the digits drawn
+            solve = reading.arithmetic_answer if env_id == ARITHMETIC else reading.algebra_answer
+            wanted = solve(" ".join(words))
+        assert t.steps[1].action.text == wanted, (words, t.task)
         field = [e["box"] for e in t.steps[0].annotations["elements"] if e["role"] == "textbox"]
         assert _inside(field[0], t.steps[0].action.x, t.steps[0].action.y)
 

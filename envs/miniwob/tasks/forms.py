@@ -22,10 +22,16 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
-__all__ = ["KITS", "parse_find_word", "parse_movie_search"]
+__all__ = ["KITS", "find_word_instruction", "parse_find_word", "parse_movie_search"]
 
 
 # --------------------------------------------------------------------------- find-word
+
+
+def find_word_instruction(n: int) -> str:
+    """The instruction asking for the ``n``-th word (``find-word.html``'s ordinals: 1st-3rd, then nth)."""
+    ordinal = ("1st", "2nd", "3rd")[n - 1] if n <= 3 else f"{n}th"
+    return f'Find the {ordinal} word in the paragraph, type that into the textbox and press "Submit".'
 
 
 def parse_find_word(task: str) -> int:
@@ -111,7 +117,7 @@ def _login_user_popup(task: str, dom: list[Element]) -> Action:
 
 
 KITS: tuple[TaskKit, ...] = (
-    TaskKit("find-word", parse_find_word, _find_word),
+    TaskKit("find-word", parse_find_word, _find_word, instruction=find_word_instruction),
     TaskKit("multi-layouts", parse_movie_search, _movie_search),
     TaskKit("multi-orderings", parse_movie_search, _movie_search),
     TaskKit("login-user-popup", parse_login, _login_user_popup),
