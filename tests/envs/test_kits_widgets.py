@@ -143,22 +143,23 @@ def test_unicode_test_reads_the_bar_else_matches_masked_labels() -> None:
         reading.UNICODE_TEST.expert(task, [ok, cancel])
 
 
-def test_use_slider_focuses_the_handle_then_pages_far_and_steps_near() -> None:
-    track = _el(id="slider", classes="ui-slider ui-slider-vertical", box=[10, 60, 20, 160])
-    handle = _el("span", classes="ui-slider-handle ui-corner-all", box=[8, 120, 22, 134])
+def test_slider_range_from_the_value_and_the_handle() -> None:
+    assert reading.slider_range(104, 110, 0.04) == (100, 200)
+    assert reading.slider_range(104, 110, 0.4) == (100, 110)
+    assert reading.slider_range(-50, -99, 0.5) == (-100, 0)
+    with pytest.raises(ValueError):
+        reading.slider_range(0, 300, 0.0)
+
+
+def test_use_slider_drags_far_and_steps_near() -> None:
+    track = _el(id="slider", classes="ui-slider ui-slider-horizontal", box=[10, 60, 110, 70])
+    handle = _el("span", classes="ui-slider-handle ui-corner-all", box=[33, 58, 47, 72])  # 30% along
+    value = [_word("30", 120, 60)]  # so the range is 0 to 100
     task = "Select 50 with the slider and hit Submit."
-
-    def act(value: str, focused: bool = True) -> Action:
-        return reading.USE_SLIDER.expert(
-            task, [track, handle | {"focused": focused}, _submit(), _word(value, 30, 100)]
-        )
-
-    assert act("30", focused=False) == click(handle | {"focused": False})
-    assert act("30") == Action.press("pageup")  # 20 below
-    assert act("39") == Action.press("pageup")  # 11 below
-    assert act("40") == Action.press("up")  # 10 below: the arrows
-    assert act("53") == Action.press("down")
-    assert act("61") == Action.press("pagedown")
-    assert act("50").type is ActionType.CLICK
-    with pytest.raises(ExpertCannotAct):  # no number beside the slider
-        reading.USE_SLIDER.expert(task, [track, handle, _submit(), _word("ten", 30, 100)])
+    drag = reading.USE_SLIDER.expert(task, [track, handle, _submit(), *value])
+    assert drag.type is ActionType.DRAG and drag.x2 is not None and 55 <= drag.x2 * 160 <= 65
+    near = [_word("48", 120, 60)]
+    focused = handle | {"focused": True, "box": [53, 58, 67, 72]}
+    assert reading.USE_SLIDER.expert(task, [track, focused, _submit(), *near]) == Action.press("right")
+    done = reading.USE_SLIDER.expert(task, [track, focused, _submit(), _word("50", 120, 60)])
+    assert done.type is ActionType.CLICK

@@ -10,8 +10,9 @@ elements (``envs.miniwob.env.page_dom``).
   them in order.
 - use-slider: ``Select 104 with the slider and hit Submit.`` over a jQuery UI slider whose range
   (from -100 to 200) the page does not show, only the value, in a word beside the slider. The
-  expert clicks the handle (focusing it), then steps the value it reads toward the number with the
-  keys: Page Up/Down while more than ``SLIDER_PAGE_OVER`` away, the arrows after, then submits.
+  expert guesses the range from the value and the handle's place on the track (the page draws it
+  from 16 ranges), drags the handle to where the number should be, and corrects the value it reads
+  with the arrow keys (the drag leaves the handle focused).
 - unicode-test: ``Click on the "确定" button.`` The instruction reaches the actor with characters
   outside ``TEXT_CHARSET`` as ``?``; the instruction bar's own words carry the real label. Without
   them the expert matches labels masked the same way, which fails where two labels read alike.
@@ -22,10 +23,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from deskpilot.envs.actions import TEXT_CHARSET, Action
+from deskpilot.envs.actions import TEXT_CHARSET, Action, from_pixel
+from deskpilot.envs.miniwob.page import TASK_H, TASK_W
 from deskpilot.envs.miniwob.tasks.base import (
     Element,
     TaskKit,
+    centre,
     click,
     fill,
     find,
@@ -41,7 +44,7 @@ __all__ = [
     "SIMPLE_ALGEBRA_TASK",
     "SIMPLE_ARITHMETIC",
     "SIMPLE_ARITHMETIC_TASK",
-    "SLIDER_PAGE_OVER",
+    "SLIDER_RANGES",
     "TEXT_TRANSFORM",
     "UNICODE_TEST",
     "USE_SLIDER",
@@ -49,6 +52,7 @@ __all__ = [
     "algebra_answer",
     "arithmetic_answer",
     "mask",
+    "slider_range",
 ]
 
 _CHARSET = frozenset(TEXT_CHARSET)
@@ -155,16 +159,29 @@ TEXT_TRANSFORM = TaskKit(
 
 # ----------------------------------------------------------------------------- use-slider
 
+# The page draws the slider's minimum from these and its width of range from these: 16 ranges.
+SLIDER_RANGES: tuple[tuple[int, int], ...] = tuple(
+    (low, low + span) for low in (-100, 0, 10, 100) for span in (5, 10, 50, 100)
+)
 _SLIDE = re.compile(r"Select (-?\d+) with the slider and hit Submit\.")
-# The page's ranges span 5, 10, 50 or 100 values, and Page Up/Down move by a fifth of the span (1, 2,
-# 10 or 20). Paging while more than 10 values away never pages back and forth (a page of 20 from
-# 11 to 20 away lands within 10), so the key follows from the two numbers the screen shows alone.
-SLIDER_PAGE_OVER = 10
 
 
 def _use_slider_parse(task: str) -> int:
     match = read(_SLIDE, task, "use-slider", "the number")
     return int(match.group(1))
+
+
+def slider_range(value: int, target: int, fraction: float) -> tuple[int, int]:
+    """The page's range that holds ``value`` and ``target`` and puts ``value`` nearest ``fraction``.
+
+    ``fraction`` is where the handle sits along the track (0 at the minimum, 1 at the maximum).
+    """
+    fits = [
+        (low, high) for low, high in SLIDER_RANGES if low <= min(value, target) and max(value, target) <= high
+    ]
+    if not fits:
+        raise ValueError(f"use-slider: no range of the page holds {value} and {target}")
+    return min(fits, key=lambda r: (abs((value - r[0]) / (r[1] - r[0]) - fraction), r[1] - r[0]))
 
 
 def _use_slider(task: str, dom: list[Element]) -> Action:
@@ -175,15 +192,30 @@ def _use_slider(task: str, dom: list[Element]) -> Action:
     value = int(numbers[0])
     if value == target:
         return click(find(dom, lambda e: e.get("role") == "button" and e["label"] == "Submit", "submit"))
+    track = find(dom, lambda e: e.get("id") == "slider", "slider")
     handle = find(dom, lambda e: "ui-slider-handle" in e.get("classes", "").split(), "slider handle")
-    if not handle["focused"]:
-        return click(handle)  # a press on the handle keeps its value (the slider keeps the offset)
-    # Keys, not a drag: the range is not on the page, and a track of 50-115 px holds up to 100
-    # values, so a drop point would have to be guessed to the pixel. Up and Page Up raise the value
-    # on either orientation; one spelling for both keeps the choice a comparison of two numbers.
-    if abs(target - value) > SLIDER_PAGE_OVER:
-        return Action.press("pageup" if target > value else "pagedown")
-    return Action.press("up" if target > value else "down")
+    vertical = "ui-slider-vertical" in track["classes"].split()
+    x0, y0, x1, y1 = track["box"]
+    hx, hy = centre(handle["box"])
+    # A vertical slider has its minimum at the bottom.
+    fraction = (y1 - hy) / (y1 - y0) if vertical else (hx - x0) / (x1 - x0)
+    low, high = slider_range(value, target, fraction)
+    at = (target - low) / (high - low)
+    if handle["focused"] and abs(target - value) <= 3:  # close: the arrow keys step by one
+        if vertical:
+            return Action.press("up" if target > value else "down")
+        return Action.press("right" if target > value else "left")
+    # Press on the handle's centre (the slider keeps the press's offset from it) and let go where
+    # the target value lies on the track.
+    px, py = round(hx - 0.5), round(hy - 0.5)
+    if vertical:
+        qx, qy = px, round(y1 - at * (y1 - y0) - 0.5)
+    else:
+        qx, qy = round(x0 + at * (x1 - x0) - 0.5), py
+    qx, qy = min(max(qx, 0), TASK_W - 1), min(max(qy, 0), TASK_H - 1)
+    return Action.drag(
+        from_pixel(px, TASK_W), from_pixel(py, TASK_H), from_pixel(qx, TASK_W), from_pixel(qy, TASK_H)
+    )
 
 
 USE_SLIDER = TaskKit("use-slider", _use_slider_parse, _use_slider)
