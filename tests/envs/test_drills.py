@@ -17,7 +17,7 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.info import check_info
 from deskpilot.envs.miniwob.drill_page import BLUE, TICK
 from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
-from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, SUITES, drills_for, imitated
+from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, STREAMED_DRILL_IDS, SUITES, drills_for, imitated
 from deskpilot.envs.miniwob.tasks import forms, reading
 
 LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA, FIND_WORD = (
@@ -249,9 +249,11 @@ def test_soft_checkbox_drill_ticks_the_boxes_whose_word_shares_a_list_with_an_as
 def test_a_dataset_streams_the_drills_of_its_own_tasks() -> None:
     # The ten tasks of the first suite keep the two drills they were measured with; the 44 take all.
     assert drills_for(SUITES["deskpilot/miniwob-10"]) == (LINK, BOXES)
-    assert drills_for([*SUITES["deskpilot/miniwob-suite"], None]) == DRILL_ENV_IDS
+    assert drills_for([*SUITES["deskpilot/miniwob-suite"], None]) == STREAMED_DRILL_IDS
+    assert set(DRILL_ENV_IDS) - set(STREAMED_DRILL_IDS) == {ARITHMETIC, ALGEBRA, FIND_WORD}
     assert drills_for(["deskpilot/miniwob-click-color-v0", "deskpilot/miniwob-click-color-v0"]) == (COLOR,)
-    assert drills_for(["deskpilot/mock-login-v0", None]) == DRILL_ENV_IDS  # no MiniWoB task: every drill
+    assert drills_for(["deskpilot/miniwob-simple-arithmetic-v0"]) == STREAMED_DRILL_IDS  # none streamed
+    assert drills_for(["deskpilot/mock-login-v0", None]) == STREAMED_DRILL_IDS  # no MiniWoB task: all
     assert imitated(ARITHMETIC) == "deskpilot/miniwob-simple-arithmetic-v0"
     with pytest.raises(ValueError, match="drill_id"):
         imitated("deskpilot/miniwob-click-link-v0")  # a task, not a drill
