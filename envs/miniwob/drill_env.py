@@ -221,8 +221,7 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ``envs.spaces.action_space()``; ``step`` takes an ``envs.Action`` or a sample of that space.
     Clicks act (on the interactive element under the point, the last one in paint order); on the
     typed-answer pages (``arithmetic``, ``algebra``, ``find-word``) TYPE and ctrl+a act on the
-    focused field too. Anything
-    else, or a click on nothing, changes nothing.
+    focused field too. Anything else, or a click on nothing, changes nothing.
 
     ## Observation Space
     ``envs.spaces.observation_space(210, 160)``: ``{"screenshot": uint8 (210, 160, 3), "task": str}``.

@@ -12,14 +12,18 @@ field, type the answer, submit. ``envs.miniwob.drill_env`` plays them.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import numpy as np
 
 from deskpilot.envs.miniwob import drill_page as dp
-from deskpilot.envs.miniwob.tasks.forms import find_word_instruction
-from deskpilot.envs.miniwob.tasks.reading import SIMPLE_ALGEBRA_TASK, SIMPLE_ARITHMETIC_TASK
+from deskpilot.envs.miniwob.tasks.forms import find_word_answer, find_word_instruction
+from deskpilot.envs.miniwob.tasks.reading import (
+    SIMPLE_ALGEBRA_TASK,
+    SIMPLE_ARITHMETIC_TASK,
+    algebra_answer,
+    arithmetic_answer,
+)
 
 __all__ = ["AlgebraPage", "ArithmeticPage", "FieldPage", "FindWordPage"]
 
@@ -59,7 +63,7 @@ class FieldPage:
         """Draw what is read and place ``field`` and ``submit``; the words' DOM rows."""
         raise NotImplementedError
 
-    def context(self, words: list[Element]) -> str:
+    def context(self) -> str:
         """The text of the field's enclosing element, as ``envs.miniwob.page`` reads it."""
         return ""
 
@@ -77,7 +81,7 @@ class FieldPage:
             id=self.field_id,
             value=self.value,
             focused=self.focused,
-            context=self.context(words),
+            context=self.context(),
         )
         rows = [field, dp.button(page, "Submit", self.submit)]
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in rows], rows + words
@@ -158,8 +162,8 @@ class ArithmeticPage(_SumPage):
         super().__init__(rng)
         a, b = (int(v) for v in rng.integers(0, 10, 2))
         op = str(rng.choice(["+", "-", "x"]))
-        self.answer = str(a + b if op == "+" else a - b if op == "-" else a * b)
         self.lines = [([str(a), op, str(b), "="], 47.0)]
+        self.answer = arithmetic_answer(" ".join(self.lines[0][0]))  # the kit's rule
 
 
 class AlgebraPage(_SumPage):
@@ -173,12 +177,9 @@ class AlgebraPage(_SumPage):
         super().__init__(rng)
         d, m = int(rng.integers(0, 10)), int(rng.integers(0, 100))
         op, x_first = str(rng.choice(["-", "+"])), bool(rng.random() < 0.5)
-        if x_first:
-            problem, x = ["x", op, str(d), "=", str(m)], m - d if op == "+" else m + d
-        else:
-            problem, x = [str(d), op, "x", "=", str(m)], m - d if op == "+" else d - m
-        self.answer = str(x)
+        problem = ["x", op, str(d), "=", str(m)] if x_first else [str(d), op, "x", "=", str(m)]
         self.lines = [(problem, 0.0), (["x", "="], 58.0)]
+        self.answer = algebra_answer(" ".join(problem))  # the kit's rule
 
 
 class FindWordPage(FieldPage):
@@ -194,7 +195,7 @@ class FindWordPage(FieldPage):
             words.append(w + "." if capital else w + "," if rng.random() < 0.05 else w)
         at = int(rng.integers(n))
         self.words = words
-        self.answer = re.sub(r"[^A-Za-z]", "", words[at])  # the page drops punctuation
+        self.answer = find_word_answer(words[at])
         self.task = find_word_instruction(at + 1)
 
     def draw(self, page: dp.Page) -> list[Element]:
@@ -205,6 +206,6 @@ class FindWordPage(FieldPage):
         self.submit = (2.0, bottom + 37, 97.5, bottom + 68)
         return [dp.dom_row("text", w, b) for w, b in zip(self.words, boxes, strict=True)]
 
-    def context(self, words: list[Element]) -> str:
+    def context(self) -> str:
         """The area's text: the paragraph, then the button's label (what the kit's expert reads)."""
         return " ".join(self.words) + " Submit"

@@ -22,7 +22,7 @@ from deskpilot.envs.actions import Action
 from deskpilot.envs.miniwob.tasks.base import Element, TaskKit, click, fill, find, quoted, read
 from deskpilot.envs.spaces import ExpertCannotAct
 
-__all__ = ["KITS", "find_word_instruction", "parse_find_word", "parse_movie_search"]
+__all__ = ["KITS", "find_word_answer", "find_word_instruction", "parse_find_word", "parse_movie_search"]
 
 
 # --------------------------------------------------------------------------- find-word
@@ -42,6 +42,11 @@ def parse_find_word(task: str) -> int:
     return int(match[1])
 
 
+def find_word_answer(word: str) -> str:
+    """What find-word accepts for a paragraph's word: its letters (the page drops punctuation)."""
+    return re.sub(r"[^A-Za-z]", "", word)
+
+
 def _find_word(task: str, dom: list[Element]) -> Action:
     n = parse_find_word(task)
     field = find(dom, lambda e: e["id"] == "answer-input", "answer field")
@@ -50,7 +55,7 @@ def _find_word(task: str, dom: list[Element]) -> Action:
     paragraph = field["context"].removesuffix(submit["label"]).split()
     if len(paragraph) < n:
         raise ExpertCannotAct(f"expert: the paragraph has no word {n}")
-    action = fill(field, re.sub(r"[^A-Za-z]", "", paragraph[n - 1]))  # the page drops punctuation
+    action = fill(field, find_word_answer(paragraph[n - 1]))
     return action if action is not None else click(submit)
 
 
