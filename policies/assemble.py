@@ -1,19 +1,23 @@
 """The data a run trains on: a dataset folder, fresh expert episodes, or a fine-tuning set.
 
-Each function builds the ``TrainData`` (training source and validation set) for one kind of run
-and hands it to ``policies.loop.train_and_evaluate``; the CLI's ``deskpilot train --data`` and
-``--stream`` and the improvement loop's fine-tuning come through here.
+Each function builds the ``TrainData`` (training source, validation set and, for a dataset, the
+training episodes scored beside validation at the end) for one kind of run and hands it to
+``policies.loop.train_and_evaluate``; the CLI's ``deskpilot train --data`` and ``--stream`` and the
+improvement loop's fine-tuning come through here.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import jax
 
 from deskpilot.collectors.relabel import relabelled, with_alternatives
+from deskpilot.collectors.schema import Trajectory, scored_failed
 from deskpilot.policies import checkpoint
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, split_by_episode
@@ -79,10 +83,7 @@ def train_from_directory(
     unless ``train.include_failed``: a failed attempt is no demonstration. The warning and the
     report's ``left_out_failed`` say how many.
     """
-    import logging
-
     from deskpilot.collectors.reading import read_dataset
-    from deskpilot.collectors.schema import scored_failed
 
     report = read_dataset(data_dir)
     tc = config.train
@@ -102,6 +103,7 @@ def train_from_directory(
     episodes = [with_alternatives(t) for t in kept]
     train_eps, val_eps = split_by_episode(episodes, tc.val_fraction, tc.seed)
     counts = {"train_episodes": len(train_eps), "val_episodes": len(val_eps)}
+    fit_eps = like_validation(train_eps, val_eps, tc.seed)
     if tc.relabel:
         train_eps = train_eps + relabelled(train_eps, tc.relabel, tc.seed)
     train_set = ArrayDataset.from_trajectories(train_eps, config.model)
@@ -176,16 +178,60 @@ def train_from_directory(
         for mix in steer:
             mix.update(report)
 
+    fit_set = ArrayDataset.from_trajectories(fit_eps, config.model) if fit_eps else None
     result = train_and_evaluate(
         config,
-        TrainData(source, val_set),
+        TrainData(source, val_set, fit_set),
         workdir,
         resume=resume,
         progress=progress,
         init_from=init_from,
         on_validate=steer_all if steer else None,
     )
+    for line in fit_findings(result):
+        logging.getLogger(__name__).info("%s", line)
     return {**result, **counts, "left_out_failed": left_out}
+
+
+def like_validation(train_eps: list[Trajectory], val_eps: list[Trajectory], seed: int) -> list[Trajectory]:
+    """As many training episodes of each task as validation holds of it, drawn with ``seed``.
+
+    Scored beside validation at the end of a run (``TrainData.fit``), like against like.
+    """
+    import random
+
+    wanted = Counter(t.meta.env_id for t in val_eps)
+    drawn = []
+    for t in random.Random(seed).sample(train_eps, len(train_eps)):
+        if wanted[t.meta.env_id] > 0:
+            wanted[t.meta.env_id] -= 1
+            drawn.append(t)
+    return drawn
+
+
+# A task whose training screens score this much higher than its validation screens is memorised;
+# one whose own training screens score below ``_UNFIT`` is not learnt yet (more steps or capacity).
+_MEMORISED, _UNFIT = 0.15, 0.9
+
+
+def fit_findings(report: dict[str, Any]) -> list[str]:
+    """Lines naming the tasks memorised and the tasks not yet fitted, from a report with ``fit_task`` rows."""
+    memorised, unfit = [], []
+    for key, fit in sorted(report.items()):
+        if not key.startswith("fit_task/"):
+            continue
+        task = key.removeprefix("fit_task/")
+        val = report.get(f"val_task/{task}", {}).get("exact")
+        if fit["exact"] < _UNFIT:
+            unfit.append(f"{task} {fit['exact']:.2f}")
+        if val is not None and fit["exact"] - val >= _MEMORISED:
+            memorised.append(f"{task} {fit['exact']:.2f} vs {val:.2f}")
+    lines = []
+    if memorised:
+        lines.append("memorised (exact on training episodes vs validation): " + ", ".join(memorised))
+    if unfit:
+        lines.append(f"not fitted (exact below {_UNFIT} on its own training episodes): " + ", ".join(unfit))
+    return lines
 
 
 def _steers(train_set: ArrayDataset, val_set: ArrayDataset | None, focus: float) -> bool:
@@ -194,8 +240,6 @@ def _steers(train_set: ArrayDataset, val_set: ArrayDataset | None, focus: float)
     It needs two tasks or more and about ``_FEW_VAL`` validation examples per task: a task's error
     read from a handful of examples (a person's recordings, each task its own sentence) is noise.
     """
-    import logging
-
     tasks = len(set(train_set.tasks))
     if not focus or tasks < 2:
         return False

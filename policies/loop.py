@@ -68,10 +68,16 @@ class DataSource(Protocol):
 
 @dataclasses.dataclass
 class TrainData:
-    """Training batches and an optional validation set."""
+    """Training batches, an optional validation set, and optional training examples to score too.
+
+    ``fit`` holds examples the model trains on; scored beside ``val`` at the end of a run
+    (``fit_task/<env id>`` rows beside ``val_task/<env id>``), they tell a task the model memorises
+    (right on its training screens, wrong on new ones) from one it has not learnt at all.
+    """
 
     train: DataSource
     val: ArrayDataset | None = None
+    fit: ArrayDataset | None = None
 
 
 _distributed = False
@@ -133,7 +139,7 @@ def train_and_evaluate(
     init_from: Path | str | None = None,
     on_validate: Callable[[dict[str, Any]], None] | None = None,
 ) -> dict[str, Any]:
-    """Train ``config`` on ``data``; return the last validation report, ``step`` and ``examples_per_s``.
+    """Train ``config`` on ``data``; return the last validation (and ``fit``) report, ``step``, ``examples_per_s``.
 
     ``examples_per_s`` is this call's average (compilation, validation and checkpoints included);
     the metrics lines have each logging window's own.
@@ -236,6 +242,10 @@ def train_and_evaluate(
         if data.val is not None and step % tc.eval_every != 0:
             report = trainer.validate(data.val)
             _log(workdir, writer, step, report)
+        if data.fit is not None:
+            fit = trainer.validate(data.fit, "fit")
+            _log(workdir, writer, step, fit)
+            report = {**report, **fit}
         if step % tc.checkpoint_every != 0:
             save()
     finally:

@@ -301,8 +301,8 @@ class Trainer:
         )
         return metrics
 
-    def validate(self, dataset: ArrayDataset) -> dict[str, Any]:
-        """Per-head accuracy over ``dataset`` (overall and per task).
+    def validate(self, dataset: ArrayDataset, name: str = "val") -> dict[str, Any]:
+        """Per-head accuracy over ``dataset``: row ``name`` overall and ``<name>_task/<env id>`` per task.
 
         Each row also has ``exact``, the share of examples with every head that applies right, and,
         where the dataset knows its episode lengths, ``episodes`` (an n-step episode's steps count
@@ -325,7 +325,7 @@ class Trainer:
         report: dict[str, Any] = {}
         for task, t in totals.items():
             accs = {h: float(t[f"{h}_ok"] / t[f"{h}_n"]) for h in heads if t[f"{h}_n"] > 0}
-            key = "val" if task == "all" else f"val_task/{task}"
+            key = name if task == "all" else f"{name}_task/{task}"
             report[key] = {
                 **{f"{h}_acc": round(a, 4) for h, a in accs.items()},
                 "exact": round(t["exact"] / t["examples"], 4),
