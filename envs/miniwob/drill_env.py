@@ -8,9 +8,11 @@ with those tasks' layout, colours and instruction (worded by the task's kit), an
 ``info["dom"]`` in MiniWoB's form, so the MiniWoB expert of the task solves it unchanged. Drills
 teach reading; the real envs stay the judge. The shape drills (click-shape, count-shape,
 identify-shape: ``envs.miniwob.drill_shapes``) and the colour drills (click-color, click-shades:
-``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way, and the
-typed-answer drills (simple-arithmetic, simple-algebra, find-word: ``envs.miniwob.drill_typed``)
-reading an answer off the page and typing it.
+``envs.miniwob.drill_colours``) teach telling figures and colours apart the same way, the pane
+drills (click-tab-2, click-collapsible-2: ``envs.miniwob.drill_panes``) telling whether the open
+tab or section holds the asked link, and the typed-answer drills (simple-arithmetic,
+simple-algebra, find-word: ``envs.miniwob.drill_typed``) reading an answer off the page and
+typing it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from deskpilot.envs.actions import Action, ActionType
 from deskpilot.envs.info import ELEMENTS, STEP, SUCCESS
 from deskpilot.envs.miniwob import drill_colours as dc
 from deskpilot.envs.miniwob import drill_page as dp
+from deskpilot.envs.miniwob import drill_panes as dpn
 from deskpilot.envs.miniwob import drill_shapes as ds
 from deskpilot.envs.miniwob import drill_typed as dt
 from deskpilot.envs.miniwob.expert import MiniWoBExpert
@@ -194,6 +197,8 @@ Page = (
     | ds.IdentifyPage
     | dc.ColourPage
     | dc.ShadesPage
+    | dpn.TabsPage
+    | dpn.SectionsPage
     | dt.ArithmeticPage
     | dt.AlgebraPage
     | dt.FindWordPage
@@ -208,6 +213,8 @@ _PAGES: dict[str, type[Page]] = {
     "identify": ds.IdentifyPage,
     "color": dc.ColourPage,
     "shades": dc.ShadesPage,
+    "tabs": dpn.TabsPage,
+    "sections": dpn.SectionsPage,
     "arithmetic": dt.ArithmeticPage,
     "algebra": dt.AlgebraPage,
     "find-word": dt.FindWordPage,
@@ -238,15 +245,18 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     shapes, letters and digits and a description of one (click one that fits, or the button with how
     many fit); ``identify``: one large figure and five buttons naming kinds; ``color``: four boxes
     of CSS colours and one named or shown as a swatch; ``shades``: twelve squares in shades of three
-    hues, one hue to select; ``arithmetic``, ``algebra``: simple-arithmetic's or simple-algebra's
-    problem in 30-px digits over an empty field and Submit; ``find-word``: a paragraph of 6-14
-    words over a field and Submit, and which word to type. Everything from ``self.np_random``.
+    hues, one hue to select; ``tabs``: 1-3 tabs (or 2-5 numbered ones) of paragraphs with links,
+    the first open, and the link to find; ``sections``: 2 or 3 closed accordion sections of the
+    same; ``arithmetic``, ``algebra``: simple-arithmetic's or simple-algebra's problem in 30-px
+    digits over an empty field and Submit; ``find-word``: a paragraph of 6-14 words over a field
+    and Submit, and which word to type. Everything from ``self.np_random``.
 
     ## Episode End
-    Terminated by a click on a link (``link``), on Submit (the ``checkboxes`` kinds), on a figure
-    or the grid (``shapes``), on a box (``color``) or on a button (``count``, ``identify``;
-    ``shades``' and the typed-answer pages' Submit), successful when the page is as asked, or by
-    ``DONE`` (a failure).
+    Terminated by a click on a link (``link``, ``tabs``, ``sections``), on Submit (the
+    ``checkboxes`` kinds), on a figure or the grid (``shapes``), on a box (``color``) or on a
+    button (``count``, ``identify``; ``shades``' and the typed-answer pages' Submit), successful
+    when the page is as asked, or by ``DONE`` (a failure). A click on a tab or a section header
+    opens its pane.
     Truncated after ``max_steps`` actions. ``info["success"]`` is set when the episode ends.
 
     ## Info
@@ -256,7 +266,8 @@ class DrillEnv(gym.Env[dict[str, Any], dict[str, Any]]):
     ## Arguments
     * ``kind``: one of ``envs.miniwob.registry.DRILLS`` (``"link"``, ``"checkboxes"``,
       ``"checkboxes-large"``, ``"checkboxes-soft"``, ``"shapes"``, ``"count"``, ``"identify"``,
-      ``"color"``, ``"shades"``, ``"arithmetic"``, ``"algebra"``, ``"find-word"``).
+      ``"color"``, ``"shades"``, ``"tabs"``, ``"sections"``, ``"arithmetic"``, ``"algebra"``,
+      ``"find-word"``).
     * ``max_steps``: truncate after this many actions (default 20, as MiniWoB).
     * ``render_mode``: ``None`` or ``"rgb_array"`` (returns the screenshot).
     """

@@ -99,6 +99,8 @@ DRILLS: dict[str, str] = {
     "identify": "identify-shape",
     "color": "click-color",
     "shades": "click-shades",
+    "tabs": "click-tab-2",
+    "sections": "click-collapsible-2",
     "arithmetic": "simple-arithmetic",
     "algebra": "simple-algebra",
     "find-word": "find-word",

@@ -20,9 +20,22 @@ from deskpilot.envs.miniwob.drill_shapes import COLOURS, fits
 from deskpilot.envs.miniwob.registry import DRILL_ENV_IDS, STREAMED_DRILL_IDS, SUITES, drills_for, imitated
 from deskpilot.envs.miniwob.tasks import forms, reading
 
-LINK, BOXES, LARGE, SOFT, SHAPES, COUNT, IDENTIFY, COLOR, SHADES, ARITHMETIC, ALGEBRA, FIND_WORD = (
-    DRILL_ENV_IDS
-)
+(
+    LINK,
+    BOXES,
+    LARGE,
+    SOFT,
+    SHAPES,
+    COUNT,
+    IDENTIFY,
+    COLOR,
+    SHADES,
+    TABS,
+    SECTIONS,
+    ARITHMETIC,
+    ALGEBRA,
+    FIND_WORD,
+) = DRILL_ENV_IDS
 
 
 def _inside(box: list[float], x: float, y: float) -> bool:
@@ -69,6 +82,51 @@ def test_link_drill_expert_clicks_the_named_link_drawn_in_blue() -> None:
         )  # drawn where its box says
         words = [e for e in step.annotations["elements"] if e["role"] == "text"]
         assert {w["label"] for w in words} >= {"Click", "on", "the", "link"}
+
+
+@pytest.mark.parametrize(
+    ("env_id", "sentence"), [(TABS, "Switch between the tabs"), (SECTIONS, "Expand the sections")]
+)
+def test_pane_drill_expert_opens_panes_until_the_named_link_shows_then_clicks_it(
+    env_id: str, sentence: str
+) -> None:
+    opened = 0
+    for seed in range(16):
+        t = _expert_episode(env_id, seed)
+        name = re.fullmatch(sentence + r'.* click on the link "(.+)"\.', t.task)
+        assert name is not None and t.success, t.task
+        *opening, last = t.steps
+        for step in opening:  # the link is not on the screen yet: a tab or header is clicked
+            elements = step.annotations["elements"]
+            assert name.group(1) not in {e["label"] for e in elements if e["role"] == "link"}
+            roles = [e["role"] for e in elements if _inside(e["box"], step.action.x, step.action.y)]
+            assert "tab" in roles and "link" not in roles
+        opened += len(opening)
+        links = [e for e in last.annotations["elements"] if e["role"] == "link"]
+        hit = [e for e in links if _inside(e["box"], last.action.x, last.action.y)]
+        assert [e["label"] for e in hit] == [name.group(1)]
+        ys, xs = _pixels(hit[0]["box"])
+        assert any(tuple(p) == BLUE for p in last.screenshot[ys, xs].reshape(-1, 3))
+    # Sections start closed (one opening or more each); tabs hide the link behind another tab at times.
+    assert opened >= (16 if env_id == SECTIONS else 4)
+
+
+def test_pane_drill_ends_on_a_wrong_link_and_a_tab_click_shows_its_own_paragraph() -> None:
+    env = gym.make(TABS)
+    for seed in range(40):
+        obs, info = env.reset(seed=seed)
+        tabs = [e for e in info["elements"] if e["role"] == "tab"]
+        if len(tabs) > 1:
+            break
+    first = {e["label"] for e in info["elements"] if e["role"] == "link"}
+    x0, y0, x1, y1 = tabs[1]["box"]
+    obs, _, terminated, _, info = env.step(Action.click((x0 + x1) / 2, (y0 + y1) / 2))
+    assert not terminated and {e["label"] for e in info["elements"] if e["role"] == "link"} != first
+    target = re.search(r'"(.+)"\.$', obs["task"]).group(1)  # type: ignore[union-attr]
+    wrong = [e for e in info["elements"] if e["role"] == "link" and e["label"] != target][0]
+    x0, y0, x1, y1 = wrong["box"]
+    _, reward, terminated, _, info = env.step(Action.click((x0 + x1) / 2, (y0 + y1) / 2))
+    assert terminated and reward == 0.0 and info["success"] is False
 
 
 def test_checkbox_drill_expert_ticks_exactly_the_named_boxes_then_submits() -> None:
@@ -252,6 +310,9 @@ def test_a_dataset_streams_the_drills_of_its_own_tasks() -> None:
     assert drills_for([*SUITES["deskpilot/miniwob-suite"], None]) == STREAMED_DRILL_IDS
     assert set(DRILL_ENV_IDS) - set(STREAMED_DRILL_IDS) == {ARITHMETIC, ALGEBRA, FIND_WORD}
     assert drills_for(["deskpilot/miniwob-click-color-v0", "deskpilot/miniwob-click-color-v0"]) == (COLOR,)
+    assert drills_for(["deskpilot/miniwob-click-tab-2-hard-v0", "deskpilot/miniwob-click-tab-2-v0"]) == (
+        TABS,
+    )
     assert drills_for(["deskpilot/miniwob-simple-arithmetic-v0"]) == STREAMED_DRILL_IDS  # none streamed
     assert drills_for(["deskpilot/mock-login-v0", None]) == STREAMED_DRILL_IDS  # no MiniWoB task: all
     assert imitated(ARITHMETIC) == "deskpilot/miniwob-simple-arithmetic-v0"

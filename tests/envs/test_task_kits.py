@@ -38,7 +38,13 @@ def test_every_kit_has_its_parts() -> None:
 
 @pytest.mark.parametrize(
     ("task", "asked"),
-    [("click-link", "tellus"), ("click-button", "Okay"), ("click-checkboxes", {"Ab", "x9"})],
+    [
+        ("click-link", "tellus"),
+        ("click-button", "Okay"),
+        ("click-checkboxes", {"Ab", "x9"}),
+        ("click-tab-2-hard", "imperdiet."),
+        ("click-collapsible-2", "Lectus"),
+    ],
 )
 def test_instruction_and_parse_are_inverses(task: str, asked: object) -> None:
     kit = KITS[task]

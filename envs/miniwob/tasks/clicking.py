@@ -130,6 +130,16 @@ def _parse_link(task: str) -> str:
     return match.group(1)
 
 
+def tab_2_instruction(link: str) -> str:
+    """click-tab-2's (and its variants') instruction asking for ``link``."""
+    return f'Switch between the tabs to find and click on the link "{link}".'
+
+
+def collapsible_2_instruction(link: str) -> str:
+    """click-collapsible-2's instruction asking for ``link``."""
+    return f'Expand the sections below, to find and click on the link "{link}".'
+
+
 def _collapsible(task: str, dom: list[Element]) -> Action:
     header = find(dom, lambda e: e["tag"] == "h3" and e["role"] == "tab", "section header")
     if "ui-accordion-header-collapsed" in header["classes"].split():
@@ -246,9 +256,12 @@ def _tree(task: str, dom: list[Element]) -> Action:
 
 
 def _kit(
-    task: str, parse: Callable[[str], object], expert: Callable[[str, list[Element]], Action]
+    task: str,
+    parse: Callable[[str], object],
+    expert: Callable[[str, list[Element]], Action],
+    instruction: Callable[[str], str] | None = None,
 ) -> TaskKit:
-    return TaskKit(task=task, parse=parse, expert=expert)
+    return TaskKit(task=task, parse=parse, expert=expert, instruction=instruction)
 
 
 KITS: tuple[TaskKit, ...] = (
@@ -256,11 +269,11 @@ KITS: tuple[TaskKit, ...] = (
     _kit("click-checkboxes-transfer", click_checkboxes.parse, click_checkboxes.expert),
     _kit("click-checkboxes-soft", _parse_soft, _soft),
     _kit("click-collapsible", nothing, _collapsible),
-    _kit("click-collapsible-2", _parse_link, _collapsible_2),
-    _kit("click-tab-2", _parse_link, _tab_2),
-    _kit("click-tab-2-easy", _parse_link, _tab_2),
-    _kit("click-tab-2-medium", _parse_link, _tab_2),
-    _kit("click-tab-2-hard", _parse_link, _tab_2),
+    _kit("click-collapsible-2", _parse_link, _collapsible_2, collapsible_2_instruction),
+    _kit("click-tab-2", _parse_link, _tab_2, tab_2_instruction),
+    _kit("click-tab-2-easy", _parse_link, _tab_2, tab_2_instruction),
+    _kit("click-tab-2-medium", _parse_link, _tab_2, tab_2_instruction),
+    _kit("click-tab-2-hard", _parse_link, _tab_2, tab_2_instruction),
     _kit("click-menu-2", _parse_menu, _menu_2),
     _kit("navigate-tree", _parse_tree, _tree),
 )
