@@ -223,9 +223,9 @@ def fit_findings(report: dict[str, Any]) -> list[str]:
         task = key.removeprefix("fit_task/")
         val = report.get(f"val_task/{task}", {}).get("exact")
         if fit["exact"] < _UNFIT:
-            unfit.append(f"{task} {fit['exact']:.2f}")
+            unfit.append(f"{task} {fit['exact']:.3f}")
         if val is not None and fit["exact"] - val >= _MEMORISED:
-            memorised.append(f"{task} {fit['exact']:.2f} vs {val:.2f}")
+            memorised.append(f"{task} {fit['exact']:.3f} vs {val:.3f}")
     lines = []
     if memorised:
         lines.append("memorised (exact on training episodes vs validation): " + ", ".join(memorised))

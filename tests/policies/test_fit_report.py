@@ -52,10 +52,12 @@ def test_findings_name_the_memorised_and_the_unfitted_tasks() -> None:
         "fit_task/b": {"exact": 0.65},  # not learnt: wrong on its own training screens too
         "val_task/c": {"exact": 0.97},
         "fit_task/c": {"exact": 1.0},  # neither
+        "val_task/d": {"exact": 0.9},
+        "fit_task/d": {"exact": 0.898},  # not fitted, however close
     }
     lines = assemble.fit_findings(report)
     assert lines == [
-        "memorised (exact on training episodes vs validation): a 0.95 vs 0.50",
-        "not fitted (exact below 0.9 on its own training episodes): b 0.65",
+        "memorised (exact on training episodes vs validation): a 0.950 vs 0.500",
+        "not fitted (exact below 0.9 on its own training episodes): b 0.650, d 0.898",
     ]
     assert assemble.fit_findings({"val_task/c": {"exact": 1.0}}) == []
