@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import random
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,15 @@ from deskpilot.policies.sources import FixedSource, MixedSource, StreamingSource
 
 _FEW_VAL = 20  # validation examples below which its figures are too coarse to steer by
 
-__all__ = ["choose_start", "finetune", "start_weights", "train_from_directory", "train_on_envs"]
+__all__ = [
+    "choose_start",
+    "finetune",
+    "fit_findings",
+    "like_validation",
+    "start_weights",
+    "train_from_directory",
+    "train_on_envs",
+]
 
 REHEARSAL_SUITE = "deskpilot/mock-suite"  # what train.rehearse streams: the suite the shipped weights learnt
 SCRATCH = "none"  # ``--init-from none``: random weights even for a small dataset
@@ -198,8 +207,6 @@ def like_validation(train_eps: list[Trajectory], val_eps: list[Trajectory], seed
 
     Scored beside validation at the end of a run (``TrainData.fit``), like against like.
     """
-    import random
-
     wanted = Counter(t.meta.env_id for t in val_eps)
     drawn = []
     for t in random.Random(seed).sample(train_eps, len(train_eps)):
