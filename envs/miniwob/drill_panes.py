@@ -62,18 +62,22 @@ class _PanesPage:
         self.task = self.instruction(self.target)
         self.weight = dp.gamma(rng)
 
-    def _lines(self, pane: int, width: float) -> int:
-        """How many lines ``pane``'s paragraph wraps to in ``width`` pixels."""
-        return len({box[1] for box in dp.Page().flow(self.texts[pane], 0, 0, width)})
+    def _paragraph(
+        self, page: dp.Page, pane: int, x: float, y: float, width: float
+    ) -> tuple[list[Element], float]:
+        """Draw ``pane``'s paragraph; its links' DOM rows and its last line's bottom.
 
-    def _paragraph(self, page: dp.Page, pane: int, x: float, y: float, width: float) -> list[Element]:
+        The text goes on the page's ink, composited over the shapes at the end, so a panel drawn
+        after it, sized by that bottom, still lies under it.
+        """
         colours = [dp.BLUE if f else dp.BLACK for f in self.links[pane]]
         boxes = page.flow(self.texts[pane], x, y, width, colours)
-        return [
+        links = [
             dp.dom_row("link", w, b, tag="span", classes="alink")
             for w, b, f in zip(self.texts[pane], boxes, self.links[pane], strict=True)
             if f
         ]
+        return links, max(b[3] for b in boxes)
 
     def click(self, hit: Element) -> bool | None:
         """A click on a tab or header opens its pane; on a link, ends the episode (right if the asked one)."""
@@ -98,8 +102,6 @@ class TabsPage(_PanesPage):
         page, dom = dp.Page(), []
         page.query(self.task)
         assert self.open is not None
-        bottom = 103 + 11 * self._lines(self.open, 122) + 24
-        page.rect((0, 50, W, bottom + 1), WHITE, TAB_EDGE, 3)
         page.rect((3, 53, W - 3, 82), BAR, BAR_EDGE, 3)
         x = 6.0
         for k, label in enumerate(self.labels):
@@ -112,7 +114,9 @@ class TabsPage(_PanesPage):
             classes = "ui-tabs-tab ui-corner-top" + (" ui-tabs-active ui-state-active" if on else "")
             dom.append(dp.dom_row("tab", label, box, tag="li", classes=classes))
             x = box[2] + 2
-        dom += self._paragraph(page, self.open, 19, 103, 122)
+        links, bottom = self._paragraph(page, self.open, 19, 103, 122)
+        page.rect((0, 50, W, bottom + 25), None, TAB_EDGE, 3)  # the widget's frame, round bar and panel
+        dom += links
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in dom], dom
 
 
@@ -140,8 +144,9 @@ class SectionsPage(_PanesPage):
             dom.append(dp.dom_row("tab", label, box, tag="h3", classes=classes))
             y += 19
             if on:  # the open section's panel: a black frame round its paragraph
-                height = 11 * self._lines(k, W - 8) + 4
+                links, bottom = self._paragraph(page, k, 4, y + 1, W - 8)
+                height = bottom - y + 3
                 page.rect((3, y - 1, W - 3, y + height), None, dp.BLACK, 0)
-                dom += self._paragraph(page, k, 4, y + 1, W - 8)
+                dom += links
                 y += height + 3
         return page.screenshot(self.weight), page.words + [dp.element_row(r) for r in dom], dom
