@@ -25,13 +25,14 @@ import orbax.checkpoint as ocp
 
 from deskpilot.policies.config import CONFIG_FILE, Config
 from deskpilot.policies.model import MODEL_VERSION
-from deskpilot.policies.parts import ADDED_BY, LOSS_ONLY
+from deskpilot.policies.parts import ADDED_BY, GROWN_BY, LOSS_ONLY
 
 __all__ = [
     "CheckpointError",
     "Saved",
     "added_fields",
     "check_compatible",
+    "grown_fields",
     "latest_step",
     "read_config",
     "restore",
@@ -137,13 +138,14 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 
     ``model_only``: compare the model's shapes alone (fine-tuning from a run's weights starts a fresh
     optimiser, so its learning rate, schedule and batch size are the new run's own), let ``current``
-    turn on a part of ``parts.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), and
-    change a loss's weight (``parts.LOSS_ONLY``).
+    turn on a part of ``parts.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), have more
+    layers where ``parts.GROWN_BY`` counts them (the added ones start as the identity), and change a
+    loss's weight (``parts.LOSS_ONLY``).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
         a["train"] = b["train"]
-        for field in [*added_fields(saved, current), *LOSS_ONLY]:
+        for field in [*added_fields(saved, current), *grown_fields(saved, current), *LOSS_ONLY]:
             a["model"][field] = b["model"][field]
     diffs = [
         f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"
@@ -164,6 +166,13 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
 def added_fields(saved: Config, current: Config) -> list[str]:
     """The ``parts.ADDED_BY`` fields off in ``saved`` and on in ``current``."""
     return [f for f in ADDED_BY if not getattr(saved.model, f) and getattr(current.model, f)]
+
+
+def grown_fields(saved: Config, current: Config) -> dict[str, int]:
+    """The ``parts.GROWN_BY`` fields with more layers in ``current`` than in ``saved``, and ``saved``'s count."""
+    return {
+        f: getattr(saved.model, f) for f in GROWN_BY if getattr(saved.model, f) < getattr(current.model, f)
+    }
 
 
 def read_config(run_dir: Path | str) -> Config:

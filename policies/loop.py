@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from flax import nnx
 
@@ -42,7 +43,7 @@ from deskpilot.policies import checkpoint, pretrained
 from deskpilot.policies.config import Config
 from deskpilot.policies.data import ArrayDataset, Example
 from deskpilot.policies.model import Policy
-from deskpilot.policies.parts import ADDED_BY
+from deskpilot.policies.parts import ADDED_BY, GROWN_BY
 from deskpilot.policies.step import Trainer, learning_rate, make_optimizer, reader_gate
 
 __all__ = [
@@ -179,6 +180,7 @@ def train_and_evaluate(
         init_config, _, params = load_params(init_from)
         checkpoint.check_compatible(init_config, config, Path(init_from), model_only=True)
         params = with_added(trainer.params, params, checkpoint.added_fields(init_config, config))
+        params = with_grown(trainer.params, params, checkpoint.grown_fields(init_config, config))
         trainer.load({"params": params, "opt_state": trainer.tx.init(params)})
     writer = SummaryWriter(str(workdir / "tensorboard")) if jax.process_index() == 0 else None
     start, first_step = time.monotonic(), step
@@ -265,6 +267,31 @@ def with_added(fresh: nnx.State, loaded: nnx.State, fields: list[str]) -> nnx.St
     for field in fields:
         for part in ADDED_BY[field]:
             merged[part] = fresh[part]
+    return merged
+
+
+def with_grown(fresh: nnx.State, loaded: nnx.State, grown: dict[str, int]) -> nnx.State:
+    """``loaded`` with the layers of ``grown`` (``parts.GROWN_BY`` field -> loaded count) topped up from ``fresh``.
+
+    Each added layer is ``fresh``'s with its attention's and MLP's output projections (``o``,
+    ``down``) zeroed: a residual block that adds nothing, so the grown model's outputs are the
+    loaded model's at the first step, and the gradients reach the added layers through those
+    projections from there.
+    """
+
+    def silenced(path: tuple[Any, ...], value: jax.Array) -> jax.Array:
+        names = {str(getattr(k, "key", "")) for k in path}
+        return jnp.zeros_like(value) if names & {"o", "down"} else value
+
+    merged = nnx.State(dict(loaded.items()))
+    for field, count in grown.items():
+        name = GROWN_BY[field]
+        merged[name] = nnx.State(
+            {
+                i: loaded[name][i] if i < count else jax.tree_util.tree_map_with_path(silenced, layer)
+                for i, layer in fresh[name].items()
+            }
+        )
     return merged
 
 

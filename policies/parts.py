@@ -3,13 +3,13 @@
 Each name is an attribute of ``policies.model.Policy`` (a top-level key of its parameter state).
 Fine-tuning reads these tables: ``train.frozen`` freezes the groups of ``PARAM_GROUPS``,
 ``deskpilot train --init-from`` starts the parts of ``ADDED_BY`` fresh where the loaded weights lack
-them, and ``policies.checkpoint`` lets a run differ from its weights in the fields of ``LOSS_ONLY``.
+them and grows the layers of ``GROWN_BY``, and ``policies.checkpoint`` lets a run differ from its weights in the fields of ``LOSS_ONLY``.
 A test checks that each listed part exists, and exists exactly when its field is on.
 """
 
 from __future__ import annotations
 
-__all__ = ["ADDED_BY", "LOSS_ONLY", "PARAM_GROUPS"]
+__all__ = ["ADDED_BY", "GROWN_BY", "LOSS_ONLY", "PARAM_GROUPS"]
 
 # The model's parts by what they do, as ``train.frozen`` names them: what reads the screen and the
 # task's words, and what fuses them with the history into the decision state. The rest, the
@@ -32,5 +32,11 @@ ADDED_BY: dict[str, tuple[str, ...]] = {
     "typed_len": ("writer",),
     "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
 }
+# Model fields that count layers, and the attribute holding those layers: weights with fewer layers
+# start a run with more (``deskpilot train --init-from``, adding capacity to a trained model without
+# training it again from scratch). The loaded layers stay first; each added one starts as the
+# identity (its attention's and MLP's residual outputs zeroed), so the grown model computes what the
+# loaded one did and the added layers learn from there.
+GROWN_BY: dict[str, str] = {"depth": "blocks", "text_layers": "text_blocks"}
 # Model fields that only weigh a loss: weights trained under one value start a run under another.
 LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)

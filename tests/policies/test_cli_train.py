@@ -80,6 +80,35 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
             ]
         )
 
+    # Grown: more fusion and text layers than the run's; the added ones start as the identity, so
+    # the grown model acts as the run did, its loaded layers unchanged.
+    from flax import nnx
+
+    from deskpilot.policies.data import ArrayDataset
+    from tests.policies.fakes import make_episodes
+
+    grown = tmp_path / "grown"
+    more = ["--set", "model.depth=3", "--set", "model.text_layers=2", "--set", "train.learning_rate=1e-9"]
+    grow = ["train", "--data", str(data), "--out", str(grown), "--config", "tiny", "--steps", "1"]
+    assert main([*grow, "--set", "batch_size=4", "--init-from", str(run), *more]) == 0
+    (cfg, graph, params), (cfg2, graph2, params2) = load_params(run), load_params(grown)
+    assert (cfg.model.depth, cfg2.model.depth, len(params2["blocks"]), len(params2["text_blocks"])) == (
+        1,
+        3,
+        3,
+        2,
+    )
+    for a, b in zip(jax.tree.leaves(params["blocks"][0]), jax.tree.leaves(params2["blocks"][0]), strict=True):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+    ds = ArrayDataset.from_trajectories(make_episodes(4), cfg.model)
+    batch = {k: jax.numpy.asarray(v[:6]) for k, v in ds.arrays.items()}
+    before, after = nnx.merge(graph, params)(batch), nnx.merge(graph2, params2)(batch)
+    for key in before:
+        np.testing.assert_allclose(before[key], after[key], atol=1e-4, err_msg=key)
+    assert any(
+        float(np.abs(np.asarray(x)).sum()) > 0 for x in jax.tree.leaves(params2["blocks"][2]["mlp"]["up"])
+    )
+
 
 def test_train_on_streamed_expert_episodes(tmp_path, capsys) -> None:
     run = tmp_path / "run"

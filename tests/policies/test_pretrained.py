@@ -142,7 +142,7 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 
 
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
-    from deskpilot.policies.checkpoint import added_fields, check_compatible
+    from deskpilot.policies.checkpoint import added_fields, check_compatible, grown_fields
     from deskpilot.policies.parts import ADDED_BY
 
     tiny = get_config("tiny").model
@@ -164,6 +164,14 @@ def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Pa
     check_compatible(plain, tied, tmp_path, model_only=True)
     with pytest.raises(CheckpointError, match="pointer_tie"):
         check_compatible(plain, tied, tmp_path)
+    # More layers grow from fewer (the added ones start as the identity); fewer do not drop any.
+    deeper = dataclasses.replace(plain, model=dataclasses.replace(plain.model, depth=4))
+    assert grown_fields(plain, deeper) == {"depth": 2} and grown_fields(deeper, plain) == {}
+    check_compatible(plain, deeper, tmp_path, model_only=True)
+    with pytest.raises(CheckpointError, match="model.depth: 4 != 2"):
+        check_compatible(deeper, plain, tmp_path, model_only=True)
+    with pytest.raises(CheckpointError, match="model.depth: 2 != 4"):  # resuming is not growing
+        check_compatible(plain, deeper, tmp_path)
     wider = dataclasses.replace(plain, model=dataclasses.replace(plain.model, width=96))
     with pytest.raises(CheckpointError, match="model.width: 64 != 96"):
         check_compatible(plain, wider, tmp_path, model_only=True)
