@@ -65,6 +65,7 @@ class ModelConfig:
     # The writer's parameters are added ones (``parts.ADDED_BY``), as ``span_field``'s and
     # ``click_memory``'s: fine-tuning weights without them starts them fresh.
     typed_len: int = 0
+    writer_layers: int = 1  # the writer's layers (a run can grow them from weights with fewer)
     # Typing values that no quotes mark into the right field: each task token learns how well the
     # cells around the last click (the field's caption) match it, the span's start also asks the
     # decision state, and its end is scored from the start's token. Off: the span reads the fused
@@ -101,6 +102,8 @@ class ModelConfig:
         for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
+        if self.writer_layers < 1:
+            raise ValueError(f"writer_layers: expected >= 1, got {self.writer_layers}")
         if self.typed_len < 0:
             raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
         if self.max_steps <= 0 or self.fourier_freqs <= 0:

@@ -285,11 +285,17 @@ def with_grown(fresh: nnx.State, loaded: nnx.State, grown: dict[str, int]) -> nn
 
     merged = nnx.State(dict(loaded.items()))
     for field, count in grown.items():
-        name = GROWN_BY[field]
-        merged[name] = nnx.State(
+        path, outside = GROWN_BY[field]
+        *parents, name = path
+        into, fresh_list = merged, fresh
+        for part in parents:  # a copy of each level above the list, so ``loaded`` stays as it was
+            into[part] = nnx.State(dict(into[part].items()))
+            into, fresh_list = into[part], fresh_list[part]
+        kept = count - outside  # the loaded layers in the list
+        into[name] = nnx.State(
             {
-                i: loaded[name][i] if i < count else jax.tree_util.tree_map_with_path(silenced, layer)
-                for i, layer in fresh[name].items()
+                i: into[name][i] if i < kept else jax.tree_util.tree_map_with_path(silenced, layer)
+                for i, layer in fresh_list[name].items()
             }
         )
     return merged

@@ -225,7 +225,9 @@ class Policy(nnx.Module):
         # Text that is not in the task (a sum, another case, another date format) is written byte by
         # byte; without the writer the span head alone types, as it always has.
         self.writer = (
-            TextDecoder(d, cfg.num_heads, cfg.typed_len, self.byte_embed, rngs) if cfg.typed_len else None
+            TextDecoder(d, cfg.num_heads, cfg.typed_len, self.byte_embed, rngs, cfg.writer_layers)
+            if cfg.typed_len
+            else None
         )
 
     def __call__(

@@ -32,11 +32,16 @@ ADDED_BY: dict[str, tuple[str, ...]] = {
     "typed_len": ("writer",),
     "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
 }
-# Model fields that count layers, and the attribute holding those layers: weights with fewer layers
-# start a run with more (``deskpilot train --init-from``, adding capacity to a trained model without
-# training it again from scratch). The loaded layers stay first; each added one starts as the
-# identity (its attention's and MLP's residual outputs zeroed), so the grown model computes what the
-# loaded one did and the added layers learn from there.
-GROWN_BY: dict[str, str] = {"depth": "blocks", "text_layers": "text_blocks"}
+# Model fields that count layers, and where those layers are: the attribute path of their list and
+# how many layers the field counts that are not in it (the writer's first layer is the writer's
+# own). Weights with fewer layers start a run with more (``deskpilot train --init-from``: capacity
+# added to a trained model without training it again from scratch). The loaded layers stay first;
+# each added one starts as the identity (its attention's and MLP's residual outputs zeroed), so the
+# grown model computes what the loaded one did and the added layers learn from there.
+GROWN_BY: dict[str, tuple[tuple[str, ...], int]] = {
+    "depth": (("blocks",), 0),
+    "text_layers": (("text_blocks",), 0),
+    "writer_layers": (("writer", "more"), 1),
+}
 # Model fields that only weigh a loss: weights trained under one value start a run under another.
 LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)

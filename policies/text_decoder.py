@@ -31,7 +31,7 @@ from flax import nnx
 from deskpilot.policies.tokenizer import END, PAD, VOCAB_SIZE
 from deskpilot.policies.transformer import MLP
 
-__all__ = ["TextDecoder", "text_targets"]
+__all__ = ["TextDecoder", "WriterLayer", "text_targets"]
 
 
 def text_targets(ids: list[int], length: int) -> tuple[list[int], bool]:
@@ -44,7 +44,9 @@ def text_targets(ids: list[int], length: int) -> tuple[list[int], bool]:
 class TextDecoder(nnx.Module):
     """One decoder layer over L byte slots: causal among the slots, full over the memory."""
 
-    def __init__(self, d: int, num_heads: int, length: int, byte_embed: nnx.Embed, rngs: nnx.Rngs) -> None:
+    def __init__(
+        self, d: int, num_heads: int, length: int, byte_embed: nnx.Embed, rngs: nnx.Rngs, layers: int = 1
+    ) -> None:
         self.length, self.n, self.e = length, num_heads, d // num_heads
         self.byte_embed = byte_embed  # shared with the task: a copied byte and a read byte are one thing
         self.pos = nnx.Param(jax.random.normal(rngs.params(), (length, d)) * 0.02)
@@ -55,6 +57,9 @@ class TextDecoder(nnx.Module):
         self.kv = nnx.Linear(d, 2 * d, rngs=rngs)
         self.o = nnx.Linear(d, d, rngs=rngs)
         self.mlp = MLP(d, 4 * d, rngs)
+        # Layers after the first: finding the next character of a word drawn on the screen takes a
+        # second look, from where the byte before was read (one layer wrote letter soup there).
+        self.more = nnx.List([WriterLayer(d, num_heads, rngs) for _ in range(layers - 1)])
         self.out_norm = nnx.LayerNorm(d, rngs=rngs)
         self.generate = nnx.Linear(d, VOCAB_SIZE, rngs=rngs)
         self.copy_query = nnx.Linear(d, d, rngs=rngs)
@@ -81,7 +86,8 @@ class TextDecoder(nnx.Module):
         """
         b, t = task.shape
         memory = self.memory_norm(memory)
-        mk, mv = self._heads(self.kv(memory), b, 2)
+        mk, mv = _heads(self.kv(memory), self.n, 2)
+        more_kv = [_heads(layer.kv(memory), self.n, 2) for layer in self.more]
         copy_keys = self.copy_keys(task_out)  # BTD
         # The first byte's copy starts where the span head would start (it finds a quoted word fast).
         copy_bias = jnp.where(task_mask, 0.0, -1e9)[:, None] + jnp.pad(
@@ -97,6 +103,7 @@ class TextDecoder(nnx.Module):
             copy_bias,
             task_bytes,
             task_out,
+            more_kv,
         )
         if target is not None:
             prev = jnp.concatenate([jnp.zeros((b, 1), target.dtype), target[:, :-1]], 1)
@@ -109,11 +116,6 @@ class TextDecoder(nnx.Module):
         prev = jax.lax.fori_loop(0, self.length - 1, write, jnp.zeros((b, self.length), jnp.int32))
         return self._logp(prev, *fixed)
 
-    def _heads(self, x: jax.Array, b: int, parts: int) -> tuple[jax.Array, ...]:
-        """B?(parts*D) -> ``parts`` arrays BN?E."""
-        split = x.reshape(b, x.shape[1], parts, self.n, self.e).transpose(2, 0, 3, 1, 4)
-        return tuple(split)
-
     def _logp(
         self,
         prev: jax.Array,
@@ -125,6 +127,7 @@ class TextDecoder(nnx.Module):
         copy_bias: jax.Array,
         task_bytes: jax.Array,
         task_out: jax.Array,
+        more_kv: list[tuple[jax.Array, ...]],
     ) -> jax.Array:
         """BL previous tokens (0 = BOS) -> BLv log-probabilities of the next."""
         b, length = prev.shape
@@ -132,24 +135,13 @@ class TextDecoder(nnx.Module):
         x = jnp.concatenate([start, self.byte_embed(prev[:, 1:])], 1)
         x = x + self.pos[...][None] + context[:, None]  # BLD
         h = self.norm(x)
-        (q,) = self._heads(self.q(h), b, 1)
-        sk, sv = self._heads(self.kv(h), b, 2)
-        scale = 1.0 / math.sqrt(self.e)
         causal = jnp.where(jnp.tril(jnp.ones((length, length), bool)), 0.0, -1e9)  # LL
-        scores = jnp.concatenate(
-            [
-                jnp.einsum("BNLE,BNME->BNLM", q, mk) * scale + memory_bias[:, None, None],
-                jnp.einsum("BNLE,BNKE->BNLK", q, sk) * scale + causal,
-            ],
-            -1,
-        )
-        weights = jax.nn.softmax(scores, -1)
-        m = mk.shape[2]
-        out = jnp.einsum("BNLM,BNME->BNLE", weights[..., :m], mv) + jnp.einsum(
-            "BNLK,BNKE->BNLE", weights[..., m:], sv
-        )
-        x = x + self.o(out.transpose(0, 2, 1, 3).reshape(b, length, -1))
-        x = self.out_norm(self.mlp(x))
+        (q,) = _heads(self.q(h), self.n, 1)
+        sk, sv = _heads(self.kv(h), self.n, 2)
+        x = self.mlp(x + self.o(_attend(q, sk, sv, mk, mv, memory_bias, causal)))
+        for layer, (lk, lv) in zip(self.more, more_kv, strict=True):
+            x = layer(x, lk, lv, memory_bias, causal)
+        x = self.out_norm(x)
         copy = jnp.einsum("BLD,BTD->BLT", self.copy_query(x), copy_keys) / math.sqrt(x.shape[-1])
         attend = jax.nn.softmax(copy + copy_bias, -1)  # BLT
         # Copying goes on where it left off: each byte's copy also weighs the position after the one
@@ -164,3 +156,57 @@ class TextDecoder(nnx.Module):
         gate = jax.nn.sigmoid(self.gate(x))  # BL1: the share written rather than copied
         mixed = gate * jax.nn.softmax(self.generate(x), -1) + (1.0 - gate) * copied
         return jnp.log(mixed + 1e-9)
+
+
+class WriterLayer(nnx.Module):
+    """A writer layer after the first: pre-norm attention, causal over the slots and full over the memory, then an MLP."""
+
+    def __init__(self, d: int, num_heads: int, rngs: nnx.Rngs) -> None:
+        self.n = num_heads
+        self.norm = nnx.LayerNorm(d, rngs=rngs)
+        self.q = nnx.Linear(d, d, rngs=rngs)
+        self.kv = nnx.Linear(d, 2 * d, rngs=rngs)  # of the slots, and of the (normed) memory
+        self.o = nnx.Linear(d, d, rngs=rngs)
+        self.mlp = MLP(d, 4 * d, rngs)
+
+    def __call__(
+        self, x: jax.Array, mk: jax.Array, mv: jax.Array, memory_bias: jax.Array, causal: jax.Array
+    ) -> jax.Array:
+        """BLD slots, BNME memory keys and values (``kv`` of the memory), BM and LL biases -> BLD."""
+        h = self.norm(x)
+        (q,) = _heads(self.q(h), self.n, 1)
+        sk, sv = _heads(self.kv(h), self.n, 2)
+        return self.mlp(x + self.o(_attend(q, sk, sv, mk, mv, memory_bias, causal)))
+
+
+def _heads(x: jax.Array, n: int, parts: int) -> tuple[jax.Array, ...]:
+    """B?(parts*D) -> ``parts`` arrays BN?E (n heads)."""
+    b, length, width = x.shape
+    return tuple(x.reshape(b, length, parts, n, width // (parts * n)).transpose(2, 0, 3, 1, 4))
+
+
+def _attend(
+    q: jax.Array,
+    sk: jax.Array,
+    sv: jax.Array,
+    mk: jax.Array,
+    mv: jax.Array,
+    memory_bias: jax.Array,
+    causal: jax.Array,
+) -> jax.Array:
+    """BNLE queries over the memory (BNME keys and values, BM bias) and the slots (BNLE, LL causal bias) -> BL(NE)."""
+    b, n, length, e = q.shape
+    scale = 1.0 / math.sqrt(e)
+    scores = jnp.concatenate(
+        [
+            jnp.einsum("BNLE,BNME->BNLM", q, mk) * scale + memory_bias[:, None, None],
+            jnp.einsum("BNLE,BNKE->BNLK", q, sk) * scale + causal,
+        ],
+        -1,
+    )
+    weights = jax.nn.softmax(scores, -1)
+    m = mk.shape[2]
+    out = jnp.einsum("BNLM,BNME->BNLE", weights[..., :m], mv) + jnp.einsum(
+        "BNLK,BNKE->BNLE", weights[..., m:], sv
+    )
+    return out.transpose(0, 2, 1, 3).reshape(b, length, n * e)

@@ -67,3 +67,27 @@ def test_the_actor_types_the_written_text_or_defers_to_the_span() -> None:
     assert choice_to_action({**choice, "text": written}, ids, task, cfg) == Action.type_text("KIWI")
     deferred = np.asarray([SPAN, END] + [PAD] * 6)
     assert choice_to_action({**choice, "text": deferred}, ids, task, cfg) == Action.type_text("kiwi")
+
+
+def test_a_writer_grown_by_a_layer_writes_what_it_wrote_and_the_new_layer_learns() -> None:
+    """Weights of a one-layer writer start a two-layer one that acts the same (``loop.with_grown``)."""
+    from deskpilot.policies.loop import with_grown
+
+    one, two = _config(6).model, override(_config(6), ["model.writer_layers=2"]).model
+    graph1, params1 = init_params(one, 3)
+    graph2, fresh = init_params(two, 4)
+    grown = with_grown(fresh, params1, {"writer_layers": 1})
+    assert len(grown["writer"]["more"]) == 1 and not params1["writer"].get("more")
+    batch = {
+        k: jnp.asarray(v) for k, v in ArrayDataset.from_trajectories(make_episodes(4), one).arrays.items()
+    }
+    run = jax.jit(lambda graph, params: nnx.merge(graph, params)(batch), static_argnums=0)  # teacher-forced
+    before, after = run(graph1, params1), run(graph2, grown)
+    for key in before:
+        np.testing.assert_allclose(before[key], after[key], atol=1e-5, err_msg=key)
+
+    def text_loss(params: nnx.State) -> jax.Array:
+        return -nnx.merge(graph2, params)(batch)["text"].max(-1).sum()
+
+    grads = jax.jit(jax.grad(text_loss))(grown)["writer"]["more"][0]
+    assert float(jnp.abs(grads["o"]["kernel"].get_value()).sum()) > 0  # the added layer is not stuck
