@@ -1,10 +1,12 @@
 """The ``Policy``'s parameters by name, for what trains, what is added and what a checkpoint must match.
 
-Each name is an attribute of ``policies.model.Policy`` (a top-level key of its parameter state).
-Fine-tuning reads these tables: ``train.frozen`` freezes the groups of ``PARAM_GROUPS``,
-``deskpilot train --init-from`` starts the parts of ``ADDED_BY`` fresh where the loaded weights lack
-them and grows the layers of ``GROWN_BY``, and ``policies.checkpoint`` lets a run differ from its weights in the fields of ``LOSS_ONLY``.
-A test checks that each listed part exists, and exists exactly when its field is on.
+Each name is an attribute of ``policies.model.Policy`` (a top-level key of its parameter state;
+``GROWN_BY`` gives paths). Fine-tuning reads these tables: ``train.frozen`` freezes the groups of
+``PARAM_GROUPS``, ``deskpilot train --init-from`` starts the parts of ``ADDED_BY`` fresh where the
+loaded weights lack them and grows the layer lists of ``GROWN_BY``, and ``policies.checkpoint`` lets
+a run differ from its weights in those fields and the fields of ``LOSS_ONLY``. Tests check that
+each listed part exists, exactly when its field is on, and that each layer list is as long as its
+field says.
 """
 
 from __future__ import annotations

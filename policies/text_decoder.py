@@ -42,12 +42,12 @@ def text_targets(ids: list[int], length: int) -> tuple[list[int], bool]:
 
 
 class TextDecoder(nnx.Module):
-    """One decoder layer over L byte slots: causal among the slots, full over the memory."""
+    """Decoder layers (``layers``; one, then ``WriterLayer``s) over L byte slots: causal among the slots, full over the memory."""
 
     def __init__(
         self, d: int, num_heads: int, length: int, byte_embed: nnx.Embed, rngs: nnx.Rngs, layers: int = 1
     ) -> None:
-        self.length, self.n, self.e = length, num_heads, d // num_heads
+        self.length, self.n = length, num_heads
         self.byte_embed = byte_embed  # shared with the task: a copied byte and a read byte are one thing
         self.pos = nnx.Param(jax.random.normal(rngs.params(), (length, d)) * 0.02)
         self.bos = nnx.Param(jax.random.normal(rngs.params(), (d,)) * 0.02)

@@ -143,7 +143,7 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
     from deskpilot.policies.checkpoint import added_fields, check_compatible, grown_fields
-    from deskpilot.policies.parts import ADDED_BY
+    from deskpilot.policies.parts import ADDED_BY, GROWN_BY
 
     tiny = get_config("tiny").model
     for field, parts in ADDED_BY.items():  # each added part is there with its field on, and only then
@@ -164,6 +164,12 @@ def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Pa
     check_compatible(plain, tied, tmp_path, model_only=True)
     with pytest.raises(CheckpointError, match="pointer_tie"):
         check_compatible(plain, tied, tmp_path)
+    for field, (path, outside) in GROWN_BY.items():  # each layer list is where the table says, as long
+        model = dataclasses.replace(tiny, typed_len=8, **{field: 3})
+        layers = init_params(model, 0)[1]
+        for part in path:
+            layers = layers[part]
+        assert len(layers) == 3 - outside, field
     # More layers grow from fewer (the added ones start as the identity); fewer do not drop any.
     deeper = dataclasses.replace(plain, model=dataclasses.replace(plain.model, depth=4))
     assert grown_fields(plain, deeper) == {"depth": 2} and grown_fields(deeper, plain) == {}
