@@ -105,9 +105,6 @@ def test_collect_then_train_then_resume(tmp_path, capsys) -> None:
     before, after = nnx.merge(graph, params)(batch), nnx.merge(graph2, params2)(batch)
     for key in before:
         np.testing.assert_allclose(before[key], after[key], atol=1e-4, err_msg=key)
-    assert any(
-        float(np.abs(np.asarray(x)).sum()) > 0 for x in jax.tree.leaves(params2["blocks"][2]["mlp"]["up"])
-    )
 
 
 def test_train_on_streamed_expert_episodes(tmp_path, capsys) -> None:
