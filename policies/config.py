@@ -99,11 +99,10 @@ class ModelConfig:
             raise ValueError(f"encoder: expected one of {sorted(ENCODERS)}, got {self.encoder!r}")
         if self.text_layers < 0:
             raise ValueError(f"text_layers: expected >= 0, got {self.text_layers}")
-        for name in ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len"):
+        positive = ("width", "depth", "mlp_ratio", "pool", "task_len", "history_len", "history_text_len")
+        for name in (*positive, "writer_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
-        if self.writer_layers < 1:
-            raise ValueError(f"writer_layers: expected >= 1, got {self.writer_layers}")
         if self.typed_len < 0:
             raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
         if self.max_steps <= 0 or self.fourier_freqs <= 0:
