@@ -28,6 +28,7 @@ _CELL_FILL: dict[str, int] = {
     "cell_match": 0,
     "cell_word_id": -1,
     "cell_glyphs": -1,
+    "cell_chars": -1,
     "cell_ticked": -1,
     "cell_marks": 0,
 }

@@ -66,6 +66,11 @@ class ModelConfig:
     # ``click_memory``'s: fine-tuning weights without them starts them fresh.
     typed_len: int = 0
     writer_layers: int = 1  # the writer's layers (a run can grow them from weights with fewer)
+    # The writer also copies bytes from the screen: a per-half head reads each glyph exactly (case,
+    # digits, punctuation) and the writer points at the halves it types from, as it points at the
+    # task's bytes (a word found on the page, a number drawn there). Needs the writer; its
+    # parameters are added ones (``parts.ADDED_BY``).
+    screen_copy: bool = False
     # Typing values that no quotes mark into the right field: each task token learns how well the
     # cells around the last click (the field's caption) match it, the span's start also asks the
     # decision state, and its end is scored from the start's token. Off: the span reads the fused
@@ -105,6 +110,8 @@ class ModelConfig:
                 raise ValueError(f"{name}: expected a positive int, got {getattr(self, name)}")
         if self.typed_len < 0:
             raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
+        if self.screen_copy and not self.typed_len:
+            raise ValueError("screen_copy: the screen copy is the writer's; expected typed_len > 0 with it")
         if self.max_steps <= 0 or self.fourier_freqs <= 0:
             raise ValueError("max_steps and fourier_freqs must be positive")
 

@@ -199,6 +199,7 @@ def encode_targets(
     task_word_id, vocab = task_word_ids(task_ids)
     cell_word_id = np.full(g, -1, np.int16)
     cell_glyphs = np.full((g, 2), -1, np.int8)  # -1: not in a word, not trained
+    cell_chars = np.full((g, 2), -1, np.int8)  # the same glyphs' exact classes
     cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
     cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
     if elements is not None:
@@ -219,7 +220,7 @@ def encode_targets(
             if "values" in e:
                 mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
-                glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg)
+                glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg, cell_chars)
                 word_id = _mentioned_word(e.get("label", ""), vocab)
                 cell_word_id[inside] = word_id
                 cell_match[inside] |= word_id > 0
@@ -237,6 +238,7 @@ def encode_targets(
         "cell_match": cell_match,
         "cell_word_id": cell_word_id,
         "cell_glyphs": cell_glyphs,
+        "cell_chars": cell_chars,
         "cell_ticked": cell_ticked,
         "cell_marks": cell_marks,
         "task_word_id": task_word_id,
@@ -245,7 +247,7 @@ def encode_targets(
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
     w["cell_letters"] = w["cell_match"] = w["word_align"] = w["word_align_hard"] = float(elements is not None)
-    w["cell_glyphs"] = float((cell_glyphs >= 0).any())  # a screen with words on it
+    w["cell_glyphs"] = w["cell_chars"] = float((cell_glyphs >= 0).any())  # a screen with words on it
     w["cell_ticked"] = float((cell_ticked >= 0).any())  # a screen with tick boxes on it
     w["cell_marks"] = float(elements is not None)  # no slider on screen: no marks anywhere
     if action.type in POINTER_TYPES:

@@ -92,6 +92,8 @@ def _glyph_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     letter is rewarded only through the whole word; here each glyph is its own example, at its own
     place, which is how a reader starts (the renderer knows where each glyph is).
     """
+    if logits.shape[-1] == 0:  # a head the model does not have (``cell_chars`` without ``screen_copy``)
+        return jnp.zeros(logits.shape[:1])
     valid = (targets >= 0).astype(jnp.float32)
     xent = _xent(logits, jnp.maximum(targets, 0))
     return (xent * valid).sum((1, 2)) / jnp.maximum(valid.sum((1, 2)), 1.0)
@@ -313,6 +315,13 @@ HEADS: tuple[Head, ...] = (
         loss=lambda out, batch: _text_loss(out["text"], batch["text"]),
         decode=lambda out, pick: {"text": pick(out["text"])},
         metric=_text_right,
+    ),
+    Head(  # the same glyphs read exactly, case and digits kept: what the writer copies from the page
+        "cell_chars",
+        outputs={"cell_chars": "BGIc"},
+        targets=("cell_chars",),
+        loss=lambda out, batch: _glyph_loss(out["cell_chars"], batch["cell_chars"]),
+        aux=True,
     ),
 )
 SCORED = tuple(h for h in HEADS if h.metric is not None)  # validation reports ``<name>_acc`` for these

@@ -43,6 +43,7 @@ Shape legend (axis letters used in comments and einsums)::
     D  model width      N  query heads   M  key/value heads   Q = N / M   E  head width
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
+    c  exact glyph classes (NUM_CHARS with ``screen_copy``, else 0): printable ASCII, another, none
     U = Q * S  the query heads of one key/value head, stacked along the sequence
     O  the pointers' maps around their chosen word (NEAR), or around the last click (CAPTION_MAPS)
     F  cells again, where a map starts
@@ -77,12 +78,14 @@ from deskpilot.policies.pointing import (
     count_marks,
     near_offsets,
 )
-from deskpilot.policies.text_decoder import TextDecoder
+from deskpilot.policies.text_decoder import FIRST_CHAR, NUM_CHARS, ScreenCopy, TextDecoder
 from deskpilot.policies.tokenizer import VOCAB_SIZE
 from deskpilot.policies.transformer import MLP, Block, pool_cells, with_neighbours
 
 __all__ = [
+    "FIRST_CHAR",
     "MODEL_VERSION",
+    "NUM_CHARS",
     "NUM_GLYPHS",
     "NUM_LETTERS",
     "Policy",
@@ -229,14 +232,20 @@ class Policy(nnx.Module):
             if cfg.typed_len
             else None
         )
+        # The writer's copy from the screen: each 4-px half read exactly (the case-folded glyph head
+        # reads 'M' as 'm' and every digit alike, so the writer misspelt words it found on the page),
+        # and the writer's pointer over those halves.
+        if cfg.screen_copy:
+            self.cell_chars_head = nnx.Linear(d, 2 * NUM_CHARS, rngs=rngs)
+            self.screen_copy = ScreenCopy(d, cfg.grid[1], rngs)
 
     def __call__(
         self, batch: dict[str, jax.Array], reader_grad: jax.Array | None = None
     ) -> dict[str, jax.Array]:
         """Logits of every head, keyed and shaped as ``policies.heads.HEADS`` declares their outputs.
 
-        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_ticked BG,
-        cell_marks BGI, cell_match BG,
+        type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_chars BGIc,
+        cell_ticked BG, cell_marks BGI, cell_match BG,
         word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
         key BV, scroll BR, text BLv (log-probabilities of each written byte; L = 0 without a writer).
         ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
@@ -249,6 +258,11 @@ class Policy(nnx.Module):
         cells = self.screen(batch["screen"])  # BYXD
         d = cells.shape[-1]
         glyphs = self.cell_glyphs_head(cells).reshape(b, -1, 2, NUM_GLYPHS)  # BGIJ
+        chars = (
+            self.cell_chars_head(cells).reshape(b, -1, 2, NUM_CHARS)
+            if cfg.screen_copy
+            else jnp.zeros((b, glyphs.shape[1], 2, 0))
+        )  # BGIc
         if reader_grad is not None:  # the same values; the gradient through them scaled per example
             fixed = jax.lax.stop_gradient(cells)
             cells = fixed + reader_grad[:, None, None, None] * (cells - fixed)
@@ -377,6 +391,7 @@ class Policy(nnx.Module):
                 batch["task_mask"],
                 span_start,
                 batch.get("text"),
+                (self.screen_copy, cells, chars) if cfg.screen_copy else None,
             )
         return {
             "type": self.type_head(decide),
@@ -394,6 +409,7 @@ class Policy(nnx.Module):
             "key": self.key_head(decide),
             "scroll": self.scroll_head(decide),
             "text": written,
+            "cell_chars": chars,
         }
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:

@@ -33,6 +33,7 @@ ADDED_BY: dict[str, tuple[str, ...]] = {
     "click_memory": ("clicked_pick", "clicked_point"),
     "typed_len": ("writer",),
     "span_field": ("caption_kernels", "caption_in", "span_keys", "span_query", "span_from"),
+    "screen_copy": ("cell_chars_head", "screen_copy"),
 }
 # Model fields that count layers, and where those layers are: the attribute path of their list and
 # how many layers the field counts that are not in it (the writer's first layer is the writer's

@@ -13,9 +13,9 @@ from collections.abc import Sequence
 import numpy as np
 
 from deskpilot.policies.config import CELL, ModelConfig
-from deskpilot.policies.model import NUM_GLYPHS
+from deskpilot.policies.model import FIRST_CHAR, NUM_CHARS, NUM_GLYPHS
 
-__all__ = ["glyph_centres", "glyph_targets", "letter_bits", "mark_targets"]
+__all__ = ["char_class", "glyph_centres", "glyph_targets", "letter_bits", "mark_targets"]
 
 
 def letter_bits(label: str) -> int:
@@ -24,12 +24,11 @@ def letter_bits(label: str) -> int:
 
 
 @functools.lru_cache(maxsize=8192)
-def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
-    """(centre as a fraction of the word's width, glyph class) of each character of ``word``.
+def glyph_centres(word: str) -> tuple[tuple[float, str], ...]:
+    """(centre as a fraction of the word's width, character) of each character of ``word``.
 
     Placed by the advances of Pillow's built-in font, the synthetic suite's own; other fonts'
-    proportions are close enough for a target a few pixels wide. Classes: a-z case-folded
-    0-25, any other glyph 26 (``NUM_GLYPHS - 2``); spaces are skipped.
+    proportions are close enough for a target a few pixels wide. Spaces are skipped.
     """
     from deskpilot.envs.synthetic.paint import font
 
@@ -38,26 +37,48 @@ def glyph_centres(word: str) -> tuple[tuple[float, int], ...]:
     out, x = [], 0.0
     for char, advance in zip(word, advances, strict=True):
         if not char.isspace():
-            low = char.lower()
-            cls = ord(low) - 97 if "a" <= low <= "z" else NUM_GLYPHS - 2
-            out.append(((x + advance / 2) / total, cls))
+            out.append(((x + advance / 2) / total, char))
         x += advance
     return tuple(out)
 
 
+def glyph_class(char: str) -> int:
+    """The glyph head's class of ``char``: a-z case-folded 0-25, any other glyph 26 (``NUM_GLYPHS - 2``)."""
+    low = char.lower()
+    return ord(low) - 97 if "a" <= low <= "z" else NUM_GLYPHS - 2
+
+
+def char_class(char: str) -> int:
+    """The exact-glyph head's class of ``char``: printable ASCII byte - ``FIRST_CHAR``, else ``NUM_CHARS - 2``."""
+    code = ord(char)
+    return code - FIRST_CHAR if FIRST_CHAR <= code < FIRST_CHAR + NUM_CHARS - 2 else NUM_CHARS - 2
+
+
 def glyph_targets(
-    box: Sequence[float], word: str, inside: np.ndarray, out: np.ndarray, cfg: ModelConfig
+    box: Sequence[float],
+    word: str,
+    inside: np.ndarray,
+    out: np.ndarray,
+    cfg: ModelConfig,
+    chars: np.ndarray | None = None,
 ) -> None:
-    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``."""
+    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``.
+
+    ``chars`` (G2 int8), where given, gets each glyph's exact class (``char_class``) at the same place.
+    """
     w = cfg.obs_size[1]
     cols = cfg.grid[1]
     cells = np.nonzero(inside)[0]
     out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
+    if chars is not None:
+        chars[cells] = np.where(chars[cells] < 0, NUM_CHARS - 1, chars[cells])
     rows = np.unique(cells // cols)
     x0, x1 = box[0] * w, box[2] * w
-    for frac, cls in glyph_centres(word):
+    for frac, char in glyph_centres(word):
         half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
-        out[rows * cols + half // 2, half % 2] = cls
+        out[rows * cols + half // 2, half % 2] = glyph_class(char)
+        if chars is not None:
+            chars[rows * cols + half // 2, half % 2] = char_class(char)
 
 
 def mark_targets(

@@ -86,8 +86,8 @@ def make_optimizer(tc: TrainConfig | StepConfig) -> optax.GradientTransformation
 
 BATCH_AXIS = "data"  # the device mesh's one axis: every device takes its share of each batch
 
-# The parameters ``train.reader_lr`` scales: the screen reader and the glyph head that teaches it.
-READER_PARAMS = ("screen", "cell_glyphs_head")
+# The parameters ``train.reader_lr`` scales: the screen reader and the glyph heads that teach it.
+READER_PARAMS = ("screen", "cell_glyphs_head", "cell_chars_head")
 
 
 def frozen_parts(params: nnx.State, names: tuple[str, ...]) -> frozenset[str]:
@@ -175,6 +175,7 @@ def loss_weights(tc: TrainConfig | StepConfig) -> dict[str, float]:
     """
     weights = {name: tc.aux_weight for name in AUX}
     weights["cell_glyphs"] *= tc.glyph_weight
+    weights["cell_chars"] *= tc.glyph_weight
     weights["word_align_hard"] *= tc.align_hard
     return weights
 

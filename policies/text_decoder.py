@@ -8,7 +8,10 @@ distributions (See et al., "Get To The Point", 2017): *copy* (attention over the
 weights summed per byte value, so an unseen word is copied as exactly as the span copies it) and
 *generate* (a softmax over every byte), weighted by a learned gate. It attends to the fused
 sequence (instruction, history, pooled screen) and to the full-resolution cells, where an answer
-shown on the page (the operands of a sum) is drawn.
+shown on the page (the operands of a sum) is drawn. With ``ModelConfig.screen_copy`` a third
+distribution copies a byte drawn on the page (``ScreenCopy``: attention over the cells' 4-px
+halves, each read as one byte by the model's exact-glyph head), so a word found on the page is
+typed as it is spelt there.
 
 Training feeds the target's own previous bytes (teacher forcing). Without a target it decodes
 greedily, byte by byte, and returns the log-probabilities it decoded with, so a greedy pick of
@@ -28,10 +31,19 @@ import jax
 import jax.numpy as jnp
 from flax import nnx
 
-from deskpilot.policies.tokenizer import END, PAD, VOCAB_SIZE
+from deskpilot.policies.tokenizer import END, NUM_SPECIALS, PAD, VOCAB_SIZE
 from deskpilot.policies.transformer import MLP
 
-__all__ = ["TextDecoder", "WriterLayer", "text_targets"]
+__all__ = ["FIRST_CHAR", "NUM_CHARS", "ScreenCopy", "TextDecoder", "WriterLayer", "text_targets"]
+
+# The exact-glyph classes read per 4-px half (``ModelConfig.screen_copy``): the printable ASCII
+# bytes from FIRST_CHAR ('!' to '~'), then another glyph, then none.
+FIRST_CHAR, NUM_CHARS = 33, 96
+PRINTABLE = NUM_CHARS - 2
+# Where the screen copy looks for a word's next byte: 1 to FOLLOW_SHIFTS halves right of where it
+# read the last one (a glyph of the page's fonts is 1 to 2 halves wide), with a prior of FOLLOW.
+FOLLOW_SHIFTS, FOLLOW = 3, 5.0
+SCREEN_GATE = -3.0  # the screen copy's share starts near sigmoid(-3): a trained writer barely changes
 
 
 def text_targets(ids: list[int], length: int) -> tuple[list[int], bool]:
@@ -78,11 +90,14 @@ class TextDecoder(nnx.Module):
         task_mask: jax.Array,
         start: jax.Array,
         target: jax.Array | None,
+        screen: tuple[ScreenCopy, jax.Array, jax.Array] | None = None,
     ) -> jax.Array:
         """BLv log-probabilities of each written byte.
 
         context BD (the decision), memory BMD with memory_mask BM, task_out BTD (the fused task
-        tokens), task/task_mask BT, start BT (the span head's start logits), target BL (teacher forcing) or None (greedy).
+        tokens), task/task_mask BT, start BT (the span head's start logits), target BL (teacher
+        forcing) or None (greedy); ``screen``: the screen copy with the cells BGD and the exact-glyph
+        logits BGIc it copies from, or None (no copy from the screen).
         """
         b, t = task.shape
         memory = self.memory_norm(memory)
@@ -104,6 +119,7 @@ class TextDecoder(nnx.Module):
             task_bytes,
             task_out,
             more_kv,
+            None if screen is None else (screen[0], screen[0].prepare(screen[1], screen[2])),
         )
         if target is not None:
             prev = jnp.concatenate([jnp.zeros((b, 1), target.dtype), target[:, :-1]], 1)
@@ -128,6 +144,7 @@ class TextDecoder(nnx.Module):
         task_bytes: jax.Array,
         task_out: jax.Array,
         more_kv: list[tuple[jax.Array, ...]],
+        screen: tuple[ScreenCopy, tuple[jax.Array, ...]] | None,
     ) -> jax.Array:
         """BL previous tokens (0 = BOS) -> BLv log-probabilities of the next."""
         b, length = prev.shape
@@ -152,10 +169,65 @@ class TextDecoder(nnx.Module):
         copied = jnp.einsum("BLT,BTv->BLv", attend, task_bytes)
         # What the copy points at also feeds the writing: "the capital of this letter", "this digit
         # plus one" are then a map from one byte's features, not a search of the task.
-        x = x + self.read(jnp.einsum("BLT,BTD->BLD", attend, task_out))
+        read = self.read(jnp.einsum("BLT,BTD->BLD", attend, task_out))
+        if screen is not None:
+            from_screen, seen = screen[0](x, *screen[1])
+            read = read + seen
+        x = x + read
         gate = jax.nn.sigmoid(self.gate(x))  # BL1: the share written rather than copied
         mixed = gate * jax.nn.softmax(self.generate(x), -1) + (1.0 - gate) * copied
+        if screen is not None:
+            share = jax.nn.sigmoid(screen[0].gate(x) + SCREEN_GATE)  # BL1
+            mixed = (1.0 - share) * mixed + share * from_screen
         return jnp.log(mixed + 1e-9)
+
+
+class ScreenCopy(nnx.Module):
+    """The writer's copy from the page: attention over the cells' 4-px halves, each read as one byte.
+
+    Each half's byte is the exact-glyph head's reading there (held fixed: that head learns from its
+    own loss), and halves where it reads no printable glyph are not looked at. As the task copy
+    does, each byte's look is led to where the last byte was read, a few halves to its right, so a
+    word on the page is read along its row.
+    """
+
+    def __init__(self, d: int, columns: int, rngs: nnx.Rngs) -> None:
+        self.columns = columns  # X: a row's cells, so a look does not run on into the next row
+        self.keys = nnx.Linear(d, 2 * d, rngs=rngs)  # one key per half of a cell
+        self.query = nnx.Linear(d, d, rngs=rngs)
+        self.follow = nnx.Param(jnp.zeros((FOLLOW_SHIFTS,)))  # offsets from FOLLOW
+        self.read = nnx.Linear(d, d, rngs=rngs)
+        self.read_gain = nnx.Param(jnp.zeros(()))  # what was looked at feeds the writing, from 0
+        self.gate = nnx.Linear(d, 1, rngs=rngs)  # offset by SCREEN_GATE
+
+    def prepare(self, cells: jax.Array, chars: jax.Array) -> tuple[jax.Array, ...]:
+        """Cells BGD, exact-glyph logits BGIc -> (keys BHD, bytes read BHc', bias BH, cells BGD); H = 2G."""
+        b, g, d = cells.shape
+        keys = self.keys(cells).reshape(b, 2 * g, d)
+        p = jax.nn.softmax(jax.lax.stop_gradient(chars), -1).reshape(b, 2 * g, NUM_CHARS)[..., :PRINTABLE]
+        drawn = p.sum(-1)  # BH: how sure the head is that a printable glyph is drawn here
+        return keys, p / (drawn[..., None] + 1e-6), jnp.log(drawn + 1e-6), cells
+
+    def __call__(
+        self, x: jax.Array, keys: jax.Array, read_as: jax.Array, bias: jax.Array, cells: jax.Array
+    ) -> tuple[jax.Array, jax.Array]:
+        """BLD slots and ``prepare``'s arrays -> (BLv probabilities of the byte copied, BLD what was seen)."""
+        b, length, d = x.shape
+        h = keys.shape[1]
+        scores = jnp.einsum("BLD,BHD->BLH", self.query(x), keys) / math.sqrt(d) + bias[:, None]
+        first = jax.nn.softmax(scores, -1)
+        before = jnp.pad(first, ((0, 0), (1, 0), (0, 0)))[:, :-1]  # slot i: where slot i-1 read
+        column = jnp.arange(h) % (2 * self.columns)
+        after = sum(
+            (FOLLOW + self.follow[k]) * jnp.where(column >= k + 1, jnp.roll(before, k + 1, -1), 0.0)
+            for k in range(FOLLOW_SHIFTS)
+        )
+        attend = jax.nn.softmax(scores + after, -1)  # BLH
+        copied = jnp.einsum("BLH,BHc->BLc", attend, read_as)
+        lo = NUM_SPECIALS + FIRST_CHAR
+        copied = jnp.pad(copied, ((0, 0), (0, 0), (lo, VOCAB_SIZE - lo - PRINTABLE)))  # BLv
+        seen = jnp.einsum("BLG,BGD->BLD", attend.reshape(b, length, -1, 2).sum(-1), cells)
+        return copied, self.read_gain[...] * self.read(seen)
 
 
 class WriterLayer(nnx.Module):

@@ -13,7 +13,7 @@ from deskpilot.policies.data import ArrayDataset, trajectory_to_examples
 from deskpilot.policies.decode import predict
 from deskpilot.policies.heads import HEADS, Head
 from deskpilot.policies.losses import compute_loss, evaluate, head_counts
-from deskpilot.policies.model import NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
+from deskpilot.policies.model import NUM_CHARS, NUM_GLYPHS, NUM_KEYS, NUM_LETTERS, NUM_SCROLL, NUM_TYPES
 from deskpilot.policies.numpy_init import init_params
 from deskpilot.policies.pointing import point_to_cell
 from deskpilot.policies.tokenizer import VOCAB_SIZE
@@ -42,7 +42,7 @@ def test_every_head_has_all_its_parts() -> None:
     assert len(set(outputs)) == len(outputs), "two heads claim one output"
     for head in HEADS:
         assert head.outputs and head.targets and callable(head.loss), head.name
-        assert all(set(shape) <= set("BAGZTVRIJLv") and shape[0] == "B" for shape in head.outputs.values())
+        assert all(set(shape) <= set("BAGZTVRIJLvc") and shape[0] == "B" for shape in head.outputs.values())
         # A head is either read at inference (decoded and scored) or an auxiliary reading loss.
         if head.aux:
             assert head.decode is None and head.metric is None, head.name
@@ -67,6 +67,7 @@ def test_model_outputs_match_the_table(run) -> None:
         "J": NUM_GLYPHS,
         "L": cfg.typed_len,
         "v": VOCAB_SIZE,
+        "c": NUM_CHARS if cfg.screen_copy else 0,
     }
     declared = {k: shape for h in HEADS for k, shape in h.outputs.items()}
     assert set(out) == set(declared)
