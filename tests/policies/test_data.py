@@ -358,8 +358,8 @@ def test_task_mix_draws_weak_tasks_more_and_never_starves_any() -> None:
 
 def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> None:
     from deskpilot.policies.data import encode_targets
-    from deskpilot.policies.model import NUM_GLYPHS
-    from deskpilot.policies.reading_targets import glyph_centres
+    from deskpilot.policies.model import FIRST_CHAR, NUM_CHARS, NUM_GLYPHS
+    from deskpilot.policies.reading_targets import char_class, glyph_centres
 
     # "moon" drawn 40 px wide from x = 40 px, on cell rows 6..7 (y 48..64 px of 210)
     word = {"box": [40 / 160, 48 / 210, 80 / 160, 64 / 210], "label": "Mo-n", "role": "text"}
@@ -376,6 +376,14 @@ def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> Non
         assert all(10 <= i < 20 for i, _ in placed)  # inside the word's 40..80 px
         assert set(halves[10:20]) - {c for _, c in placed} <= {NUM_GLYPHS - 1}  # the rest: no glyph
     assert (glyphs[:6] == -1).all() and (glyphs[8:] == -1).all()  # away from words: not trained
+    # The exact classes stand where the case-folded ones do, each its own byte.
+    chars = out["cell_chars"].reshape(*CFG.grid, 2)
+    assert out["w_cell_chars"] == 1.0 and ((chars >= 0) == (glyphs >= 0)).all()
+    for row in rows:
+        halves = chars[row].reshape(-1)
+        assert [chr(c + FIRST_CHAR) for c in halves if 0 <= c < NUM_CHARS - 1] == ["M", "o", "-", "n"]
+        assert set(halves[glyphs[row].reshape(-1) == NUM_GLYPHS - 1]) == {NUM_CHARS - 1}
+    assert [char_class(c) for c in "A~é"] == [ord("A") - FIRST_CHAR, ord("~") - FIRST_CHAR, NUM_CHARS - 2]
     fracs = [f for f, _ in glyph_centres("Mo-n")]
     assert fracs == sorted(fracs) and 0 < fracs[0] < fracs[-1] < 1
 

@@ -12,7 +12,7 @@ from deskpilot.policies.config import get_config, override
 from deskpilot.policies.data import ArrayDataset, encode_inputs
 from deskpilot.policies.numpy_init import init_params
 from deskpilot.policies.text_decoder import text_targets
-from deskpilot.policies.tokenizer import END, PAD, SPAN, encode
+from deskpilot.policies.tokenizer import END, NUM_SPECIALS, PAD, SPAN, encode
 from tests.policies.fakes import make_episodes
 
 
@@ -91,3 +91,55 @@ def test_a_writer_grown_by_a_layer_writes_what_it_wrote_and_the_new_layer_learns
 
     grads = jax.jit(jax.grad(text_loss))(grown)["writer"]["more"][0]
     assert float(jnp.abs(grads["o"]["kernel"].get_value()).sum()) > 0  # the added layer is not stuck
+
+
+def test_the_screen_copy_types_the_glyph_it_looks_at_and_reads_on_along_the_row() -> None:
+    """Its byte is the exact glyph read where it looks (case kept); the next look goes a few halves right."""
+    from deskpilot.policies.text_decoder import FIRST_CHAR, NUM_CHARS, ScreenCopy
+
+    d, columns = 8, 4  # two rows of four cells: halves 0-7 and 8-15
+    copy = ScreenCopy(d, columns, nnx.Rngs(0))
+    copy.query.kernel.set_value(jnp.eye(d))
+    copy.query.bias.set_value(jnp.zeros(d))
+    keys = jnp.zeros((d, 2 * d)).at[:, :d].set(100 * jnp.eye(d))  # a cell's first half keyed by its feature
+    copy.keys.kernel.set_value(keys)
+    copy.keys.bias.set_value(jnp.zeros(2 * d))
+    cells = jnp.zeros((1, 2 * columns, d)).at[0, 1, 0].set(1.0).at[0, 3, 1].set(1.0)  # cells 1 and 3 keyed
+    chars = jnp.full((1, 2 * columns, 2, NUM_CHARS), -20.0).at[..., NUM_CHARS - 1].set(20.0)  # no glyph
+    for half, char in ((2, "C"), (3, "a"), (4, "t"), (6, "Q"), (8, "x")):  # "Cat" then "Q" ending row 0
+        chars = chars.at[0, half // 2, half % 2].set(
+            jnp.full(NUM_CHARS, -20.0).at[ord(char) - FIRST_CHAR].set(20.0)
+        )
+    slots = jnp.zeros((1, 2, d)).at[0, 0, 0].set(1.0)  # slot 0 asks for cell 1's key; slot 1 asks nothing
+    token = lambda c: NUM_SPECIALS + ord(c)  # noqa: E731
+    copied, _ = copy(slots, *copy.prepare(cells, chars))
+    assert float(copied[0, 0, token("C")]) > 0.99 and float(copied[0, 0, token("c")]) < 1e-3
+    assert float(copied[0, 1, token("a")] + copied[0, 1, token("t")]) > 0.9  # read on from 'C'
+    slots = jnp.zeros((1, 2, d)).at[0, 0, 1].set(1.0)  # now slot 0 looks at 'Q', the row's last glyph
+    copied, _ = copy(slots, *copy.prepare(cells, chars))
+    assert float(copied[0, 0, token("Q")]) > 0.99
+    assert float(copied[0, 1, token("x")]) < 0.5  # the next row's first glyph is not "right of" it
+
+
+def test_weights_without_the_screen_copy_start_a_writer_with_it_that_writes_nearly_the_same() -> None:
+    from deskpilot.policies.loop import with_added
+
+    plain, copying = _config(6).model, override(_config(6), ["model.screen_copy=true"]).model
+    graph1, params1 = init_params(plain, 3)
+    graph2, fresh = init_params(copying, 4)
+    params2 = with_added(fresh, params1, ["screen_copy"])
+    batch = {
+        k: jnp.asarray(v) for k, v in ArrayDataset.from_trajectories(make_episodes(4), plain).arrays.items()
+    }
+    run = jax.jit(lambda graph, params: nnx.merge(graph, params)(batch), static_argnums=0)
+    before, after = run(graph1, params1), run(graph2, params2)
+    np.testing.assert_allclose(jnp.exp(after["text"]).sum(-1), 1.0, atol=1e-4)  # still a distribution
+    assert float(jnp.abs(jnp.exp(after["text"]) - jnp.exp(before["text"])).max()) < 0.1
+    np.testing.assert_allclose(before["pointer"], after["pointer"], atol=1e-5)  # nothing else moves
+    assert after["cell_chars"].shape[-1] > 0 and before["cell_chars"].shape[-1] == 0
+
+    def text_loss(params: nnx.State) -> jax.Array:
+        return -nnx.merge(graph2, params)(batch)["text"].max(-1).sum()
+
+    grads = jax.jit(jax.grad(text_loss))(params2)["screen_copy"]
+    assert float(jnp.abs(grads["gate"]["kernel"].get_value()).sum()) > 0  # its share learns
