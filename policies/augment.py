@@ -59,6 +59,11 @@ def shift_example(row: Example, dy: int, dx: int, cfg: ModelConfig) -> Example |
     padded = np.pad(row["screen"], ((m, m), (m, m), (0, 0)), mode="edge")
     out["screen"] = np.ascontiguousarray(padded[m - py : m - py + h, m - px : m - px + w])
     out["hist_xy"] = moved_points(row["hist_xy"], row["hist_type"], px / w, py / h)
+    if "text_look" in row:  # halves, row by row: each moves with its row and column
+        look = row["text_look"].astype(np.int32)
+        y, x = look // (2 * cols) + dy, look % (2 * cols) + 2 * dx
+        kept = (look >= 0) & (y >= 0) & (y < rows) & (x >= 0) & (x < 2 * cols)
+        out["text_look"] = np.where(kept, y * 2 * cols + x, -1).astype(row["text_look"].dtype)
     return out
 
 

@@ -8,7 +8,8 @@ every other box in ``annotations["targets"]`` where a step has several right cli
 demonstrator clicked weighs 1 in the loss, the others ``model.pointer_tie``); each cell gets
 the letter set of the label under it and whether the word under it is one the task mentions
 (``cell_match``); each 4-px column of a word gets the glyph whose centre lies in it (``cell_glyphs``,
-placed by the font's advances within the word's box: ``policies.reading_targets``). Word ids pair
+placed by the font's advances within the word's box: ``policies.reading_targets``), and a typed
+text drawn on the page gets, per byte, the halves where it is drawn (``text_look``). Word ids pair
 screen words with task words: ``task_word_id`` numbers each distinct task word on its bytes (0
 between words), ``cell_word_id`` gives each cell the id of the word drawn on it (0 for a word the
 task does not mention, -1 for no word); every cell of a tick box gets its caption's word, as it gets
@@ -37,7 +38,14 @@ from deskpilot.policies.pointing import (
     history_type,
     point_to_cell,
 )
-from deskpilot.policies.reading_targets import glyph_targets, letter_bits, mark_targets
+from deskpilot.policies.reading_targets import (
+    LOOK_ROWS,
+    glyph_places,
+    glyph_targets,
+    letter_bits,
+    look_targets,
+    mark_targets,
+)
 from deskpilot.policies.text_decoder import text_targets
 from deskpilot.policies.tokenizer import NUM_SPECIALS, PUNCTUATION, SPAN, encode, encode_padded
 
@@ -202,6 +210,7 @@ def encode_targets(
     cell_chars = np.full((g, 2), -1, np.int8)  # the same glyphs' exact classes
     cell_ticked = np.full(g, -1, np.int8)  # 1/0 on a tick box's cells, -1 elsewhere (not trained)
     cell_marks = np.zeros((g, 2), np.int8)  # per 4-px half: 1 a slider value's column, 2 a slider, 0 not
+    words = []  # the glyphs of the page's words, in page order, and where each is drawn
     if elements is not None:
         top = np.full(g, -1)
         for i, e in enumerate(elements):
@@ -220,7 +229,8 @@ def encode_targets(
             if "values" in e:
                 mark_targets(e["box"], e["values"], centres, cell_marks, cfg)
             if e.get("role") == "text":
-                glyph_targets(e["box"], e.get("label", ""), inside, cell_glyphs, cfg, cell_chars)
+                words.append(glyph_places(e["box"], e.get("label", ""), inside, cfg))
+                glyph_targets(words[-1], inside, cell_glyphs, cell_chars)
                 word_id = _mentioned_word(e.get("label", ""), vocab)
                 cell_word_id[inside] = word_id
                 cell_match[inside] |= word_id > 0
@@ -243,6 +253,7 @@ def encode_targets(
         "cell_marks": cell_marks,
         "task_word_id": task_word_id,
         "text": np.zeros(cfg.typed_len, np.int32),
+        "text_look": np.full((cfg.typed_len, LOOK_ROWS), -1, np.int16),
     }
     w = {head.name: 0.0 for head in HEADS if head.masked}
     # The reading heads learn from the renderer's annotations; without them there is nothing to read.
@@ -279,6 +290,9 @@ def encode_targets(
             )
             out["text"] = np.asarray(written, np.int32)
             w["text"] = float(fits)
+            if span is None and fits:  # written bytes: where the page shows them, the writer looks
+                out["text_look"] = look_targets(action.text or "", words, cfg.typed_len)
+                w["text_look"] = float((out["text_look"] >= 0).any())
     w["key"] = float(action.type is ActionType.KEY)
     w["scroll"] = float(action.type is ActionType.SCROLL)
     out.update({head.weight: np.asarray(w.pop(head.name), np.float32) for head in HEADS if head.masked})

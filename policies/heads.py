@@ -99,6 +99,21 @@ def _glyph_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     return (xent * valid).sum((1, 2)) / jnp.maximum(valid.sum((1, 2)), 1.0)
 
 
+def _look_loss(look: jax.Array, targets: jax.Array) -> jax.Array:
+    """B: -log of the look's weight on the halves where each byte is drawn, averaged over the bytes found.
+
+    ``targets`` BL3 holds each byte's halves (one per cell row of its line; -1: none). Taught only
+    through the typed text, the look would have to find which of the page's many e's starts the
+    word from the likelihood of an 'e' alone; here it is told where.
+    """
+    if look.shape[-1] == 0:  # a model without the screen copy
+        return jnp.zeros(look.shape[:1])
+    on = jnp.take_along_axis(look, jnp.maximum(targets, 0).astype(jnp.int32), -1)  # BL3
+    hit = (on * (targets >= 0)).sum(-1)  # BL
+    valid = (targets >= 0).any(-1).astype(jnp.float32)
+    return (-jnp.log(hit + 1e-6) * valid).sum(-1) / jnp.maximum(valid.sum(-1), 1.0)
+
+
 def _pointer_loss(logits: jax.Array, targets: jax.Array) -> jax.Array:
     """B: -log sum_c w_c P(c) over the target cells c, each weighted by how right it is (0 < w <= 1).
 
@@ -321,6 +336,13 @@ HEADS: tuple[Head, ...] = (
         outputs={"cell_chars": "BGIc"},
         targets=("cell_chars",),
         loss=lambda out, batch: _glyph_loss(out["cell_chars"], batch["cell_chars"]),
+        aux=True,
+    ),
+    Head(  # where each written byte is drawn on the page, for the writer's look (the screen copy)
+        "text_look",
+        outputs={"text_look": "BLh"},
+        targets=("text_look",),
+        loss=lambda out, batch: _look_loss(out["text_look"], batch["text_look"]),
         aux=True,
     ),
 )

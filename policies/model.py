@@ -44,6 +44,7 @@ Shape legend (axis letters used in comments and einsums)::
     A  action types (9)           V  key combinations         R  scroll classes   Z  letters (26)
     I  4-px halves of a cell (2)  J  glyph classes (28: a-z, another glyph, no glyph)
     c  exact glyph classes (NUM_CHARS with ``screen_copy``, else 0): printable ASCII, another, none
+    h  the screen's 4-px halves, row by row (2G with ``screen_copy``, else 0)
     U = Q * S  the query heads of one key/value head, stacked along the sequence
     O  the pointers' maps around their chosen word (NEAR), or around the last click (CAPTION_MAPS)
     F  cells again, where a map starts
@@ -247,7 +248,8 @@ class Policy(nnx.Module):
         type BA, pointer/pointer2 BG, letters BZ, cell_letters BGZ, cell_glyphs BGIJ, cell_chars BGIc,
         cell_ticked BG, cell_marks BGI, cell_match BG,
         word_sim BGT (each cell against each task byte), span_start/span_end BT (padding at -1e9),
-        key BV, scroll BR, text BLv (log-probabilities of each written byte; L = 0 without a writer).
+        key BV, scroll BR, text BLv (log-probabilities of each written byte; L = 0 without a writer),
+        text_look BLh (where each written byte's screen copy looked).
         ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
         ``reader_grad`` (B, training only) scales the gradient that every head but the glyph head
@@ -379,10 +381,10 @@ class Policy(nnx.Module):
             first = jnp.take_along_axis(tokens, start.astype(jnp.int32)[:, None, None], 1)[:, 0]  # B(3D)
             span_end = span_end + jnp.einsum("BTD,BD->BT", end_keys, self.span_from(first)) * scale
         if self.writer is None:
-            written = jnp.zeros((b, 0, VOCAB_SIZE))
+            written, look = jnp.zeros((b, 0, VOCAB_SIZE)), jnp.zeros((b, 0, 0))
         else:  # teacher-forced when the batch holds the target, else written greedily
             memory = jnp.concatenate([x, cells], 1)
-            written = self.writer(
+            written, look = self.writer(
                 decide,
                 memory,
                 jnp.concatenate([mask, ones(cells.shape[1])], 1),
@@ -410,6 +412,7 @@ class Policy(nnx.Module):
             "scroll": self.scroll_head(decide),
             "text": written,
             "cell_chars": chars,
+            "text_look": look,
         }
 
     def count_marks(self, marks_logits: jax.Array, q: jax.Array) -> jax.Array:

@@ -15,7 +15,18 @@ import numpy as np
 from deskpilot.policies.config import CELL, ModelConfig
 from deskpilot.policies.model import FIRST_CHAR, NUM_CHARS, NUM_GLYPHS
 
-__all__ = ["char_class", "glyph_centres", "glyph_targets", "letter_bits", "mark_targets"]
+__all__ = [
+    "LOOK_ROWS",
+    "char_class",
+    "glyph_centres",
+    "glyph_places",
+    "glyph_targets",
+    "letter_bits",
+    "look_targets",
+    "mark_targets",
+]
+
+LOOK_ROWS = 3  # the cell rows a line of text covers at most: where a typed byte's look is right
 
 
 def letter_bits(label: str) -> int:
@@ -54,31 +65,64 @@ def char_class(char: str) -> int:
     return code - FIRST_CHAR if FIRST_CHAR <= code < FIRST_CHAR + NUM_CHARS - 2 else NUM_CHARS - 2
 
 
-def glyph_targets(
-    box: Sequence[float],
-    word: str,
-    inside: np.ndarray,
-    out: np.ndarray,
-    cfg: ModelConfig,
-    chars: np.ndarray | None = None,
-) -> None:
-    """Write the glyphs of ``word`` (drawn in ``box``) into ``out`` (G2 int8) on the rows of ``inside``.
+def glyph_places(
+    box: Sequence[float], word: str, inside: np.ndarray, cfg: ModelConfig
+) -> list[tuple[str, np.ndarray]]:
+    """Each character of ``word`` (drawn in ``box``; spaces skipped) with the 4-px halves it is drawn in.
 
-    ``chars`` (G2 int8), where given, gets each glyph's exact class (``char_class``) at the same place.
+    One half per cell row of ``inside`` (a word's glyphs span its rows), as flat indices into the
+    halves of the screen, row by row: row * 2X + the half's column.
     """
     w = cfg.obs_size[1]
     cols = cfg.grid[1]
+    rows = np.unique(np.nonzero(inside)[0] // cols)
+    x0, x1 = box[0] * w, box[2] * w
+    places = []
+    for frac, char in glyph_centres(word):
+        half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
+        places.append((char, rows * 2 * cols + half))
+    return places
+
+
+def glyph_targets(
+    places: list[tuple[str, np.ndarray]],
+    inside: np.ndarray,
+    out: np.ndarray,
+    chars: np.ndarray | None = None,
+) -> None:
+    """Write a word's glyphs (``glyph_places``) into ``out`` (G2 int8) on its cells ``inside``.
+
+    ``chars`` (G2 int8), where given, gets each glyph's exact class (``char_class``) at the same place.
+    """
     cells = np.nonzero(inside)[0]
     out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
     if chars is not None:
         chars[cells] = np.where(chars[cells] < 0, NUM_CHARS - 1, chars[cells])
-    rows = np.unique(cells // cols)
-    x0, x1 = box[0] * w, box[2] * w
-    for frac, char in glyph_centres(word):
-        half = int(min(max(x0 + frac * (x1 - x0), 0), w - 1)) // (CELL // 2)
-        out[rows * cols + half // 2, half % 2] = glyph_class(char)
+    for char, halves in places:
+        out.reshape(-1)[halves] = glyph_class(char)
         if chars is not None:
-            chars[rows * cols + half // 2, half % 2] = char_class(char)
+            chars.reshape(-1)[halves] = char_class(char)
+
+
+def look_targets(text: str, words: list[list[tuple[str, np.ndarray]]], length: int) -> np.ndarray:
+    """Where each byte of a typed ``text`` is drawn: (length, LOOK_ROWS) halves as ``glyph_places`` gives them.
+
+    Found where the page's words (each a ``glyph_places`` list, in page order) spell ``text`` from
+    the start of one of them: a word typed as it stands, or letters drawn one per element. -1
+    where it is not found (then the writer's look at the screen is not taught on it).
+    """
+    out = np.full((length, LOOK_ROWS), -1, np.int16)
+    if not text.isascii() or any(c.isspace() for c in text):
+        return out
+    drawn = [place for word in words for place in word]
+    spelled = "".join(char for char, _ in drawn)
+    starts = np.cumsum([0] + [len(word) for word in words[:-1]])
+    for start in starts:
+        if spelled.startswith(text, int(start)):
+            for i, (_, halves) in enumerate(drawn[start : start + min(len(text), length)]):
+                out[i, : len(halves[:LOOK_ROWS])] = halves[:LOOK_ROWS]
+            break
+    return out
 
 
 def mark_targets(

@@ -91,13 +91,13 @@ class TextDecoder(nnx.Module):
         start: jax.Array,
         target: jax.Array | None,
         screen: tuple[ScreenCopy, jax.Array, jax.Array] | None = None,
-    ) -> jax.Array:
-        """BLv log-probabilities of each written byte.
+    ) -> tuple[jax.Array, jax.Array]:
+        """(BLv log-probabilities of each written byte, BLh where each looked on the screen).
 
         context BD (the decision), memory BMD with memory_mask BM, task_out BTD (the fused task
         tokens), task/task_mask BT, start BT (the span head's start logits), target BL (teacher
         forcing) or None (greedy); ``screen``: the screen copy with the cells BGD and the exact-glyph
-        logits BGIc it copies from, or None (no copy from the screen).
+        logits BGIc it copies from, or None (no copy from the screen: h = 0).
         """
         b, t = task.shape
         memory = self.memory_norm(memory)
@@ -126,7 +126,7 @@ class TextDecoder(nnx.Module):
             return self._logp(prev, *fixed)
 
         def write(i: jax.Array, prev: jax.Array) -> jax.Array:  # slot i's byte becomes what slot i + 1 reads
-            chosen = jnp.argmax(self._logp(prev, *fixed)[:, i], -1).astype(prev.dtype)
+            chosen = jnp.argmax(self._logp(prev, *fixed)[0][:, i], -1).astype(prev.dtype)
             return jax.lax.dynamic_update_slice_in_dim(prev, chosen[:, None], i + 1, axis=1)
 
         prev = jax.lax.fori_loop(0, self.length - 1, write, jnp.zeros((b, self.length), jnp.int32))
@@ -145,8 +145,8 @@ class TextDecoder(nnx.Module):
         task_out: jax.Array,
         more_kv: list[tuple[jax.Array, ...]],
         screen: tuple[ScreenCopy, tuple[jax.Array, ...]] | None,
-    ) -> jax.Array:
-        """BL previous tokens (0 = BOS) -> BLv log-probabilities of the next."""
+    ) -> tuple[jax.Array, jax.Array]:
+        """BL previous tokens (0 = BOS) -> (BLv log-probabilities of the next, BLh the screen copy's look)."""
         b, length = prev.shape
         start = jnp.broadcast_to(self.bos[...], (b, 1, self.bos.shape[0]))
         x = jnp.concatenate([start, self.byte_embed(prev[:, 1:])], 1)
@@ -170,8 +170,9 @@ class TextDecoder(nnx.Module):
         # What the copy points at also feeds the writing: "the capital of this letter", "this digit
         # plus one" are then a map from one byte's features, not a search of the task.
         read = self.read(jnp.einsum("BLT,BTD->BLD", attend, task_out))
+        look = jnp.zeros((b, length, 0))
         if screen is not None:
-            from_screen, seen = screen[0](x, *screen[1])
+            from_screen, seen, look = screen[0](x, *screen[1])
             read = read + seen
         x = x + read
         gate = jax.nn.sigmoid(self.gate(x))  # BL1: the share written rather than copied
@@ -179,7 +180,7 @@ class TextDecoder(nnx.Module):
         if screen is not None:
             share = jax.nn.sigmoid(screen[0].gate(x) + SCREEN_GATE)  # BL1
             mixed = (1.0 - share) * mixed + share * from_screen
-        return jnp.log(mixed + 1e-9)
+        return jnp.log(mixed + 1e-9), look
 
 
 class ScreenCopy(nnx.Module):
@@ -188,7 +189,8 @@ class ScreenCopy(nnx.Module):
     Each half's byte is the exact-glyph head's reading there (held fixed: that head learns from its
     own loss), and halves where it reads no printable glyph are not looked at. As the task copy
     does, each byte's look is led to where the last byte was read, a few halves to its right, so a
-    word on the page is read along its row.
+    word on the page is read along its row. Where the page shows the typed text, the look is also
+    taught where each byte is drawn (the ``text_look`` loss).
     """
 
     def __init__(self, d: int, columns: int, rngs: nnx.Rngs) -> None:
@@ -210,8 +212,8 @@ class ScreenCopy(nnx.Module):
 
     def __call__(
         self, x: jax.Array, keys: jax.Array, read_as: jax.Array, bias: jax.Array, cells: jax.Array
-    ) -> tuple[jax.Array, jax.Array]:
-        """BLD slots and ``prepare``'s arrays -> (BLv probabilities of the byte copied, BLD what was seen)."""
+    ) -> tuple[jax.Array, jax.Array, jax.Array]:
+        """BLD slots and ``prepare``'s arrays -> (BLv probabilities of the copied byte, BLD what was seen, BLH the look)."""
         b, length, d = x.shape
         h = keys.shape[1]
         scores = jnp.einsum("BLD,BHD->BLH", self.query(x), keys) / math.sqrt(d) + bias[:, None]
@@ -227,7 +229,7 @@ class ScreenCopy(nnx.Module):
         lo = NUM_SPECIALS + FIRST_CHAR
         copied = jnp.pad(copied, ((0, 0), (0, 0), (lo, VOCAB_SIZE - lo - PRINTABLE)))  # BLv
         seen = jnp.einsum("BLG,BGD->BLD", attend.reshape(b, length, -1, 2).sum(-1), cells)
-        return copied, self.read_gain[...] * self.read(seen)
+        return copied, self.read_gain[...] * self.read(seen), attend
 
 
 class WriterLayer(nnx.Module):

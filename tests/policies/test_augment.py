@@ -41,6 +41,11 @@ def test_a_shift_moves_the_screen_the_targets_and_the_history_together() -> None
     np.testing.assert_allclose(dx, -CELL / w, atol=1e-6)
     np.testing.assert_allclose(dy, 2 * CELL / h, atol=1e-6)
     assert moved["task"] is row["task"] and moved["type"] == row["type"]
+    # A typed byte's halves (row by row, 2X a row) move with the screen; one pushed off is dropped.
+    look = np.asarray([[3 * 2 * cols + 5, 4 * 2 * cols + 5, -1], [3 * 2 * cols + 1, -1, -1]], np.int16)
+    moved = shift_example({**row, "text_look": look}, 2, -1, CFG)
+    assert moved is not None
+    assert moved["text_look"].tolist() == [[5 * 2 * cols + 3, 6 * 2 * cols + 3, -1], [-1, -1, -1]]
 
 
 def test_a_shift_that_would_push_the_target_off_the_screen_is_not_made() -> None:

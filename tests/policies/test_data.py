@@ -1,3 +1,4 @@
+import dataclasses
 import threading
 
 import numpy as np
@@ -386,6 +387,42 @@ def test_each_glyph_of_a_word_is_a_target_at_its_place_on_the_word_rows() -> Non
     assert [char_class(c) for c in "A~é"] == [ord("A") - FIRST_CHAR, ord("~") - FIRST_CHAR, NUM_CHARS - 2]
     fracs = [f for f, _ in glyph_centres("Mo-n")]
     assert fracs == sorted(fracs) and 0 < fracs[0] < fracs[-1] < 1
+
+
+def test_a_typed_text_drawn_on_the_page_is_looked_for_where_each_byte_is_drawn() -> None:
+    from deskpilot.policies.data import encode_targets
+    from deskpilot.policies.reading_targets import LOOK_ROWS
+
+    cfg = dataclasses.replace(CFG, typed_len=10)
+    cols = cfg.grid[1]
+    box = lambda x0, x1: [x0 / 160, 48 / 210, x1 / 160, 64 / 210]  # noqa: E731  (cell rows 6..7)
+    words = [
+        ("The", box(4, 24)),
+        ("potenti.", box(28, 68)),
+        *(
+            (c, box(80 + 8 * i, 86 + 8 * i))
+            for i, c in enumerate("YMek")  # a letter per element
+        ),
+    ]
+    elements = [{"box": b, "label": label, "role": "text"} for label, b in words]
+    task = np.zeros(cfg.task_len)
+
+    def look(text: str) -> np.ndarray:
+        out = encode_targets(Action.type_text(text), {"elements": elements}, task, cfg)
+        assert (
+            out["text_look"].shape == (10, LOOK_ROWS) and out["w_text_look"] == (out["text_look"] >= 0).any()
+        )
+        return out["text_look"]
+
+    found = look("potenti")
+    assert (found[:7, :2] >= 0).all() and (found[:, 2] == -1).all() and (found[7:] == -1).all()
+    assert (found[:7, 1] - found[:7, 0] == 2 * cols).all()  # the same half on both rows of the line
+    columns = found[:7, 0] % (2 * cols)
+    assert (np.diff(columns) >= 0).all() and columns[0] >= 28 // 4 and columns[-1] < 68 // 4
+    letters = look("YMek")
+    assert [int(h) % (2 * cols) for h in letters[:4, 0]] == [(83 + 8 * i) // 4 for i in range(4)]
+    for absent in ("tent", "Zed", "The potenti"):  # not from a word's start, not drawn, a space
+        assert (look(absent) == -1).all()
 
 
 def test_a_slider_marks_each_value_column_on_the_row_of_its_ticks() -> None:

@@ -42,7 +42,7 @@ def test_every_head_has_all_its_parts() -> None:
     assert len(set(outputs)) == len(outputs), "two heads claim one output"
     for head in HEADS:
         assert head.outputs and head.targets and callable(head.loss), head.name
-        assert all(set(shape) <= set("BAGZTVRIJLvc") and shape[0] == "B" for shape in head.outputs.values())
+        assert all(set(shape) <= set("BAGZTVRIJLvch") and shape[0] == "B" for shape in head.outputs.values())
         # A head is either read at inference (decoded and scored) or an auxiliary reading loss.
         if head.aux:
             assert head.decode is None and head.metric is None, head.name
@@ -68,6 +68,7 @@ def test_model_outputs_match_the_table(run) -> None:
         "L": cfg.typed_len,
         "v": VOCAB_SIZE,
         "c": NUM_CHARS if cfg.screen_copy else 0,
+        "h": 2 * cfg.num_cells if cfg.screen_copy else 0,
     }
     declared = {k: shape for h in HEADS for k, shape in h.outputs.items()}
     assert set(out) == set(declared)
@@ -157,3 +158,13 @@ def test_pointer_tie_leans_the_pointer_toward_the_demonstrated_cell() -> None:
     assert loss_at(other, leaning) - loss_at(clicked, leaning) == pytest.approx(np.log(2), abs=1e-3)
     with pytest.raises(ValueError, match="pointer_tie"):
         dataclasses.replace(cfg, pointer_tie=0.0)
+
+
+def test_the_look_loss_asks_for_the_halves_where_each_byte_is_drawn() -> None:
+    (head,) = [h for h in HEADS if h.name == "text_look"]
+    look = jnp.stack([jax.nn.one_hot(5, 12), jnp.full(12, 1 / 12)])[None]  # BLh: slot 0 on half 5
+    loss = lambda targets: float(head.loss({"text_look": look}, {"text_look": jnp.asarray([targets])})[0])  # noqa: E731
+    assert loss([[5, 9, -1], [-1, -1, -1]]) < 1e-4  # on one of its rows' halves; slot 1 not taught
+    assert loss([[7, -1, -1], [-1, -1, -1]]) > 10  # elsewhere
+    np.testing.assert_allclose(loss([[5, -1, -1], [3, -1, -1]]), np.log(12) / 2, rtol=1e-4)
+    assert float(head.loss({"text_look": jnp.zeros((1, 2, 0))}, {"text_look": jnp.zeros((1, 2, 3))})[0]) == 0

@@ -112,11 +112,11 @@ def test_the_screen_copy_types_the_glyph_it_looks_at_and_reads_on_along_the_row(
         )
     slots = jnp.zeros((1, 2, d)).at[0, 0, 0].set(1.0)  # slot 0 asks for cell 1's key; slot 1 asks nothing
     token = lambda c: NUM_SPECIALS + ord(c)  # noqa: E731
-    copied, _ = copy(slots, *copy.prepare(cells, chars))
+    copied, _, _ = copy(slots, *copy.prepare(cells, chars))
     assert float(copied[0, 0, token("C")]) > 0.99 and float(copied[0, 0, token("c")]) < 1e-3
     assert float(copied[0, 1, token("a")] + copied[0, 1, token("t")]) > 0.9  # read on from 'C'
     slots = jnp.zeros((1, 2, d)).at[0, 0, 1].set(1.0)  # now slot 0 looks at 'Q', the row's last glyph
-    copied, _ = copy(slots, *copy.prepare(cells, chars))
+    copied, _, _ = copy(slots, *copy.prepare(cells, chars))
     assert float(copied[0, 0, token("Q")]) > 0.99
     assert float(copied[0, 1, token("x")]) < 0.5  # the next row's first glyph is not "right of" it
 
@@ -137,6 +137,13 @@ def test_weights_without_the_screen_copy_start_a_writer_with_it_that_writes_near
     assert float(jnp.abs(jnp.exp(after["text"]) - jnp.exp(before["text"])).max()) < 0.1
     np.testing.assert_allclose(before["pointer"], after["pointer"], atol=1e-5)  # nothing else moves
     assert after["cell_chars"].shape[-1] > 0 and before["cell_chars"].shape[-1] == 0
+    b = len(batch["step"])
+    assert after["text_look"].shape == (b, 6, 2 * copying.num_cells) and before["text_look"].shape == (
+        b,
+        6,
+        0,
+    )
+    np.testing.assert_allclose(after["text_look"].sum(-1), 1.0, atol=1e-4)  # one look per written byte
 
     def text_loss(params: nnx.State) -> jax.Array:
         return -nnx.merge(graph2, params)(batch)["text"].max(-1).sum()
