@@ -21,6 +21,12 @@ from deskpilot.policies.model import Policy
 
 __all__ = ["init_params"]
 
+# Parameters that start at a set value, not a draw, by (module, name): the priors a module's own
+# initializer gives (a small draw would start them off).
+_CONSTANTS: dict[tuple[str, ...], float] = {
+    ("writer", "follow"): 5.0,  # the writer's copy goes on where it left off (``TextDecoder.follow``)
+}
+
 
 def init_params(cfg: ModelConfig, seed: int) -> tuple[nnx.GraphDef, nnx.State]:
     """(structure, parameters) of a fresh model, initialised with numpy.
@@ -33,9 +39,12 @@ def init_params(cfg: ModelConfig, seed: int) -> tuple[nnx.GraphDef, nnx.State]:
     rng = np.random.default_rng(seed)
 
     def init(path: tuple[Any, ...], leaf: jax.ShapeDtypeStruct) -> jax.Array:
-        name = next(str(getattr(k, "key", "")) for k in reversed(path) if hasattr(k, "key"))
+        keys = tuple(str(getattr(k, "key", "")) for k in path if hasattr(k, "key"))
+        name = keys[-1]
         shape = leaf.shape
-        if name == "bias":
+        if keys[-2:] in _CONSTANTS:
+            value = np.full(shape, _CONSTANTS[keys[-2:]])
+        elif name == "bias":
             value = np.zeros(shape)
         elif name == "scale":
             value = np.ones(shape)

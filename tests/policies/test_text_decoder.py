@@ -150,3 +150,15 @@ def test_weights_without_the_screen_copy_start_a_writer_with_it_that_writes_near
 
     grads = jax.jit(jax.grad(text_loss))(params2)["screen_copy"]
     assert float(jnp.abs(grads["gate"]["kernel"].get_value()).sum()) > 0  # its share learns
+
+
+def test_a_fresh_writer_starts_with_its_copy_prior_as_its_own_initializer_sets_it() -> None:
+    """``numpy_init`` draws what the modules would; a prior set to a value is that value, not a draw."""
+    from deskpilot.policies.text_decoder import TextDecoder
+
+    cfg = _config(6).model
+    writer = TextDecoder(
+        cfg.width, cfg.num_heads, 6, nnx.Embed(300, cfg.width, rngs=nnx.Rngs(0)), nnx.Rngs(0)
+    )
+    drawn = init_params(cfg, 0)[1]["writer"]["follow"].get_value()
+    assert float(drawn) == float(writer.follow.get_value()) == 5.0
