@@ -168,7 +168,7 @@ def train_from_directory(
         from deskpilot.envs.miniwob.registry import drills_for, imitated
 
         drill_seed = tc.seed + 1_000_000 * jax.process_index()  # each process its own drill pages
-        drill_ids = drills_for(t.meta.env_id for t in kept)
+        drill_ids = drills_for((t.meta.env_id for t in kept), tc.more_drill_kinds)
         logging.getLogger(__name__).info("drills: %s", ", ".join(drill_ids))
         # Each drill is drawn more often while the task it imitates is weak on validation.
         judges = [imitated(d) for d in drill_ids]

@@ -203,6 +203,9 @@ class TrainConfig:
     # Parts of the model that do not train, comma-separated: policies.parts.PARAM_GROUPS names
     # ("reader", "fusion") or the model's own top-level attributes; "" trains everything
     frozen: str = ""
+    # Reading drills streamed beside the default ones, by kind, comma-separated (``find-word``,
+    # ``arithmetic``, ``algebra``: the typed-answer pages training leaves out by default).
+    more_drills: str = ""
     # Training on a data folder: move each drawn example's screen, targets and history points by up
     # to this many 8-px grid cells (policies.augment), so a few layouts teach what, not where; 0 = off
     shift: int = 0
@@ -246,6 +249,14 @@ class TrainConfig:
                 f"train.drills + train.rehearse: expected shares of the batch summing below 1, got "
                 f"{self.drills} + {self.rehearse}"
             )
+        if self.more_drills:
+            from deskpilot.envs.miniwob.registry import DRILLS
+
+            unknown = [k for k in self.more_drill_kinds if k not in DRILLS]
+            if unknown:
+                raise ValueError(
+                    f"train.more_drills: expected kinds among {', '.join(DRILLS)}, got {unknown}"
+                )
         if any(not name.isidentifier() for name in self.frozen_names):
             raise ValueError(
                 f"train.frozen: expected comma-separated names of the model's parts, got {self.frozen!r}"
@@ -266,6 +277,11 @@ class TrainConfig:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
         if self.stream_capacity < self.batch_size:
             raise ValueError(f"train.stream_capacity ({self.stream_capacity}) must be >= batch_size")
+
+    @property
+    def more_drill_kinds(self) -> tuple[str, ...]:
+        """``more_drills`` as a tuple of drill kinds."""
+        return tuple(k.strip() for k in self.more_drills.split(",") if k.strip())
 
     @property
     def frozen_names(self) -> tuple[str, ...]:

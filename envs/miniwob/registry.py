@@ -116,16 +116,22 @@ STREAMED_DRILL_IDS: tuple[str, ...] = tuple(
 )
 
 
-def drills_for(env_ids: Iterable[str | None]) -> tuple[str, ...]:
+def drills_for(env_ids: Iterable[str | None], extra: Iterable[str] = ()) -> tuple[str, ...]:
     """The streamed drills that imitate a task among ``env_ids`` (a dataset's episodes); all of them if none does.
 
     A run on the ten tasks of ``deskpilot/miniwob-10`` streams the link and checkbox drills it always
     had, one on the 44 every streamed drill, and each drill's share of the rows is not spent on
-    tasks the data does not hold.
+    tasks the data does not hold. ``extra`` names drills by kind (``DRILLS``) streamed as well,
+    such as the typed-answer ones, with the same rule.
     """
+    unknown = sorted(set(extra) - set(DRILLS))
+    if unknown:
+        raise ValueError(f"drills: expected kinds among {', '.join(DRILLS)}, got {', '.join(unknown)}")
+    kinds = {*extra, *(k for k in DRILLS if k not in NOT_STREAMED)}
+    streamed = tuple(eid for kind, eid in zip(DRILLS, DRILL_ENV_IDS, strict=True) if kind in kinds)
     tasks = {task_of(eid) for eid in env_ids if eid}
-    ours = tuple(eid for eid in STREAMED_DRILL_IDS if task_of(eid) in tasks)
-    return ours or STREAMED_DRILL_IDS
+    ours = tuple(eid for eid in streamed if task_of(eid) in tasks)
+    return ours or streamed
 
 
 def env_id(task: str) -> str:

@@ -315,6 +315,12 @@ def test_a_dataset_streams_the_drills_of_its_own_tasks() -> None:
     )
     assert drills_for(["deskpilot/miniwob-simple-arithmetic-v0"]) == STREAMED_DRILL_IDS  # none streamed
     assert drills_for(["deskpilot/mock-login-v0", None]) == STREAMED_DRILL_IDS  # no MiniWoB task: all
+    # A typed-answer drill streams when asked for by kind, for a dataset that holds its task.
+    words = ["deskpilot/miniwob-find-word-v0", "deskpilot/miniwob-click-color-v0"]
+    assert drills_for(words, ("find-word",)) == (COLOR, FIND_WORD)
+    assert drills_for(words[1:], ("find-word",)) == (COLOR,)
+    with pytest.raises(ValueError, match="find-words"):
+        drills_for(words, ("find-words",))
     assert imitated(ARITHMETIC) == "deskpilot/miniwob-simple-arithmetic-v0"
     with pytest.raises(ValueError, match="drill_id"):
         imitated("deskpilot/miniwob-click-link-v0")  # a task, not a drill

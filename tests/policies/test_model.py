@@ -182,6 +182,14 @@ def test_config_validation_and_override() -> None:
         override(get_config("tiny"), ["model.nope=3"])
     with pytest.raises(ValueError, match="train.relabel"):
         override(get_config("tiny"), ["train.relabel=-1"])
+    with pytest.raises(ValueError, match="train.more_drills"):
+        override(get_config("tiny"), ["train.more_drills=find-word,sums"])
+    with pytest.raises(ValueError, match="screen_copy"):
+        override(get_config("tiny"), ["model.screen_copy=true"])  # the writer's: needs typed_len
+    assert override(get_config("tiny"), ["train.more_drills=find-word, algebra"]).train.more_drill_kinds == (
+        "find-word",
+        "algebra",
+    )
     cfg = override(get_config("small"), ["model.width=96", "batch_size=8", "model.conv_channels=8,16,32"])
     assert cfg.model.width == 96 and cfg.train.batch_size == 8 and cfg.model.conv_channels == (8, 16, 32)
     assert dataclasses.asdict(cfg)
