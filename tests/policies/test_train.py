@@ -196,12 +196,12 @@ def test_a_frozen_name_that_is_no_part_is_refused_by_name() -> None:
         override(get_config("tiny"), ["frozen=reader fusion"])
 
 
-def test_glyph_weight_and_align_hard_scale_only_their_own_loss() -> None:
+def test_glyph_weight_and_align_hard_scale_only_their_own_losses() -> None:
     from deskpilot.policies.step import StepConfig, loss_weights
 
     tc = override(get_config("tiny"), ["aux_weight=0.5", "glyph_weight=4"]).train
     weights = loss_weights(StepConfig.of(tc))
-    assert weights.pop("cell_glyphs") == 2.0
+    assert weights.pop("cell_glyphs") == weights.pop("cell_chars") == 2.0  # both glyph readings
     assert weights.pop("word_align_hard") == 0.0  # off unless asked for
     assert weights and all(w == 0.5 for w in weights.values())
     tc = override(get_config("tiny"), ["aux_weight=0.5", "align_hard=2"]).train
