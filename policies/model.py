@@ -252,7 +252,7 @@ class Policy(nnx.Module):
         text_look BLh (where each written byte's screen copy looked).
         ``tests/policies/test_heads.py`` fails when this dict and the table disagree.
 
-        ``reader_grad`` (B, training only) scales the gradient that every head but the glyph head
+        ``reader_grad`` (B, training only) scales the gradient that every head but the glyph heads
         sends into the screen reader (``policies.step.reader_gate``); the outputs do not change.
         """
         cfg = self.cfg
