@@ -73,7 +73,7 @@ def _path(start: tuple[int, int], end: tuple[int, int], steps: int) -> list[tupl
     ]
 
 
-_REMAP_DELAY_MS = 30  # ms per character of ``xdotool type`` for text with characters off the keyboard
+_REMAP_DELAY_MS = 80  # ms per character of ``xdotool type`` for text with characters off the keyboard
 
 
 def plan(action: Action, region: Region, drag_steps: int = 8, use_xdotool: bool = True) -> list[Call]:
@@ -252,7 +252,8 @@ class Executor:
         assert self._xdotool is not None
         # A character off the keyboard is typed on a spare key that xdotool maps, presses and maps
         # back; an app that reads the mapping after it is undone sees no character. On a busy
-        # 2-core machine 5 ms lost Tk two such characters in 60, so text with them gets more time.
+        # 2-core machine 5 ms lost Tk two such characters in 60, and 30 ms one 'Ł' in a clean CI
+        # run, so text with them gets more time.
         delay = self.type_delay_ms if text.isascii() else max(self.type_delay_ms, _REMAP_DELAY_MS)
         done = subprocess.run(
             [self._xdotool, "type", "--delay", str(delay), "--", text],
