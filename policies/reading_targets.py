@@ -85,23 +85,18 @@ def glyph_places(
 
 
 def glyph_targets(
-    places: list[tuple[str, np.ndarray]],
-    inside: np.ndarray,
-    out: np.ndarray,
-    chars: np.ndarray | None = None,
+    places: list[tuple[str, np.ndarray]], inside: np.ndarray, out: np.ndarray, chars: np.ndarray
 ) -> None:
     """Write a word's glyphs (``glyph_places``) into ``out`` (G2 int8) on its cells ``inside``.
 
-    ``chars`` (G2 int8), where given, gets each glyph's exact class (``char_class``) at the same place.
+    ``chars`` (G2 int8) gets each glyph's exact class (``char_class``) at the same place.
     """
     cells = np.nonzero(inside)[0]
     out[cells] = np.where(out[cells] < 0, NUM_GLYPHS - 1, out[cells])  # no glyph unless placed below
-    if chars is not None:
-        chars[cells] = np.where(chars[cells] < 0, NUM_CHARS - 1, chars[cells])
+    chars[cells] = np.where(chars[cells] < 0, NUM_CHARS - 1, chars[cells])
     for char, halves in places:
         out.reshape(-1)[halves] = glyph_class(char)
-        if chars is not None:
-            chars.reshape(-1)[halves] = char_class(char)
+        chars.reshape(-1)[halves] = char_class(char)
 
 
 def look_targets(text: str, words: list[list[tuple[str, np.ndarray]]], length: int) -> np.ndarray:

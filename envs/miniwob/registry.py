@@ -127,8 +127,11 @@ def drills_for(env_ids: Iterable[str | None], extra: Iterable[str] = ()) -> tupl
     unknown = sorted(set(extra) - set(DRILLS))
     if unknown:
         raise ValueError(f"drills: expected kinds among {', '.join(DRILLS)}, got {', '.join(unknown)}")
-    kinds = {*extra, *(k for k in DRILLS if k not in NOT_STREAMED)}
-    streamed = tuple(eid for kind, eid in zip(DRILLS, DRILL_ENV_IDS, strict=True) if kind in kinds)
+    streamed = tuple(
+        eid
+        for kind, eid in zip(DRILLS, DRILL_ENV_IDS, strict=True)
+        if eid in STREAMED_DRILL_IDS or kind in extra
+    )
     tasks = {task_of(eid) for eid in env_ids if eid}
     ours = tuple(eid for eid in streamed if task_of(eid) in tasks)
     return ours or streamed
