@@ -71,6 +71,10 @@ class ModelConfig:
     # task's bytes (a word found on the page, a number drawn there). Needs the writer; its
     # parameters are added ones (``parts.ADDED_BY``).
     screen_copy: bool = False
+    # The word match's spelling comparison also compares digits, as the exact-glyph head reads them
+    # (``policies.compare``): "Tab #2" against "Tab #3". Needs ``screen_copy`` (that head). Off: the
+    # comparison a run with the screen copy was trained with.
+    spell_digits: bool = False
     # Typing values that no quotes mark into the right field: each task token learns how well the
     # cells around the last click (the field's caption) match it, the span's start also asks the
     # decision state, and its end is scored from the start's token. Off: the span reads the fused
@@ -112,6 +116,10 @@ class ModelConfig:
             raise ValueError(f"typed_len: expected >= 0 (0: no text writer), got {self.typed_len}")
         if self.screen_copy and not self.typed_len:
             raise ValueError("screen_copy: the screen copy is the writer's; expected typed_len > 0 with it")
+        if self.spell_digits and not self.screen_copy:
+            raise ValueError(
+                "spell_digits: digits are read by the screen copy's exact-glyph head; expected screen_copy"
+            )
         if self.max_steps <= 0 or self.fourier_freqs <= 0:
             raise ValueError("max_steps and fourier_freqs must be positive")
 

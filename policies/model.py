@@ -290,7 +290,9 @@ class Policy(nnx.Module):
         scale = 1.0 / math.sqrt(d)
         # Each cell against each task token: "is the word here one the task mentions".
         task_words = self.match_task(with_neighbours(normed[:, 1 + k :]))  # BTD
-        spelled, in_word = compare_words(glyphs, batch["task"], cfg.grid)  # BGT, BT
+        spelled, in_word = compare_words(
+            glyphs, batch["task"], cfg.grid, chars if cfg.spell_digits else None
+        )  # BGT, BT
         gain, bias = 1.0 + self.spelling[0], 2.0 + self.spelling[1]
         sim = jnp.einsum("BGD,BTD->BGT", self.match_cells(cells), task_words) * scale + gain * spelled + bias
         if cfg.span_field:  # the field's caption: the words around the latest action's point
