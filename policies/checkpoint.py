@@ -25,7 +25,7 @@ import orbax.checkpoint as ocp
 
 from deskpilot.policies.config import CONFIG_FILE, Config
 from deskpilot.policies.model import MODEL_VERSION
-from deskpilot.policies.parts import ADDED_BY, GROWN_BY, LOSS_ONLY
+from deskpilot.policies.parts import ADDED_BY, GROWN_BY, PARAMETER_FREE
 
 __all__ = [
     "CheckpointError",
@@ -140,12 +140,12 @@ def check_compatible(saved: Config, current: Config, path: Path, *, model_only: 
     optimiser, so its learning rate, schedule and batch size are the new run's own), let ``current``
     turn on a part of ``parts.ADDED_BY`` that ``saved`` lacks (its parameters start fresh), have more
     layers where ``parts.GROWN_BY`` counts them (the added ones start as the identity), and change a
-    loss's weight (``parts.LOSS_ONLY``).
+    field that moves no parameter (``parts.PARAMETER_FREE``: a loss's weight, the spelling of digits).
     """
     a, b = saved.to_json(), current.to_json()
     if model_only:
         a["train"] = b["train"]
-        for field in [*added_fields(saved, current), *grown_fields(saved, current), *LOSS_ONLY]:
+        for field in [*added_fields(saved, current), *grown_fields(saved, current), *PARAMETER_FREE]:
             a["model"][field] = b["model"][field]
     diffs = [
         f"model.{k}: {a['model'][k]} != {b['model'].get(k)}"

@@ -4,14 +4,14 @@ Each name is an attribute of ``policies.model.Policy`` (a top-level key of its p
 ``GROWN_BY`` gives paths). Fine-tuning reads these tables: ``train.frozen`` freezes the groups of
 ``PARAM_GROUPS``, ``deskpilot train --init-from`` starts the parts of ``ADDED_BY`` fresh where the
 loaded weights lack them and grows the layer lists of ``GROWN_BY``, and ``policies.checkpoint`` lets
-a run differ from its weights in those fields and the fields of ``LOSS_ONLY``. Tests check that
+a run differ from its weights in those fields and the fields of ``PARAMETER_FREE``. Tests check that
 each listed part exists, exactly when its field is on, and that each layer list is as long as its
 field says.
 """
 
 from __future__ import annotations
 
-__all__ = ["ADDED_BY", "GROWN_BY", "LOSS_ONLY", "PARAM_GROUPS"]
+__all__ = ["ADDED_BY", "GROWN_BY", "PARAMETER_FREE", "PARAM_GROUPS"]
 
 # The model's parts by what they do, as ``train.frozen`` names them: what reads the screen and the
 # task's words, and what fuses them with the history into the decision state. The rest, the
@@ -46,5 +46,6 @@ GROWN_BY: dict[str, tuple[tuple[str, ...], int]] = {
     "text_layers": (("text_blocks",), 0),
     "writer_layers": (("writer", "more"), 1),
 }
-# Model fields that only weigh a loss: weights trained under one value start a run under another.
-LOSS_ONLY: tuple[str, ...] = ("pointer_tie",)
+# Model fields that add, drop or reshape no parameter (a loss's weight; what the parameter-free spelling
+# comparison reads): weights trained under one value start a run under another.
+PARAMETER_FREE: tuple[str, ...] = ("pointer_tie", "spell_digits")
