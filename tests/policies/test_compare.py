@@ -3,17 +3,18 @@ import jax.numpy as jnp
 import numpy as np
 
 from deskpilot.envs.synthetic.registry import ENV_IDS
-from deskpilot.policies.compare import compare_words, task_word_letters
+from deskpilot.policies.compare import NUM_DIGITS, NUM_LETTERS, compare_words, task_word_letters
 from deskpilot.policies.config import get_config
 from deskpilot.policies.data import trajectory_to_examples
-from deskpilot.policies.model import NUM_GLYPHS
+from deskpilot.policies.model import NUM_CHARS, NUM_GLYPHS
 from deskpilot.policies.sources import expert_episodes
+from deskpilot.policies.text_decoder import FIRST_CHAR
 from deskpilot.policies.tokenizer import encode_padded
 
 NO_GLYPH = NUM_GLYPHS - 1
 # Compiled whole: run op by op, each operation's first call compiles it alone (several times slower).
 _compare = jax.jit(compare_words, static_argnums=2)
-_task_word_letters = jax.jit(task_word_letters)
+_task_word_letters = jax.jit(task_word_letters, static_argnums=1)
 
 
 def _letters(row: np.ndarray) -> str:
@@ -74,3 +75,26 @@ def test_with_perfect_reading_the_comparison_finds_the_task_words_on_suite_scree
     ]
     assert len(found) >= 50
     assert np.mean(found) >= 0.9  # measured 0.94; the misses are ties with a word's own neighbour
+
+
+def test_with_the_exact_glyph_head_digits_tell_apart_words_alike_in_letters() -> None:
+    # One row reads "tab2" at columns 2-5 and "tab3" at columns 12-15 (the exact head's classes).
+    y, x = 3, 10
+    exact = lambda c: ord(c) - FIRST_CHAR  # noqa: E731
+    chars = np.full((1, y, 2 * x), NUM_CHARS - 1)
+    chars[0, 1, 2:6] = [exact(c) for c in "Tab2"]
+    chars[0, 1, 12:16] = [exact(c) for c in "tab3"]
+    folded = np.where(chars == NUM_CHARS - 1, NO_GLYPH, NUM_GLYPHS - 2)  # a digit: "another glyph"
+    for i, c in enumerate("tab"):
+        folded[chars == exact(c)] = i if c != "t" else 19
+    folded[chars == exact("T")] = 19
+    glyph_logits = jax.nn.one_hot(folded, NUM_GLYPHS).reshape(1, y * x, 2, NUM_GLYPHS) * 10.0
+    char_logits = jax.nn.one_hot(chars, NUM_CHARS).reshape(1, y * x, 2, NUM_CHARS) * 10.0
+    ids, _ = encode_padded("tab3", 8)
+    word, _ = (np.asarray(a)[0] for a in _task_word_letters(jnp.asarray(ids)[None], True))
+    assert word.shape[-1] == NUM_LETTERS + NUM_DIGITS and word[0, NUM_LETTERS + 3] == 1 and word[0].sum() == 4
+    letters = np.asarray(_compare(glyph_logits, jnp.asarray(ids)[None], (y, x))[0])[0]
+    digits = np.asarray(_compare(glyph_logits, jnp.asarray(ids)[None], (y, x), char_logits)[0])[0]
+    two, three = 1 * x + 1, 1 * x + 6  # the cells over "Tab2" and "tab3"
+    assert abs(letters[two, 0] - letters[three, 0]) < 0.05  # letters alone: a tie
+    assert digits[three, 0] > digits[two, 0] + 1.0  # "3" present, "2" foreign

@@ -143,7 +143,7 @@ def test_a_fine_tuned_small_dataset_run_resumes_under_its_own_settings(tmp_path:
 
 def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Path) -> None:
     from deskpilot.policies.checkpoint import added_fields, check_compatible, grown_fields
-    from deskpilot.policies.parts import ADDED_BY, GROWN_BY
+    from deskpilot.policies.parts import ADDED_BY, GROWN_BY, PARAMETER_FREE
 
     tiny = get_config("tiny").model
     for field, parts in ADDED_BY.items():  # each added part is there with its field on, and only then
@@ -160,11 +160,24 @@ def test_weights_with_an_added_part_do_not_start_a_model_without_it(tmp_path: Pa
         check_compatible(memory, plain, tmp_path, model_only=True)
     with pytest.raises(CheckpointError, match="click_memory"):  # resuming is not fine-tuning
         check_compatible(plain, memory, tmp_path)
-    # A loss's weight is the new run's own; a shape is not.
-    tied = dataclasses.replace(plain, model=dataclasses.replace(plain.model, pointer_tie=0.5))
-    check_compatible(plain, tied, tmp_path, model_only=True)
-    with pytest.raises(CheckpointError, match="pointer_tie"):
-        check_compatible(plain, tied, tmp_path)
+    # A field that moves no parameter (a loss's weight, what the spelling comparison reads) is the new
+    # run's own; a shape is not.
+    copying = dataclasses.replace(tiny, typed_len=8, screen_copy=True)
+    changed = {"pointer_tie": 0.5, "spell_digits": True}
+    assert set(changed) == set(PARAMETER_FREE)
+    for field, value in changed.items():
+        shapes = [
+            jax.tree.map(np.shape, init_params(m, 0)[1])
+            for m in (copying, dataclasses.replace(copying, **{field: value}))
+        ]
+        assert shapes[0] == shapes[1], field
+        base = dataclasses.replace(
+            plain, model=dataclasses.replace(plain.model, typed_len=8, screen_copy=True)
+        )
+        other = dataclasses.replace(base, model=dataclasses.replace(base.model, **{field: value}))
+        check_compatible(base, other, tmp_path, model_only=True)
+        with pytest.raises(CheckpointError, match=field):
+            check_compatible(base, other, tmp_path)
     for field, (path, outside) in GROWN_BY.items():  # each layer list is where the table says, as long
         model = dataclasses.replace(tiny, typed_len=8, **{field: 3})
         layers = init_params(model, 0)[1]
