@@ -161,7 +161,13 @@ def train_from_directory(
         suite = resolve_env_ids(REHEARSAL_SUITE)
         stream = expert_episodes(suite, seed=tc.seed + 2_000_000 * (1 + jax.process_index()), slips=tc.slips)
         rehearsal = StreamingSource(
-            stream, config.model, rehearse_rows, seed, tc.stream_capacity, balance="task"
+            stream,
+            config.model,
+            rehearse_rows,
+            seed,
+            tc.stream_capacity,
+            balance="task",
+            fresh=tc.stream_fresh,
         )
         source = MixedSource(source, rehearsal)
     if drill_rows:
@@ -180,6 +186,7 @@ def train_from_directory(
             drill_rows,
             seed,
             capacity=tc.stream_capacity,
+            fresh=tc.stream_fresh,
         )
         source = MixedSource(source, drills)
 
@@ -325,6 +332,7 @@ def train_on_envs(
         tc.seed + jax.process_index(),
         capacity=tc.stream_capacity,
         balance=tc.balance,
+        fresh=tc.stream_fresh,
     )
     return train_and_evaluate(
         config,

@@ -187,6 +187,11 @@ class TrainConfig:
     # all-pairs mean leaves a lookalike label matched ('move' for 'omega'); 0 = off
     align_hard: float = 0.0
     stream_capacity: int = 4096  # examples kept in the streaming ring buffer
+    # Fresh examples a streamed source takes in per example trained on. The producer thread shares the
+    # CPU with the step: MiniWoB's drills cost about 11 ms an example to draw and encode, a third of
+    # a 44-task step's time at 1; below 1 each buffered example is trained on about 1/stream_fresh
+    # times and the producer, held back by its full queue, takes that much less of the CPU.
+    stream_fresh: float = 1.0
     balance: str = (
         "example"  # "example" (each step alike), "episode" (each episode alike) or, streamed, "task"
     )
@@ -282,6 +287,8 @@ class TrainConfig:
             raise ValueError(f"train.focus_by: expected one of {FOCUS_BY}, got {self.focus_by!r}")
         if self.relabel < 0:
             raise ValueError(f"train.relabel: expected >= 0 copies per episode, got {self.relabel}")
+        if not 0.0 < self.stream_fresh <= 1.0:
+            raise ValueError(f"train.stream_fresh: expected a share in (0, 1], got {self.stream_fresh}")
         if self.stream_capacity < self.batch_size:
             raise ValueError(f"train.stream_capacity ({self.stream_capacity}) must be >= batch_size")
 

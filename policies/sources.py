@@ -253,6 +253,9 @@ class StreamingSource:
     within a task in their true proportions: under "episode", where a task is sometimes done in one
     step (DONE when the box is already ticked), that step weighs twice a first click of a two-step
     episode, so the first screen's odds the model learns are not the data's.
+
+    ``fresh``: new examples taken in per example drawn (``TrainConfig.stream_fresh``); the producer
+    blocks on its full queue meanwhile, so below 1 it makes that much fewer.
     """
 
     def __init__(
@@ -264,10 +267,12 @@ class StreamingSource:
         capacity: int = 4096,
         start_timeout: float = 300.0,
         balance: str = "example",
+        fresh: float = 1.0,
     ) -> None:
         if balance not in BALANCE:
             raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
         self.cfg, self.batch_size, self.capacity, self.balance = cfg, batch_size, capacity, balance
+        self.fresh = max(1, round(fresh * batch_size))  # new examples taken in per batch drawn
         self.rng = np.random.default_rng(seed)
         self.buffer: Example = {}
         # Each queued item is one episode and its task; a step of an n-step episode weighs 1/n under
@@ -338,7 +343,8 @@ class StreamingSource:
 
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
-        self._drain(want=self.batch_size)  # about one fresh example per example trained on
+        # About ``fresh`` new examples per batch, and at first as many as make a batch.
+        self._drain(want=max(self.fresh, self.batch_size - self.size))
         if self.balance == "example":
             idx = self.rng.integers(0, self.size, self.batch_size)
         else:

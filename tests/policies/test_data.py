@@ -1,5 +1,6 @@
 import dataclasses
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -178,6 +179,32 @@ def test_streaming_source_batches_from_fresh_episodes() -> None:
     finally:
         source.close()
     assert not any(t is source._thread for t in threading.enumerate())
+
+
+def test_a_streaming_source_below_one_fresh_example_each_takes_in_fewer() -> None:
+    def episodes():
+        seed = 0
+        while True:
+            yield from make_episodes(4, seed)
+            seed += 1
+
+    longest = max(len(t.steps) for t in make_episodes(4, 0))
+    source = StreamingSource(episodes(), CFG, batch_size=8, seed=0, capacity=64, fresh=0.25)
+    try:
+        assert source.next_batch()["screen"].shape == (8, 210, 160, 3)
+        assert source.size >= 8  # the first batch is drawn from a batch's worth
+        first = source.produced
+        for _ in range(20):
+            deadline = time.monotonic() + 60.0  # the producer is ahead: it has filled its queue
+            while not source._queue.full() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            assert source._queue.full()
+            source.next_batch()
+        # Each batch takes in episodes until 2 new examples (a quarter of the batch) came in, though
+        # more wait: at 1 it would be 8 or more.
+        assert 20 * 2 <= source.produced - first <= 20 * (2 - 1 + longest)
+    finally:
+        source.close()
 
 
 @pytest.mark.parametrize(("balance", "low", "high"), [("episode", 0.12, 0.21), ("example", 0.21, 0.30)])

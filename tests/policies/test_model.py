@@ -186,6 +186,8 @@ def test_config_validation_and_override() -> None:
         override(get_config("tiny"), ["train.more_drills=find-word,sums"])
     with pytest.raises(ValueError, match="screen_copy"):
         override(get_config("tiny"), ["model.screen_copy=true"])  # the writer's: needs typed_len
+    with pytest.raises(ValueError, match="train.stream_fresh"):
+        override(get_config("tiny"), ["train.stream_fresh=0"])
     with pytest.raises(ValueError, match="spell_digits"):  # digits are read by the screen copy's head
         override(get_config("tiny"), ["model.typed_len=8", "model.spell_digits=true"])
     assert override(get_config("tiny"), ["train.more_drills=find-word, algebra"]).train.more_drill_kinds == (
