@@ -13,7 +13,7 @@ read from that head's probabilities (the case-folded head has one class for ever
 is then told from "Tab #3", and a random name with digits from one without.
 
 Per cell and task byte, over a window of 4-px columns of the cell's row whose half-width follows
-the task word's number of distinct letters (a short word is judged on a short window, so a
+the task word's number of distinct symbols (a short word is judged on a short window, so a
 neighbouring label does not count against it)::
 
     present = sum over the word's symbols l of  log(1 - prod_{j in window} (1 - P[j, l]))
@@ -93,10 +93,10 @@ def compare_words(
         p = jnp.concatenate([p, fixed(char_logits)[..., _DIGITS]], -1)
     word, in_word = task_word_letters(task, char_logits is not None)  # BTZ, BT
     windows = _windows(2 * x)  # CWX
-    # log P(letter l never read in the window) and the expected number of times it is read there.
+    # log P(symbol l never read in the window) and the expected number of times it is read there.
     absent = jnp.einsum("BYCZ,CWX->BYZWX", jnp.log1p(-jnp.minimum(p, 1.0 - _EPS)), windows)
     count = jnp.einsum("BYCZ,CWX->BYZWX", p, windows)
-    # Each task byte is judged on the window nearest its word's number of distinct letters.
+    # Each task byte is judged on the window nearest its word's number of distinct symbols.
     distinct = word.sum(-1)  # BT
     nearest = jnp.argmin(jnp.abs(distinct[..., None] - jnp.asarray(WINDOWS, jnp.float32)), -1)  # BT
     by_window = jax.nn.one_hot(nearest, len(WINDOWS)).transpose(0, 2, 1)[..., None]  # BWT1
