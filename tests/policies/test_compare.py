@@ -85,9 +85,8 @@ def test_with_the_exact_glyph_head_digits_tell_apart_words_alike_in_letters() ->
     chars[0, 1, 2:6] = [exact(c) for c in "Tab2"]
     chars[0, 1, 12:16] = [exact(c) for c in "tab3"]
     folded = np.where(chars == NUM_CHARS - 1, NO_GLYPH, NUM_GLYPHS - 2)  # a digit: "another glyph"
-    for i, c in enumerate("tab"):
-        folded[chars == exact(c)] = i if c != "t" else 19
-    folded[chars == exact("T")] = 19
+    for c in "tab":  # the case-folded head's letter classes, a capital as its small letter
+        folded[(chars == exact(c)) | (chars == exact(c.upper()))] = ord(c) - ord("a")
     glyph_logits = jax.nn.one_hot(folded, NUM_GLYPHS).reshape(1, y * x, 2, NUM_GLYPHS) * 10.0
     char_logits = jax.nn.one_hot(chars, NUM_CHARS).reshape(1, y * x, 2, NUM_CHARS) * 10.0
     ids, _ = encode_padded("tab3", 8)
