@@ -272,7 +272,7 @@ class StreamingSource:
         if balance not in BALANCE:
             raise ValueError(f"balance: expected one of {BALANCE}, got {balance!r}")
         self.cfg, self.batch_size, self.capacity, self.balance = cfg, batch_size, capacity, balance
-        self.fresh = max(1, round(fresh * batch_size))  # new examples taken in per batch drawn
+        self.fresh_per_batch = max(1, round(fresh * batch_size))  # new examples taken in per batch drawn
         self.rng = np.random.default_rng(seed)
         self.buffer: Example = {}
         # Each queued item is one episode and its task; a step of an n-step episode weighs 1/n under
@@ -344,7 +344,7 @@ class StreamingSource:
     def next_batch(self) -> Example:
         """A random batch from the buffer after taking in whatever the producer has made."""
         # About ``fresh`` new examples per batch, and at first as many as make a batch.
-        self._drain(want=max(self.fresh, self.batch_size - self.size))
+        self._drain(want=max(self.fresh_per_batch, self.batch_size - self.size))
         if self.balance == "example":
             idx = self.rng.integers(0, self.size, self.batch_size)
         else:

@@ -163,14 +163,16 @@ def test_task_mix_by_episodes_weighs_a_long_task_by_its_chance_of_a_whole_episod
         TaskMix(["a"], 0.5, by="steps")
 
 
-def test_streaming_source_batches_from_fresh_episodes() -> None:
-    def episodes():
-        seed = 0
-        while True:
-            yield from make_episodes(4, seed)
-            seed += 1
+def _endless_episodes():
+    """The fake episodes, four new ones a seed, for as long as a producer asks."""
+    seed = 0
+    while True:
+        yield from make_episodes(4, seed)
+        seed += 1
 
-    source = StreamingSource(episodes(), CFG, batch_size=8, seed=0, capacity=64)
+
+def test_streaming_source_batches_from_fresh_episodes() -> None:
+    source = StreamingSource(_endless_episodes(), CFG, batch_size=8, seed=0, capacity=64)
     try:
         for _ in range(5):
             batch = source.next_batch()
@@ -182,14 +184,8 @@ def test_streaming_source_batches_from_fresh_episodes() -> None:
 
 
 def test_a_streaming_source_below_one_fresh_example_each_takes_in_fewer() -> None:
-    def episodes():
-        seed = 0
-        while True:
-            yield from make_episodes(4, seed)
-            seed += 1
-
     longest = max(len(t.steps) for t in make_episodes(4, 0))
-    source = StreamingSource(episodes(), CFG, batch_size=8, seed=0, capacity=64, fresh=0.25)
+    source = StreamingSource(_endless_episodes(), CFG, batch_size=8, seed=0, capacity=64, fresh=0.25)
     try:
         assert source.next_batch()["screen"].shape == (8, 210, 160, 3)
         assert source.size >= 8  # the first batch is drawn from a batch's worth
